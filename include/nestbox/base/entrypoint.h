@@ -1,0 +1,120 @@
+/*
+ * Entrypoint: the one thread that dispatches RPC requests, replies to
+ * asynchronous calls, signals and other I/O of a component.
+ *
+ * Every channel end of an RPC object, every signal handler's pipe and every
+ * other watched descriptor sits in one epoll set; the descriptor that became
+ * readable names the object.
+ */
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include <nestbox/base/capability.h>
+#include <nestbox/base/message.h>
+
+namespace nestbox {
+
+class Entrypoint;
+class Rpc_object_base;
+
+/* Anything the entrypoint wakes up for */
+struct Io_handler
+{
+	virtual void handle_io(uint32_t epoll_events) = 0;
+	virtual ~Io_handler() = default;
+};
+
+/* The server end of one channel, bound to one RPC object */
+struct Channel_binding : Io_handler
+{
+	Entrypoint      &ep;
+	Unique_fd        server_end;
+	Rpc_object_base *object;
+	ino_t            client_inode;
+
+	Channel_binding(Entrypoint &ep, Unique_fd &&fd, Rpc_object_base &obj, ino_t ino)
+	: ep(ep), server_end(std::move(fd)), object(&obj), client_inode(ino) { }
+
+	void handle_io(uint32_t) override;
+};
+
+/* A reply that the object gives later, e.g. once a routed session is granted */
+class Deferred_reply
+{
+	private:
+
+		std::weak_ptr<Channel_binding> _binding;
+		uint64_t                       _call_id = 0;
+
+	public:
+
+		Deferred_reply() { }
+		Deferred_reply(std::weak_ptr<Channel_binding> b, uint64_t id) : _binding(b), _call_id(id) { }
+
+		bool valid() const { return !_binding.expired(); }
+
+		/* Sends the reply whose payload 'fill' writes; a vanished caller is ignored */
+		void send(std::function<void(Msg_writer &)> const &fill);
+};
+
+class Entrypoint
+{
+	private:
+
+		Unique_fd _epoll;
+
+		std::unordered_map<int, Io_handler *> _watches;   /* by descriptor */
+
+		std::unordered_map<int, std::shared_ptr<Channel_binding>> _bindings;      /* by server fd */
+		std::unordered_map<ino_t, std::weak_ptr<Channel_binding>> _by_client_ino;
+
+		std::deque<std::function<void()>> _scheduled;
+
+		bool _exit = false;
+
+		friend struct Channel_binding;
+
+		void _dispatch_request(Channel_binding &, Msg_reader &);
+		void _remove_binding(int server_fd);
+		void _bind(Unique_fd &&server_end, Rpc_object_base &, ino_t client_ino);
+
+	public:
+
+		Entrypoint();
+		Entrypoint(Entrypoint const &) = delete;
+
+		/* Watch a descriptor; the handler must outlive the watch */
+		void watch(int fd, Io_handler &, uint32_t events);
+		void unwatch(int fd);
+
+		/* Mint a fresh channel to 'obj'; returns the client end */
+		Result<Unique_fd> mint(Rpc_object_base &obj);
+
+		/* Serve 'obj' on a server end made elsewhere (e.g. inherited at start) */
+		void adopt(Unique_fd &&server_end, Rpc_object_base &obj);
+
+		/* Close every channel of 'obj' */
+		void dissolve(Rpc_object_base &obj);
+
+		/* The local object behind a capability, if it is one of ours */
+		Rpc_object_base *lookup(Untyped_capability const &cap);
+
+		template <typename T>
+		T *lookup_as(Untyped_capability const &cap) { return dynamic_cast<T *>(lookup(cap)); }
+
+		/* Run 'fn' after the current dispatch, before waiting again */
+		void schedule(std::function<void()> fn) { _scheduled.push_back(std::move(fn)); }
+
+		/* Dispatch what is pending; wait at most timeout_ms (-1: forever). False on timeout. */
+		bool dispatch_once(int timeout_ms = -1);
+
+		/* Dispatch until 'stop' is called */
+		void run();
+		void stop() { _exit = true; }
+};
+
+} /* namespace nestbox */

@@ -1,0 +1,54 @@
+/*
+ * The environment of a component: its entrypoint and the sessions its
+ * parent created for it (PD, CPU, LOG) plus the parent itself.
+ */
+#pragma once
+
+#include <nestbox/base/dataspace.h>
+#include <nestbox/base/signal.h>
+#include <nestbox/session/parent.h>
+#include <nestbox/session/pd.h>
+
+namespace nestbox {
+
+class Env
+{
+	private:
+
+		Entrypoint    &_ep;
+		Parent::Client _parent;
+		Pd::Client     _pd;
+		Cpu::Client    _cpu;
+		Log::Client    _log;
+
+	public:
+
+		/* Descriptors a component finds at start (set up by core before execve) */
+		enum Fd : int { PARENT_FD = 3, PD_FD = 4, CPU_FD = 5, LOG_FD = 6, FIRST_FREE_FD = 7 };
+
+		Env(Entrypoint &ep, Capability<Parent::Session> &&parent, Capability<Pd::Session> &&pd,
+		    Capability<Cpu::Session> &&cpu, Capability<Log::Session> &&log)
+		: _ep(ep), _parent(std::move(parent)), _pd(std::move(pd)), _cpu(std::move(cpu)), _log(std::move(log)) { }
+
+		Env(Env const &) = delete;
+
+		Entrypoint     &ep()     { return _ep; }
+		Parent::Client &parent() { return _parent; }
+		Pd::Client     &pd()     { return _pd; }
+		Cpu::Client    &cpu()    { return _cpu; }
+		Log::Client    &log()    { return _log; }
+
+		/* Ask the parent for a session; 'label' is relative to this component */
+		Result<Session_grant> session(std::string_view service, std::string_view label,
+		                              std::string_view args)
+		{
+			return _parent.session(service, label, args);
+		}
+
+		void close(uint32_t id) { (void)_parent.close(id); }
+
+		/* Tell the parent and end the process */
+		[[noreturn]] void exit(int value);
+};
+
+} /* namespace nestbox */

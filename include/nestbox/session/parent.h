@@ -1,0 +1,63 @@
+/*
+ * Parent interface: everything a component asks of the one that started it
+ */
+#pragma once
+
+#include <nestbox/session/root.h>
+
+namespace nestbox::Parent {
+
+struct Session
+{
+	virtual ~Session() = default;
+
+	/* Offer a service: the parent routes matching session requests to 'root' */
+	virtual Result<void> announce(std::string_view service, Capability<Root::Session> root) = 0;
+
+	/*
+	 * Ask for a session. 'label' is the requester's own (init prefixes it with
+	 * the child's name). The id names the session in later calls.
+	 */
+	virtual Result<Session_grant> session(std::string_view service, std::string_view label,
+	                                      std::string_view args) = 0;
+
+	/* Donate more quota to a session ("ram_quota=…, cap_quota=…") */
+	virtual Result<void> upgrade(uint32_t id, std::string_view args) = 0;
+
+	virtual Result<void> close(uint32_t id) = 0;
+
+	/* The component is done; the parent logs and cleans up */
+	virtual void exit(int32_t value) = 0;
+
+	/* Ask for more quota ("ram_quota=…"); answered by a later config */
+	virtual Result<void> resource_request(std::string_view args) = 0;
+
+	/* Yield protocol: the parent asks the component to give quota back */
+	virtual void        yield_sigh(Signal_context_capability) = 0;
+	virtual std::string yield_request() = 0;
+	virtual void        yield_response() = 0;
+
+	using Rpc_functions = Rpc_list<&Session::announce, &Session::session, &Session::upgrade,
+	                               &Session::close, &Session::exit, &Session::resource_request,
+	                               &Session::yield_sigh, &Session::yield_request,
+	                               &Session::yield_response>;
+};
+
+struct Client : Rpc_client<Session>
+{
+	using Rpc_client::Rpc_client;
+
+	Result<void> announce(std::string_view service, Capability<Root::Session> &&root) {
+		return call<&Session::announce>(service, std::move(root)); }
+	Result<Session_grant> session(std::string_view service, std::string_view label, std::string_view args) {
+		return call<&Session::session>(service, label, args); }
+	Result<void> upgrade(uint32_t id, std::string_view args) { return call<&Session::upgrade>(id, args); }
+	Result<void> close(uint32_t id)                          { return call<&Session::close>(id); }
+	Result<void> exit(int value)                             { return call<&Session::exit>(int32_t(value)); }
+	Result<void> resource_request(std::string_view args)     { return call<&Session::resource_request>(args); }
+	Result<void> yield_sigh(Signal_context_capability s)     { return call<&Session::yield_sigh>(std::move(s)); }
+	Result<std::string> yield_request()                      { return call<&Session::yield_request>(); }
+	Result<void> yield_response()                            { return call<&Session::yield_response>(); }
+};
+
+} /* namespace nestbox::Parent */

@@ -1,0 +1,62 @@
+/*
+ * Start-up of a component process
+ *
+ * Core starts every component with its environment at fixed descriptors
+ * (see Env::Fd). The runtime wraps them, routes nestbox::log to the LOG
+ * session, calls the component's 'construct' and dispatches forever.
+ */
+
+#include <nestbox/component.h>
+
+#include <csignal>
+#include <cstdio>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace nestbox;
+
+[[noreturn]] void Env::exit(int value)
+{
+	(void)_parent.exit(value);
+	::_exit(value & 0xff);
+}
+
+
+static bool is_socket(int fd)
+{
+	struct stat st { };
+	return ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+
+int main(int, char **argv)
+{
+	if (!is_socket(Env::PARENT_FD) || !is_socket(Env::LOG_FD)) {
+		std::fprintf(stderr, "%s: this is a nestbox component; start it from a config with 'nestbox run'\n",
+		             argv[0]);
+		return 2;
+	}
+
+	/* a vanished signal receiver must not kill us: writes just fail with EPIPE */
+	::signal(SIGPIPE, SIG_IGN);
+
+	static Entrypoint ep;
+	static Env env(ep,
+	               Capability<Parent::Session>(Unique_fd(Env::PARENT_FD)),
+	               Capability<Pd::Session>    (Unique_fd(Env::PD_FD)),
+	               Capability<Cpu::Session>   (Unique_fd(Env::CPU_FD)),
+	               Capability<Log::Session>   (Unique_fd(Env::LOG_FD)));
+
+	Log_backend::install([] (std::string_view line) {
+		/* long lines are split: a LOG message has a bounded size */
+		do {
+			(void)env.log().write(line.substr(0, Log::Session::MAX_LINE));
+			line.remove_prefix(std::min(line.size(), size_t(Log::Session::MAX_LINE)));
+		} while (!line.empty());
+	});
+
+	construct(env);
+	ep.run();
+	env.exit(0);
+}

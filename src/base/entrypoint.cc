@@ -1,0 +1,239 @@
+/*
+ * Entrypoint: epoll-driven dispatch of RPC objects, signals and other I/O
+ */
+
+#include <nestbox/base/rpc.h>
+
+#include <cerrno>
+#include <sys/epoll.h>
+
+using namespace nestbox;
+
+Rpc_object_base::~Rpc_object_base()
+{
+	if (_ep) _ep->dissolve(*this);
+}
+
+
+void Deferred_reply::send(std::function<void(Msg_writer &)> const &fill)
+{
+	std::shared_ptr<Channel_binding> b = _binding.lock();
+	if (!b) return;
+
+	thread_local Msg_writer w;
+	w.reset();
+	w.header() = Msg_header { _call_id, 0, 0 };
+	fill(w);
+	trace::rpc_reply(_call_id, 0);
+	(void)Channel::send(b->server_end.get(), w);
+	_binding.reset();
+}
+
+
+void Channel_binding::handle_io(uint32_t)
+{
+	thread_local Msg_reader r;
+	int const fd = server_end.get();
+	auto received = Channel::receive(fd, r, true);
+	if (!received) {
+		if (received.error() != Error::UNAVAILABLE)
+			ep._remove_binding(fd);
+		return;
+	}
+	ep._dispatch_request(*this, r);
+}
+
+
+Entrypoint::Entrypoint() : _epoll(::epoll_create1(EPOLL_CLOEXEC)) { }
+
+
+void Entrypoint::watch(int fd, Io_handler &handler, uint32_t events)
+{
+	epoll_event ev { };
+	ev.events  = events;
+	ev.data.fd = fd;
+	if (::epoll_ctl(_epoll.get(), EPOLL_CTL_ADD, fd, &ev) < 0 && errno == EEXIST)
+		::epoll_ctl(_epoll.get(), EPOLL_CTL_MOD, fd, &ev);
+	_watches[fd] = &handler;
+}
+
+
+void Entrypoint::unwatch(int fd)
+{
+	::epoll_ctl(_epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
+	_watches.erase(fd);
+}
+
+
+Result<Unique_fd> Entrypoint::mint(Rpc_object_base &obj)
+{
+	auto pair = Channel::create();
+	if (!pair) return failure(pair.error());
+
+	auto &[server_end, client_end] = *pair;
+	int   const server_fd = server_end.get();
+	ino_t const ino       = fd_inode(client_end.get());
+
+	_bind(std::move(server_end), obj, ino);
+	(void)server_fd;
+	return std::move(client_end);
+}
+
+
+void Entrypoint::adopt(Unique_fd &&server_end, Rpc_object_base &obj)
+{
+	_bind(std::move(server_end), obj, 0);
+}
+
+
+void Entrypoint::_bind(Unique_fd &&server_end, Rpc_object_base &obj, ino_t client_ino)
+{
+	int const server_fd = server_end.get();
+	auto binding = std::make_shared<Channel_binding>(*this, std::move(server_end), obj, client_ino);
+	_bindings[server_fd] = binding;
+	if (client_ino) _by_client_ino[client_ino] = binding;
+	obj._ep = this;
+	obj._channel_fds.push_back(server_fd);
+	watch(server_fd, *binding, EPOLLIN);
+}
+
+
+void Entrypoint::_remove_binding(int server_fd)
+{
+	auto it = _bindings.find(server_fd);
+	if (it == _bindings.end()) return;
+
+	std::shared_ptr<Channel_binding> binding = it->second;
+	unwatch(server_fd);
+	_by_client_ino.erase(binding->client_inode);
+	_bindings.erase(it);
+
+	Rpc_object_base &obj = *binding->object;
+	std::erase(obj._channel_fds, server_fd);
+	binding->server_end.reset();
+
+	if (obj._channel_fds.empty())
+		obj.all_channels_closed();
+}
+
+
+void Entrypoint::dissolve(Rpc_object_base &obj)
+{
+	for (int fd : std::vector<int>(obj._channel_fds)) {
+		auto it = _bindings.find(fd);
+		if (it == _bindings.end()) continue;
+		unwatch(fd);
+		_by_client_ino.erase(it->second->client_inode);
+		it->second->server_end.reset();
+		_bindings.erase(it);
+	}
+	obj._channel_fds.clear();
+	obj._ep = nullptr;
+}
+
+
+Rpc_object_base *Entrypoint::lookup(Untyped_capability const &cap)
+{
+	if (!cap.valid()) return nullptr;
+	auto it = _by_client_ino.find(fd_inode(cap.fd()));
+	if (it == _by_client_ino.end()) return nullptr;
+	auto binding = it->second.lock();
+	return binding ? binding->object : nullptr;
+}
+
+
+void Entrypoint::_dispatch_request(Channel_binding &binding, Msg_reader &r)
+{
+	thread_local Msg_writer w;
+	std::shared_ptr<Channel_binding> keep = _bindings.count(binding.server_end.get())
+	                                      ? _bindings[binding.server_end.get()] : nullptr;
+	if (!keep) return;
+
+	Msg_header const request = r.header();
+	w.reset();
+	w.header() = Msg_header { request.call_id, request.opcode, 0 };
+
+	trace::rpc_dispatch(request.call_id, request.opcode);
+
+	Result<void> result { };
+	bool deferred = false;
+
+	if (r.failed()) {
+		result = failure(Error::MALFORMED);
+	} else if (request.opcode == OPCODE_MINT) {
+		auto fd = mint(*binding.object);
+		if (fd) Marshal_fd::put(w, std::move(*fd));
+		else    result = failure(fd.error());
+	} else {
+		Rpc_object_base &obj = *binding.object;
+		obj._current_binding = keep;
+		obj._current_call    = request.call_id;
+		obj._reply_deferred  = false;
+		result   = obj.dispatch(request.opcode, r, w);
+		/* 'obj' may have destroyed itself; only the binding is still safe */
+		deferred = keep->server_end.valid() && keep->object == &obj && obj._reply_deferred;
+	}
+
+	if (deferred) return;
+
+	if (!result) {
+		w.reset();
+		w.header() = Msg_header { request.call_id, request.opcode, int32_t(result.error()) };
+	}
+	trace::rpc_reply(request.call_id, request.opcode);
+	if (keep->server_end.valid())
+		(void)Channel::send(keep->server_end.get(), w);
+}
+
+
+bool Entrypoint::dispatch_once(int timeout_ms)
+{
+	while (!_scheduled.empty()) {
+		auto fn = std::move(_scheduled.front());
+		_scheduled.pop_front();
+		fn();
+	}
+
+	epoll_event events[8];
+	int n;
+	do { n = ::epoll_wait(_epoll.get(), events, 8, timeout_ms); } while (n < 0 && errno == EINTR);
+	if (n <= 0) return false;
+
+	/* looked up per event: a handler removed by an earlier event is not called */
+	for (int i = 0; i < n; i++) {
+		auto it = _watches.find(events[i].data.fd);
+		if (it != _watches.end())
+			it->second->handle_io(events[i].events);
+	}
+
+	while (!_scheduled.empty()) {
+		auto fn = std::move(_scheduled.front());
+		_scheduled.pop_front();
+		fn();
+	}
+	return true;
+}
+
+
+void Entrypoint::run()
+{
+	_exit = false;
+	while (!_exit) dispatch_once(-1);
+}
+
+
+Result<Unique_fd> nestbox::copy_channel(Untyped_capability const &cap)
+{
+	if (!cap.valid()) return failure(Error::INVALID_CAP);
+
+	thread_local Msg_writer w;
+	thread_local Msg_reader r;
+	w.reset();
+	w.header() = Msg_header { 0, OPCODE_MINT, 0 };
+	if (auto sent = Channel::send(cap.fd(), w); !sent) return failure(sent.error());
+	if (auto got = Channel::receive(cap.fd(), r, false); !got) return failure(got.error());
+	if (r.header().status) return failure(Error(r.header().status));
+	Unique_fd fd = Marshal_fd::get(r);
+	if (!fd.valid()) return failure(Error::MALFORMED);
+	return fd;
+}
