@@ -1,0 +1,219 @@
+/*
+ * nestbox: core, the root of the component tree
+ *
+ * Core owns the host resources. It provides the base services (LOG, ROM, PD,
+ * CPU, Timer, Report), starts init with the user's config and is the only
+ * process that ever starts processes. When the run ends, however it ends,
+ * core kills and reaps every process it started.
+ */
+
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <cstdio>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <nestbox/base/rpc.h>
+#include <nestbox/log.h>
+
+#include "config_check.h"
+#include "core_parent.h"
+#include "cpu_service.h"
+#include "log_service.h"
+#include "options.h"
+#include "pd_service.h"
+#include "report_service.h"
+#include "rom_service.h"
+#include "timer_service.h"
+
+using namespace nestbox;
+
+namespace Core { struct Main; }
+
+struct Core::Main : Until_reached, Child_exit, Io_handler
+{
+	Options const &options;
+
+	Entrypoint ep { };
+
+	int  exit_code = 0;
+	bool done      = false;
+
+	Log_output output { options.until, *this };
+
+	std::vector<std::string> rom_dirs()
+	{
+		std::vector<std::string> dirs = options.rom_dirs;
+		std::string const config_dir = std::filesystem::absolute(options.config_path).parent_path().string();
+		dirs.push_back(config_dir);
+		dirs.push_back(options.bin_dir);
+		return dirs;
+	}
+
+	Rom_modules rom_modules { rom_dirs(), std::filesystem::absolute(options.config_path).string() };
+
+	Log_root    log_root    { ep, output };
+	Rom_root    rom_root    { ep, rom_modules };
+	Cpu_root    cpu_root    { ep };
+	Pd_root     pd_root     { ep, output, cpu_root };
+	Timer_root  timer_root  { ep };
+	Report_root report_root { ep, options.report_dir };
+
+	Local_services services {
+		{ "LOG", &log_root }, { "ROM", &rom_root }, { "CPU", &cpu_root },
+		{ "PD", &pd_root }, { "Timer", &timer_root }, { "Report", &report_root } };
+
+	/* SIGINT/SIGTERM arrive as readable signalfd */
+	Unique_fd signals = [] {
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGHUP);
+		::sigprocmask(SIG_BLOCK, &set, nullptr);
+		return Unique_fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+	}();
+
+	struct Timeout : Io_handler
+	{
+		Main &main;
+		Unique_fd fd { ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) };
+		explicit Timeout(Main &main) : main(main) { }
+		void handle_io(uint32_t) override
+		{
+			if (main.options.until)
+				std::fprintf(stderr, "nestbox: timeout after %g s: no log line matched '%s'\n",
+				             *main.options.timeout_s, main.options.until->c_str());
+			else
+				std::fprintf(stderr, "nestbox: timeout after %g s\n", *main.options.timeout_s);
+			main.finish(1);
+		}
+	} timeout { *this };
+
+	Pd_session_component *init_pd = nullptr;
+	std::unique_ptr<Core_parent> init_parent { };
+
+	Signal_handler<Main> init_exit_handler { ep, *this, &Main::handle_init_exit };
+
+	void finish(int code)
+	{
+		if (done) return;
+		done      = true;
+		exit_code = code;
+		ep.stop();
+	}
+
+	void until_reached() override { finish(0); }
+
+	void child_exited(int value) override
+	{
+		output.write("init", concat("exited with exit value ", value));
+		finish(value == 0 ? 0 : 1);
+	}
+
+	void handle_init_exit()
+	{
+		Pd::Exit_status const s = init_pd->exit_status();
+		if (done) return;
+		if (s.state == Pd::Exit_status::KILLED)
+			output.core_line(concat("init killed by signal ", s.value, " (", strsignal(s.value), ")"));
+		else if (s.state == Pd::Exit_status::EXITED && s.value == 127)
+			output.core_line("init could not be executed");
+		else if (s.state == Pd::Exit_status::EXITED)
+			output.core_line(concat("init exited with exit value ", s.value));
+		finish(1);
+	}
+
+	void handle_io(uint32_t) override   /* SIGINT, SIGTERM, SIGHUP */
+	{
+		signalfd_siginfo info { };
+		if (::read(signals.get(), &info, sizeof(info)) == sizeof(info))
+			finish(0);
+	}
+
+	bool start_init()
+	{
+		auto binary = rom_modules.dataspace("init");
+		if (!binary) {
+			std::fprintf(stderr, "nestbox: the 'init' binary is in none of the ROM directories\n");
+			return false;
+		}
+
+		std::string const label_arg = "label=\"init\"";
+		auto pd = pd_root.session(label_arg + ", ram_quota=" + std::to_string(options.init_ram)
+		                          + ", cap_quota=" + std::to_string(options.init_caps));
+		auto log = log_root.session(label_arg);
+		auto cpu = cpu_root.session(label_arg);
+		if (!pd || !log || !cpu) {
+			std::fprintf(stderr, "nestbox: cannot create the environment of init\n");
+			return false;
+		}
+		init_pd = ep.lookup_as<Pd_session_component>(pd->cap);
+
+		init_parent = std::make_unique<Core_parent>("init", services, *init_pd, *this);
+		auto parent_cap = manage(ep, *init_parent);
+		if (!parent_cap) return false;
+
+		(void)init_pd->exit_sigh(init_exit_handler.cap());
+		auto started = init_pd->start(std::move(*binary), std::move(*parent_cap),
+		                              Capability<Log::Session>(std::move(log->cap)),
+		                              Capability<Cpu::Session>(std::move(cpu->cap)));
+		if (!started) {
+			std::fprintf(stderr, "nestbox: cannot start init: %s\n", error_name(started.error()).data());
+			return false;
+		}
+		return true;
+	}
+
+	Main(Options const &options) : options(options)
+	{
+		Log_backend::install([this] (std::string_view line) { output.core_line(line); });
+
+		ep.watch(signals.get(), *this, EPOLLIN);
+
+		if (options.timeout_s) {
+			double const t = *options.timeout_s;
+			itimerspec spec { { 0, 0 }, { time_t(t), long((t - double(time_t(t))) * 1e9) } };
+			if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
+			::timerfd_settime(timeout.fd.get(), 0, &spec, nullptr);
+			ep.watch(timeout.fd.get(), timeout, EPOLLIN);
+		}
+	}
+
+	int run()
+	{
+		if (!start_init()) return 1;
+		while (!done) ep.dispatch_once(-1);
+
+		/* no process of the run may outlive it */
+		pd_root.kill_all();
+		return exit_code;
+	}
+};
+
+
+int main(int argc, char **argv)
+{
+	auto options = Core::parse_options(argc, argv);
+	if (!options) return 2;
+
+	switch (options->command) {
+	case Core::Options::Command::HELP:    Core::print_help(argv[0]); return 0;
+	case Core::Options::Command::VERSION: std::printf("nestbox 0.1\n"); return 0;
+	case Core::Options::Command::RUN:     break;
+	}
+
+	if (auto problem = Core::check_config_file(options->config_path)) {
+		std::fprintf(stderr, "%s\n", problem->c_str());
+		return 2;
+	}
+
+	/* a client that vanished must not kill core through a write to its pipe */
+	::signal(SIGPIPE, SIG_IGN);
+
+	Core::Main main(*options);
+	return main.run();
+}

@@ -1,0 +1,231 @@
+/*
+ * Core's PD service: quotas, dataspaces and the start of processes
+ */
+
+#include "pd_service.h"
+#include "cpu_service.h"
+
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nestbox/env.h>
+#include <nestbox/log.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+using namespace Core;
+using namespace nestbox;
+
+namespace {
+
+size_t page_round(uint64_t size) { return size_t((size + 4095) & ~uint64_t(4095)); }
+
+}
+
+
+Result<Dataspace_capability> Pd_session_component::alloc(uint64_t size)
+{
+	if (size == 0 || size > (1ull << 40)) return failure(Error::INVALID_ARGS);
+	size_t const rounded = page_round(size);
+
+	if (!_caps.try_charge(1)) return failure(Error::OUT_OF_CAPS);
+	if (!_ram.try_charge(rounded)) { _caps.release(1); return failure(Error::OUT_OF_RAM); }
+
+	auto ds = create_dataspace(rounded, std::to_string(::getpid()) + ":" + _label);
+	if (!ds) { _ram.release(rounded); _caps.release(1); return failure(ds.error()); }
+
+	_allocations[fd_inode(ds->fd())] = rounded;
+	return std::move(*ds);
+}
+
+
+Result<void> Pd_session_component::free(Dataspace_capability ds)
+{
+	/* only a dataspace of this PD can be freed here: recognised by its inode */
+	auto it = ds.valid() ? _allocations.find(fd_inode(ds.fd())) : _allocations.end();
+	if (it == _allocations.end()) return failure(Error::INVALID_CAP);
+	_ram.release(it->second);
+	_caps.release(1);
+	_allocations.erase(it);
+	return { };
+}
+
+
+Result<void> Pd_session_component::alloc_caps(uint32_t count)
+{
+	if (!_caps.try_charge(count)) return failure(Error::OUT_OF_CAPS);
+	return { };
+}
+
+
+Result<void> Pd_session_component::exit_sigh(Signal_context_capability cap)
+{
+	/* set by the parent before the start; the child must not redirect it */
+	if (_exit.state != Pd::Exit_status::NOT_STARTED) return failure(Error::DENIED);
+	_exit_sigh = std::move(cap);
+	return { };
+}
+
+
+Result<void> Pd_session_component::start(Dataspace_capability binary,
+                                         Capability<Parent::Session> parent,
+                                         Capability<Log::Session> log,
+                                         Capability<Cpu::Session> cpu)
+{
+	if (_exit.state != Pd::Exit_status::NOT_STARTED) return failure(Error::DENIED);
+	if (!binary.valid() || !parent.valid() || !log.valid() || !cpu.valid())
+		return failure(Error::INVALID_CAP);
+
+	Cpu_session_component *cpu_session = _ep.lookup_as<Cpu_session_component>(cpu);
+	if (!cpu_session) return failure(Error::INVALID_CAP);
+
+	/* the process's own channel to this PD */
+	auto own_pd = _ep.mint(*this);
+	if (!own_pd) return failure(own_pd.error());
+
+	int out_pipe[2];
+	if (::pipe2(out_pipe, O_CLOEXEC) < 0) return failure(Error::OUT_OF_CAPS);
+	Unique_fd out_read(out_pipe[0]), out_write(out_pipe[1]);
+
+	Unique_fd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+
+	/* everything the child needs is prepared here: after fork, no allocation */
+	std::string const argv0 = _label;
+	char *argv[] = { const_cast<char *>(argv0.c_str()), nullptr };
+	char *envp[] = { nullptr };
+
+	int const sources[] = { dev_null.get(), out_write.get(), out_write.get(),
+	                        parent.fd(), own_pd->get(), cpu.fd(), log.fd(), binary.fd() };
+	constexpr int NUM_FDS = sizeof(sources) / sizeof(sources[0]);
+	pid_t const core_pid = ::getpid();
+	int const nice = cpu_session->nice;
+
+	pid_t const pid = ::fork();
+	if (pid < 0) return failure(Error::OUT_OF_RAM);
+
+	if (pid == 0) {
+		::prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (::getppid() != core_pid) ::_exit(127);
+		::setpgid(0, 0);
+
+		/* move the environment to its fixed descriptors (see Env::Fd) */
+		int high[NUM_FDS];
+		for (int i = 0; i < NUM_FDS; i++) high[i] = ::fcntl(sources[i], F_DUPFD, 100);
+		for (int i = 0; i < NUM_FDS; i++) ::dup2(high[i], i);
+		::syscall(SYS_close_range, NUM_FDS, ~0U, 0);
+		::fcntl(NUM_FDS - 1, F_SETFD, FD_CLOEXEC);  /* the binary itself */
+
+		sigset_t none;
+		sigemptyset(&none);
+		::sigprocmask(SIG_SETMASK, &none, nullptr);
+		for (int s = 1; s < NSIG; s++) ::signal(s, SIG_DFL);
+		if (nice) ::setpriority(PRIO_PROCESS, 0, nice);
+
+		::syscall(SYS_execveat, NUM_FDS - 1, "", argv, envp, AT_EMPTY_PATH);
+		::_exit(127);
+	}
+
+	_pid = pid;
+	cpu_session->pid = pid;
+	_exit.state = Pd::Exit_status::RUNNING;
+
+	_pidfd.reset(int(::syscall(SYS_pidfd_open, pid, 0)));
+	if (_pidfd.valid()) _ep.watch(_pidfd.get(), *this, EPOLLIN);
+
+	/* non-blocking: a leftover writer must never stall core */
+	::fcntl(out_read.get(), F_SETFL, O_NONBLOCK);
+	_output_pipe.fd = std::move(out_read);
+	_ep.watch(_output_pipe.fd.get(), _output_pipe, EPOLLIN);
+	return { };
+}
+
+
+void Pd_session_component::Output_pipe::handle_io(uint32_t)
+{
+	while (fd.valid() && read_some()) { }
+}
+
+
+bool Pd_session_component::Output_pipe::read_some()
+{
+	char buf[4096];
+	ssize_t const n = ::read(fd.get(), buf, sizeof(buf));
+	if (n > 0) {
+		partial.append(buf, size_t(n));
+		size_t nl;
+		while ((nl = partial.find('\n')) != std::string::npos) {
+			pd._output.write(pd._label, std::string_view(partial).substr(0, nl));
+			partial.erase(0, nl + 1);
+		}
+		if (partial.size() > 8192) { pd._output.write(pd._label, partial); partial.clear(); }
+		return true;
+	}
+	if (n < 0 && errno == EINTR) return true;
+	if (n < 0 && errno == EAGAIN) return false;
+
+	/* end of output: the process is gone or closed both */
+	if (!partial.empty()) { pd._output.write(pd._label, partial); partial.clear(); }
+	pd._ep.unwatch(fd.get());
+	fd.reset();
+	return false;
+}
+
+
+void Pd_session_component::_reap()
+{
+	if (_pid <= 0 || _exit.state != Pd::Exit_status::RUNNING) return;
+
+	siginfo_t info { };
+	int const r = _pidfd.valid() ? ::waitid(idtype_t(P_PIDFD), id_t(_pidfd.get()), &info, WEXITED)
+	                             : ::waitid(P_PID, id_t(_pid), &info, WEXITED);
+	if (r < 0) return;
+
+	if (info.si_code == CLD_EXITED) _exit = { Pd::Exit_status::EXITED, info.si_status, { } };
+	else                            _exit = { Pd::Exit_status::KILLED, info.si_status, { } };
+
+	if (_pidfd.valid()) { _ep.unwatch(_pidfd.get()); _pidfd.reset(); }
+}
+
+
+void Pd_session_component::handle_io(uint32_t)
+{
+	_reap();
+
+	/* collect what the process wrote last before telling its parent */
+	_output_pipe.handle_io(0);
+
+	Signal_transmitter::submit(_exit_sigh);
+}
+
+
+void Pd_session_component::kill()
+{
+	if (_pid > 0 && _exit.state == Pd::Exit_status::RUNNING) {
+		::kill(_pid, SIGKILL);
+		_reap();
+	}
+	if (_output_pipe.fd.valid()) { _ep.unwatch(_output_pipe.fd.get()); _output_pipe.fd.reset(); }
+}
+
+
+Pd_session_component::~Pd_session_component()
+{
+	kill();
+}
+
+
+Result<std::unique_ptr<Pd_session_component>> Pd_root::_create_session(std::string_view args)
+{
+	return std::make_unique<Pd_session_component>(ep(), output, cpu_root,
+	                                              Arg_string::string(args, "label"),
+	                                              Arg_string::number(args, "ram_quota"),
+	                                              Arg_string::number(args, "cap_quota"));
+}

@@ -1,0 +1,127 @@
+/*
+ * Core's PD service: protection domains, i.e. processes and their quotas
+ *
+ * A PD session is created by a parent on behalf of a child it is about to
+ * start. The child allocates its RAM from it; the parent starts the process
+ * through it and learns how the process ended. Closing the session kills the
+ * process.
+ */
+#pragma once
+
+#include <map>
+
+#include <nestbox/base/signal.h>
+#include <nestbox/root_component.h>
+#include <nestbox/session/pd.h>
+
+#include "log_output.h"
+
+namespace Core {
+
+struct Cpu_root;
+
+/* A quota with its use, checked before anything is charged */
+struct Quota_account
+{
+	uint64_t limit = 0;
+	uint64_t used  = 0;
+
+	bool try_charge(uint64_t amount)
+	{
+		if (amount > limit - used) return false;
+		used += amount;
+		return true;
+	}
+	void release(uint64_t amount) { used -= std::min(used, amount); }
+	uint64_t avail() const { return limit - used; }
+};
+
+class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, private nestbox::Io_handler
+{
+	private:
+
+		nestbox::Entrypoint &_ep;
+		Log_output          &_output;
+		Cpu_root            &_cpu_root;
+		std::string const    _label;
+
+		Quota_account _ram, _caps;
+
+		std::map<ino_t, uint64_t> _allocations { };   /* memfd inode -> charged size */
+
+		pid_t             _pid = -1;
+		nestbox::Unique_fd _pidfd { };
+		nestbox::Pd::Exit_status _exit { nestbox::Pd::Exit_status::NOT_STARTED, 0, { } };
+		nestbox::Signal_context_capability _exit_sigh { };
+
+		/* the process's stdout/stderr, logged under its label */
+		struct Output_pipe : nestbox::Io_handler
+		{
+			Pd_session_component &pd;
+			nestbox::Unique_fd    fd { };
+			std::string           partial { };
+			explicit Output_pipe(Pd_session_component &pd) : pd(pd) { }
+			void handle_io(uint32_t) override;   /* reads all that is there */
+			bool read_some();                    /* false: nothing more for now */
+		} _output_pipe { *this };
+
+		void handle_io(uint32_t) override;   /* pidfd readable: the process ended */
+
+		void _reap();
+
+	public:
+
+		Pd_session_component(nestbox::Entrypoint &ep, Log_output &output, Cpu_root &cpu_root,
+		                     std::string label, uint64_t ram_quota, uint64_t cap_quota)
+		: _ep(ep), _output(output), _cpu_root(cpu_root), _label(std::move(label)),
+		  _ram { ram_quota, 0 }, _caps { cap_quota, 0 } { }
+
+		~Pd_session_component();
+
+		std::string const &label() const { return _label; }
+		pid_t pid() const { return _pid; }
+
+		/* Quota that flows with session requests of this PD's process */
+		Quota_account &ram_account()  { return _ram; }
+		Quota_account &cap_account()  { return _caps; }
+
+		/* Kill the process (if running) and wait for it */
+		void kill();
+
+		/* Pd::Session */
+		nestbox::Result<nestbox::Dataspace_capability> alloc(uint64_t size) override;
+		nestbox::Result<void> free(nestbox::Dataspace_capability ds) override;
+		nestbox::Pd::Quota ram() override  { return { _ram.limit,  _ram.used }; }
+		nestbox::Result<void> alloc_caps(uint32_t count) override;
+		void free_caps(uint32_t count) override { _caps.release(count); }
+		nestbox::Pd::Quota caps() override { return { _caps.limit, _caps.used }; }
+		nestbox::Result<void> start(nestbox::Dataspace_capability binary,
+		                            nestbox::Capability<nestbox::Parent::Session> parent,
+		                            nestbox::Capability<nestbox::Log::Session> log,
+		                            nestbox::Capability<nestbox::Cpu::Session> cpu) override;
+		nestbox::Result<void> exit_sigh(nestbox::Signal_context_capability) override;
+		nestbox::Pd::Exit_status exit_status() override { return _exit; }
+};
+
+struct Pd_root : nestbox::Root_component<Pd_session_component>
+{
+	Log_output &output;
+	Cpu_root   &cpu_root;
+
+	Pd_root(nestbox::Entrypoint &ep, Log_output &output, Cpu_root &cpu_root)
+	: Root_component(ep), output(output), cpu_root(cpu_root) { }
+
+	nestbox::Result<std::unique_ptr<Pd_session_component>> _create_session(std::string_view args) override;
+
+	/* quota donated to a PD session raises the PD's quota */
+	void _upgrade_session(Pd_session_component &pd, std::string_view args) override
+	{
+		pd.ram_account().limit += nestbox::Arg_string::number(args, "ram_quota");
+		pd.cap_account().limit += nestbox::Arg_string::number(args, "cap_quota");
+	}
+
+	/* Kill every process (teardown of the run) */
+	void kill_all() { for_each_session([] (Pd_session_component &pd) { pd.kill(); }); }
+};
+
+} /* namespace Core */

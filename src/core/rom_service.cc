@@ -1,0 +1,96 @@
+/*
+ * Core's ROM service
+ */
+
+#include "rom_service.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nestbox/log.h>
+
+using namespace Core;
+using namespace nestbox;
+
+static bool valid_module_name(std::string_view name)
+{
+	return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos
+	    && name.find('\0') == std::string_view::npos;
+}
+
+
+std::string Rom_modules::path_of(std::string_view name) const
+{
+	if (!valid_module_name(name)) return { };
+	if (name == "config") return _config_path;
+
+	for (auto const &dir : _dirs) {
+		std::string const path = dir + "/" + std::string(name);
+		struct stat st { };
+		if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+			return path;
+	}
+	return { };
+}
+
+
+Result<Dataspace_capability> Rom_modules::dataspace(std::string_view name)
+{
+	std::string const path = path_of(name);
+	if (path.empty()) return failure(Error::NOT_FOUND);
+
+	Unique_fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	struct stat st { };
+	if (!file.valid() || ::fstat(file.get(), &st) < 0) return failure(Error::NOT_FOUND);
+
+	int64_t const mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+	auto cached = _cache.find(path);
+	if (cached != _cache.end()) {
+		Module const &m = cached->second;
+		if (m.dev == st.st_dev && m.ino == st.st_ino && m.mtime_ns == mtime_ns && m.size == st.st_size)
+			return m.ds.copy();
+	}
+
+	/* copy the file into a memfd, then keep only a read-only descriptor */
+	size_t const size = size_t(st.st_size);
+	auto ds = create_dataspace(size ? size : 1, "rom:" + std::string(name));
+	if (!ds) return failure(ds.error());
+
+	size_t done = 0;
+	char buf[64*1024];
+	while (done < size) {
+		ssize_t const n = ::read(file.get(), buf, sizeof(buf));
+		if (n <= 0) return failure(Error::IO_ERROR);
+		if (::pwrite(ds->fd(), buf, size_t(n), off_t(done)) != n) return failure(Error::IO_ERROR);
+		done += size_t(n);
+	}
+
+	/*
+	 * Seal the content, then keep only a read-only open file description:
+	 * unwriteable by anyone, and executable (a writeable one would make
+	 * execve fail with ETXTBSY).
+	 */
+	if (::fcntl(ds->fd(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) < 0) return failure(Error::IO_ERROR);
+	std::string const self = "/proc/self/fd/" + std::to_string(ds->fd());
+	Unique_fd ro(::open(self.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!ro.valid()) return failure(Error::IO_ERROR);
+
+	Dataspace_capability module_ds(std::move(ro), size, false);
+	Dataspace_capability result = module_ds.copy();
+	_cache[path] = Module { st.st_dev, st.st_ino, mtime_ns, st.st_size, std::move(module_ds) };
+	return result;
+}
+
+
+Result<std::unique_ptr<Rom_session_component>> Rom_root::_create_session(std::string_view args)
+{
+	std::string const label = Arg_string::string(args, "label");
+	std::string const name(Label::last_element(label));
+
+	if (modules.path_of(name).empty()) {
+		warning("ROM module \"", name, "\" not found (requested by \"", label, "\")");
+		return failure(Error::DENIED);
+	}
+	return std::make_unique<Rom_session_component>(modules, name);
+}

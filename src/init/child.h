@@ -1,0 +1,183 @@
+/*
+ * A child of init: its environment, its sessions and the parent it talks to
+ *
+ * The child object is the parent interface of its process. Every session
+ * request of the process (and the environment sessions init requests before
+ * the start) goes through the 'Router', which answers asynchronously: init
+ * never waits for a server.
+ */
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+
+#include <nestbox/base/dataspace.h>
+#include <nestbox/base/signal.h>
+#include <nestbox/env.h>
+#include <nestbox/session/pd.h>
+#include <nestbox/session/rom.h>
+
+#include "config_model.h"
+
+namespace Init {
+
+class Child;
+
+/* Where a granted session lives, so that init can upgrade and close it */
+struct Session_target
+{
+	enum class Kind { PARENT, CHILD, LOCAL };
+
+	Kind        kind = Kind::PARENT;
+	std::string server { };   /* Kind::CHILD: the providing child's name */
+	uint32_t    id = 0;       /* the session's id at the parent or server root */
+};
+
+struct Routed_session
+{
+	std::string    service;
+	std::string    label;      /* as init sees it: "child -> label" */
+	Session_target target;
+};
+
+struct Granted
+{
+	Routed_session            session;
+	nestbox::Untyped_capability cap;
+};
+
+using Route_done = std::function<void(nestbox::Result<Granted>)>;
+
+/* What a child needs from init as a whole */
+struct Router
+{
+	/* Route a session request of 'child'; 'label' is the child's own */
+	virtual void route(Child &child, std::string const &service, std::string const &label,
+	                   std::string const &args, Route_done done) = 0;
+
+	/* Upgrade or close a session wherever it lives */
+	virtual void upgrade(Routed_session const &, std::string const &args) = 0;
+	virtual void close(Routed_session const &) = 0;
+
+	/* A child offered a service: pending requests may now be served */
+	virtual void announced(Child &) = 0;
+
+	virtual ~Router() = default;
+};
+
+/* The "config" ROM of a child with an inline <config> */
+struct Config_rom_session : nestbox::Rpc_object<nestbox::Rom::Session>
+{
+	nestbox::Dataspace_capability      &content;
+	nestbox::Signal_context_capability  sigh_cap { };
+
+	explicit Config_rom_session(nestbox::Dataspace_capability &content) : content(content) { }
+
+	nestbox::Result<nestbox::Dataspace_capability> dataspace() override
+	{
+		if (!content.valid()) return nestbox::failure(nestbox::Error::UNAVAILABLE);
+		return content.copy();
+	}
+	bool update() override { return false; }
+	void sigh(nestbox::Signal_context_capability cap) override { sigh_cap = std::move(cap); }
+};
+
+class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
+{
+	public:
+
+		enum class State { STARTING, RUNNING, EXITED, ABANDONED };
+
+	private:
+
+		nestbox::Env &_env;
+		Router       &_router;
+		Start_node    _start;
+		uint32_t const _id;
+
+		State _state = State::STARTING;
+		int   _exit_value = 0;
+
+		/* sessions of the process, by the ids it knows them by */
+		std::map<uint32_t, Routed_session> _sessions { };
+		uint32_t                           _next_session_id = 1;
+
+		/* environment sessions, requested before the start */
+		struct Env_session { std::optional<Routed_session> session; nestbox::Untyped_capability cap; };
+		Env_session _env_pd { }, _env_cpu { }, _env_log { }, _env_binary { };
+		unsigned    _env_pending = 4;
+		bool        _env_failed  = false;
+		std::unique_ptr<nestbox::Async_rpc_client<nestbox::Rom::Session>> _binary_rom { };
+		nestbox::Dataspace_capability _binary_ds { };
+		std::unique_ptr<nestbox::Pd::Client> _pd { };
+
+		nestbox::Signal_handler<Child> _exit_handler;
+
+		/* services the process announced */
+		std::map<std::string, std::unique_ptr<nestbox::Async_rpc_client<nestbox::Root::Session>>, std::less<>> _roots { };
+
+		/* inline config, served locally as the "config" ROM */
+		nestbox::Dataspace_capability                   _config_ds { };
+		std::vector<std::unique_ptr<Config_rom_session>> _config_sessions { };
+
+		/* yield protocol */
+		nestbox::Signal_context_capability _yield_sigh { };
+		std::string                        _yield_request { };
+
+		void _request_env_session(Env_session &, std::string const &service,
+		                          std::string const &label, std::string const &args);
+		void _env_session_done();
+		void _fetch_binary();
+		void _start_process();
+		void _handle_exit_signal();
+		void _exited(int value, char const *how);
+		void _close_all_sessions();
+
+	public:
+
+		Child(nestbox::Env &env, Router &router, Start_node const &start, uint32_t id);
+		~Child();
+
+		std::string const &name()    const { return _start.name; }
+		Start_node  const &start()   const { return _start; }
+		uint32_t           id()      const { return _id; }
+		State              state()   const { return _state; }
+		bool               exited()  const { return _state == State::EXITED; }
+		int                exit_value() const { return _exit_value; }
+
+		bool declares(std::string_view service) const
+		{
+			for (auto const &s : _start.provides) if (s == service) return true;
+			return false;
+		}
+
+		/* The announced root of a service, or nullptr */
+		nestbox::Async_rpc_client<nestbox::Root::Session> *root(std::string_view service)
+		{
+			auto it = _roots.find(service);
+			return (it == _roots.end() || it->second->dead()) ? nullptr : it->second.get();
+		}
+
+		bool has_inline_config() const { return _start.config.has_value(); }
+
+		/* A local session for the "config" ROM */
+		nestbox::Result<Granted> open_config_rom();
+
+		/* Request the environment and start the process once it is complete */
+		void start();
+
+		/* Parent::Session, called by the process */
+		nestbox::Result<void> announce(std::string_view service, nestbox::Capability<nestbox::Root::Session> root) override;
+		nestbox::Result<nestbox::Session_grant> session(std::string_view service, std::string_view label,
+		                                                std::string_view args) override;
+		nestbox::Result<void> upgrade(uint32_t id, std::string_view args) override;
+		nestbox::Result<void> close(uint32_t id) override;
+		void exit(int32_t value) override;
+		nestbox::Result<void> resource_request(std::string_view args) override;
+		void yield_sigh(nestbox::Signal_context_capability cap) override { _yield_sigh = std::move(cap); }
+		std::string yield_request() override { return _yield_request; }
+		void yield_response() override { }
+};
+
+} /* namespace Init */

@@ -1,0 +1,179 @@
+/*
+ * Parsing init's config
+ */
+
+#include "config_model.h"
+
+#include <nestbox/util/arg_string.h>
+
+using namespace Init;
+
+namespace {
+
+constexpr uint64_t DEFAULT_RAM  = 16ull << 20;
+constexpr uint64_t DEFAULT_CAPS = 1000;
+
+std::optional<std::string> optional_attr(pugi::xml_node node, char const *name)
+{
+	pugi::xml_attribute a = node.attribute(name);
+	if (!a) return std::nullopt;
+	return std::string(a.value());
+}
+
+struct Parse_failure { pugi::xml_node node; std::string message; };
+
+uint64_t size_attr(pugi::xml_node node, char const *name, uint64_t fallback)
+{
+	pugi::xml_attribute a = node.attribute(name);
+	if (!a) return fallback;
+	auto v = nestbox::Arg_string::parse_size(a.value());
+	if (!v) throw Parse_failure { node, std::string("invalid ") + name + " value \"" + a.value() + "\"" };
+	return *v;
+}
+
+Route_target parse_target(pugi::xml_node n)
+{
+	Route_target t;
+	std::string_view const type = n.name();
+	if (type == "parent")         t.kind = Route_target::Kind::PARENT;
+	else if (type == "any-child") t.kind = Route_target::Kind::ANY_CHILD;
+	else if (type == "child") {
+		t.kind  = Route_target::Kind::CHILD;
+		t.child = n.attribute("name").value();
+		if (t.child.empty()) throw Parse_failure { n, "<child> target without a name" };
+	}
+	else throw Parse_failure { n, "unknown route target <" + std::string(type) + ">" };
+	t.label = optional_attr(n, "label");
+	return t;
+}
+
+Route parse_route(pugi::xml_node route_node)
+{
+	Route route;
+	for (pugi::xml_node rule_node : route_node.children()) {
+		if (rule_node.type() != pugi::node_element) continue;
+		std::string_view const type = rule_node.name();
+		Route_rule rule;
+		if (type == "service") {
+			rule.service = rule_node.attribute("name").value();
+			if (rule.service->empty()) throw Parse_failure { rule_node, "<service> rule without a name" };
+		} else if (type != "any-service") {
+			throw Parse_failure { rule_node, "unknown route rule <" + std::string(type) + ">" };
+		}
+		rule.label          = optional_attr(rule_node, "label");
+		rule.label_prefix   = optional_attr(rule_node, "label_prefix");
+		rule.label_suffix   = optional_attr(rule_node, "label_suffix");
+		rule.label_last     = optional_attr(rule_node, "label_last");
+		rule.unscoped_label = optional_attr(rule_node, "unscoped_label");
+		for (pugi::xml_node t : rule_node.children())
+			if (t.type() == pugi::node_element) rule.targets.push_back(parse_target(t));
+		if (rule.targets.empty()) throw Parse_failure { rule_node, "route rule without a target" };
+		route.push_back(std::move(rule));
+	}
+	return route;
+}
+
+std::string node_text(pugi::xml_node node)
+{
+	struct Writer : pugi::xml_writer {
+		std::string s;
+		void write(void const *data, size_t size) override { s.append(static_cast<char const *>(data), size); }
+	} w;
+	node.print(w, "\t", pugi::format_default | pugi::format_no_declaration);
+	return w.s;
+}
+
+Start_node parse_start(pugi::xml_node n, Config_model const &model)
+{
+	Start_node s;
+	s.name = n.attribute("name").value();
+	if (s.name.empty()) throw Parse_failure { n, "<start> node without a name" };
+	if (s.name.find(" -> ") != std::string::npos || s.name.find('"') != std::string::npos)
+		throw Parse_failure { n, "invalid start name \"" + s.name + "\"" };
+
+	s.binary  = n.child("binary").attribute("name").as_string(s.name.c_str());
+	s.version = n.attribute("version").value();
+	s.ram     = size_attr(n, "ram",  model.default_ram);
+	s.caps    = size_attr(n, "caps", model.default_caps);
+
+	for (pugi::xml_node r : n.children("resource")) {
+		std::string_view const name = r.attribute("name").value();
+		if (name == "RAM") s.ram  = size_attr(r, "quantum", s.ram);
+		if (name == "CAP") s.caps = size_attr(r, "quantum", s.caps);
+	}
+
+	if (pugi::xml_node c = n.child("config")) s.config = node_text(c);
+
+	for (pugi::xml_node p : n.child("provides").children("service")) {
+		std::string name = p.attribute("name").value();
+		if (name.empty()) throw Parse_failure { p, "<service> in <provides> without a name" };
+		s.provides.push_back(std::move(name));
+	}
+
+	if (pugi::xml_node r = n.child("route")) s.route = parse_route(r);
+	return s;
+}
+
+}
+
+
+static bool label_matches(std::optional<std::string> const &pattern, std::string_view label)
+{
+	return !pattern || *pattern == label;
+}
+
+
+bool Route_rule::matches(std::string_view service_name, std::string_view label, std::string_view unscoped) const
+{
+	if (service && *service != service_name) return false;
+	if (!label_matches(this->label, label)) return false;
+	if (label_prefix && !label.starts_with(*label_prefix)) return false;
+	if (label_suffix && !label.ends_with(*label_suffix)) return false;
+	if (label_last && *label_last != nestbox::Label::last_element(label)) return false;
+	if (!label_matches(unscoped_label, unscoped)) return false;
+	return true;
+}
+
+
+std::optional<Config_model> Init::parse_config(std::string_view text, Config_error &error)
+{
+	pugi::xml_document doc;
+	pugi::xml_parse_result const parsed = doc.load_buffer(text.data(), text.size());
+	if (!parsed) {
+		error = { size_t(parsed.offset), parsed.description() };
+		return std::nullopt;
+	}
+
+	pugi::xml_node const config = doc.document_element();
+	if (std::string_view(config.name()) != "config") {
+		error = { size_t(config.offset_debug()), "the top-level node must be <config>" };
+		return std::nullopt;
+	}
+
+	try {
+		Config_model model;
+		model.verbose = config.attribute("verbose").as_bool(false);
+
+		pugi::xml_node const defaults = config.child("default");
+		model.default_ram  = size_attr(defaults, "ram",  DEFAULT_RAM);
+		model.default_caps = size_attr(defaults, "caps", DEFAULT_CAPS);
+		if (pugi::xml_node d = config.child("default-caps")) model.default_caps = size_attr(d, "quantum", model.default_caps);
+
+		for (pugi::xml_node s : config.child("parent-provides").children("service"))
+			model.parent_provides.insert(s.attribute("name").value());
+
+		if (pugi::xml_node r = config.child("default-route")) model.default_route = parse_route(r);
+
+		for (pugi::xml_node s : config.children("start")) {
+			Start_node start = parse_start(s, model);
+			if (model.start(start.name))
+				throw Parse_failure { s, "more than one <start> node named \"" + start.name + "\"" };
+			model.starts.push_back(std::move(start));
+		}
+		return model;
+	}
+	catch (Parse_failure const &f) {
+		error = { size_t(f.node.offset_debug()), f.message };
+		return std::nullopt;
+	}
+}
