@@ -1,12 +1,13 @@
 /*
- * Well-formedness of a config file
+ * Checking a config file before anything runs
  */
 
 #include "config_check.h"
 
 #include <fstream>
-#include <pugixml.hpp>
 #include <sstream>
+
+#include <config_model.h>
 
 std::pair<unsigned, unsigned> Core::line_column(std::string_view text, size_t offset)
 {
@@ -27,13 +28,14 @@ std::optional<std::string> Core::check_config_file(std::string const &path)
 	ss << in.rdbuf();
 	std::string const text = ss.str();
 
-	pugi::xml_document doc;
-	pugi::xml_parse_result const result = doc.load_buffer(text.data(), text.size());
-	if (!result) {
-		auto [line, column] = line_column(text, size_t(result.offset));
-		return path + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + result.description();
+	/* the same parser init uses, so that what passes here is what init runs */
+	Init::Config_error problem { };
+	if (!Init::parse_config(text, problem)) {
+		/* pugixml points at a node's name; point at its '<' */
+		if (problem.offset > 0 && problem.offset < text.size() && text[problem.offset - 1] == '<')
+			problem.offset--;
+		auto [line, column] = line_column(text, problem.offset);
+		return path + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + problem.message;
 	}
-	if (std::string_view(doc.document_element().name()) != "config")
-		return path + ":1:1: the top-level node must be <config>, not <" + doc.document_element().name() + ">";
 	return std::nullopt;
 }

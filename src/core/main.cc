@@ -26,6 +26,7 @@
 #include "options.h"
 #include "pd_service.h"
 #include "report_service.h"
+#include "scenario_test.h"
 #include "rom_service.h"
 #include "timer_service.h"
 
@@ -197,6 +198,9 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && std::string_view(argv[1]) == "test")
+		return Core::scenario_test_main(argc, argv);
+
 	auto options = Core::parse_options(argc, argv);
 	if (!options) return 2;
 
