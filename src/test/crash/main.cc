@@ -1,0 +1,44 @@
+/*
+ * crash: a component that fails on purpose, to show that a failing child
+ * takes down nothing but itself
+ *
+ * Its config says how: <config how="abort|segfault|exit" value="N"/>
+ * (default: abort). It logs what it is about to do first.
+ */
+
+#include <cstdlib>
+
+#include <pugixml.hpp>
+
+#include <nestbox/component.h>
+
+namespace Crash { struct Main; }
+
+struct Crash::Main
+{
+	nestbox::Env &env;
+
+	nestbox::Attached_rom config { env, "config" };
+
+	Main(nestbox::Env &env) : env(env)
+	{
+		pugi::xml_document doc;
+		doc.load_buffer(config.text().data(), config.text().size());
+		pugi::xml_node const c = doc.child("config");
+		std::string_view const how = c.attribute("how").as_string("abort");
+
+		nestbox::log("going to ", how);
+
+		if (how == "segfault") {
+			int volatile *null = nullptr;
+			*null = 1;
+		}
+		if (how == "exit")
+			::_exit(c.attribute("value").as_int(1));  /* without telling the parent */
+
+		std::abort();
+	}
+};
+
+
+void nestbox::construct(nestbox::Env &env) { static Crash::Main main(env); }
