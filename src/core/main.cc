@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <cstdio>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -217,6 +218,13 @@ int main(int argc, char **argv)
 
 	/* a client that vanished must not kill core through a write to its pipe */
 	::signal(SIGPIPE, SIG_IGN);
+
+	/* core holds a few descriptors per component: allow as many as the host does */
+	rlimit files { };
+	if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+		files.rlim_cur = files.rlim_max;
+		::setrlimit(RLIMIT_NOFILE, &files);
+	}
 
 	Core::Main main(*options);
 	return main.run();

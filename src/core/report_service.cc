@@ -69,6 +69,12 @@ Result<std::unique_ptr<Report_session_component>> Report_root::_create_session(s
 	uint64_t const size = Arg_string::number(args, "buffer_size", 4096);
 	if (size == 0 || size > (64ull << 20)) return failure(Error::INVALID_ARGS);
 
+	/* the buffer is core's memory: the client pays for it with its session quota */
+	if (Arg_string::number(args, "ram_quota") < size) {
+		warning("report \"", label, "\": ram_quota must cover buffer_size (", Arg_string::format_size(size), ")");
+		return failure(Error::OUT_OF_RAM);
+	}
+
 	auto ds = create_dataspace(size_t(size), std::to_string(::getpid()) + ":report:" + label);
 	if (!ds) return failure(ds.error());
 
