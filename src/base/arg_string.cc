@@ -10,7 +10,12 @@ using namespace nestbox;
 
 namespace {
 
-/* Walk 'key=value' pairs separated by commas; quoted values may hold commas */
+/*
+ * Walk 'key=value' pairs separated by commas; quoted values may hold commas.
+ * A pair whose quote is never closed ends the walk: what follows it cannot be
+ * told apart from the quoted text, so it is dropped rather than guessed at
+ * (otherwise a client could hide a key that a parent appends in its quote).
+ */
 template <typename FN>
 void for_each_arg(std::string_view args, FN const &fn)
 {
@@ -25,12 +30,14 @@ void for_each_arg(std::string_view args, FN const &fn)
 		size_t const pair_start = key_start;
 		if (i < args.size() && args[i] == '=') {
 			i++;
+			while (i < args.size() && args[i] == ' ') i++;
 			size_t const value_start = i;
 			bool quoted = false;
 			while (i < args.size() && (quoted || args[i] != ',')) {
 				if (args[i] == '"') quoted = !quoted;
 				i++;
 			}
+			if (quoted) return;
 			value = args.substr(value_start, i - value_start);
 			while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
 		}
@@ -68,8 +75,9 @@ std::optional<uint64_t> Arg_string::parse_size(std::string_view s)
 	uint64_t v = 0;
 	size_t i = 0;
 	for (; i < s.size() && std::isdigit((unsigned char)s[i]); i++) {
-		if (v > (UINT64_MAX - 9) / 10) return std::nullopt;
-		v = v*10 + uint64_t(s[i] - '0');
+		uint64_t const digit = uint64_t(s[i] - '0');
+		if (v > (UINT64_MAX - digit) / 10) return std::nullopt;
+		v = v*10 + digit;
 	}
 	if (i == 0) return std::nullopt;
 	uint64_t mul = 1;

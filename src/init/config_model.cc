@@ -91,7 +91,12 @@ Start_node parse_start(pugi::xml_node n, Config_model const &model)
 	if (s.name.find(" -> ") != std::string::npos || s.name.find('"') != std::string::npos)
 		throw Parse_failure { n, "invalid start name \"" + s.name + "\"" };
 
-	s.binary  = n.child("binary").attribute("name").as_string(s.name.c_str());
+	s.binary = s.name;
+	if (pugi::xml_node b = n.child("binary")) {
+		s.binary = b.attribute("name").value();
+		if (s.binary.empty() || s.binary.find('/') != std::string::npos)
+			throw Parse_failure { b, "invalid binary name \"" + s.binary + "\"" };
+	}
 	s.version = n.attribute("version").value();
 	s.ram     = size_attr(n, "ram",  model.default_ram);
 	s.caps    = size_attr(n, "caps", model.default_caps);
@@ -140,7 +145,8 @@ std::optional<Config_model> Init::parse_config(std::string_view text, Config_err
 	pugi::xml_document doc;
 	pugi::xml_parse_result const parsed = doc.load_buffer(text.data(), text.size());
 	if (!parsed) {
-		error = { size_t(parsed.offset), parsed.description() };
+		/* pugixml may point one past the end of a truncated document */
+		error = { std::min(size_t(parsed.offset), text.size()), parsed.description() };
 		return std::nullopt;
 	}
 
