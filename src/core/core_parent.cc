@@ -47,6 +47,18 @@ Result<Session_grant> Core_parent::session(std::string_view service, std::string
 
 	uint32_t const id = _next_id++;
 	_sessions[id] = Session { it->second, grant->id, ram, caps };
+
+	/* quota a PD gives back returns to the requester's PD */
+	if (auto *pd = _ep.lookup_as<Pd_session_component>(grant->cap)) {
+		pd->on_withdraw = [this, id] (uint64_t ram, uint64_t caps) {
+			auto s = _sessions.find(id);
+			if (s == _sessions.end()) return;
+			s->second.ram  -= std::min(s->second.ram,  ram);
+			s->second.caps -= std::min(s->second.caps, caps);
+			_child_pd.ram_account().release(ram);
+			_child_pd.cap_account().release(caps);
+		};
+	}
 	return Session_grant { id, std::move(grant->cap) };
 }
 
@@ -79,6 +91,13 @@ Result<void> Core_parent::close(uint32_t id)
 	_child_pd.ram_account().release(s.ram);
 	_child_pd.cap_account().release(s.caps);
 	return closed;
+}
+
+
+Core_parent::~Core_parent()
+{
+	/* the PDs outlive this parent only during teardown: cut their way back */
+	for (auto &[id, s] : _sessions) (void)s.root->close(s.root_id);
 }
 
 

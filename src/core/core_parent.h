@@ -40,11 +40,15 @@ class Core_parent : public nestbox::Rpc_object<nestbox::Parent::Session>
 		std::map<uint32_t, Session> _sessions { };
 		uint32_t                    _next_id = 1;
 
+		nestbox::Entrypoint &_ep;
+
 	public:
 
-		Core_parent(std::string child_name, Local_services const &services,
+		Core_parent(nestbox::Entrypoint &ep, std::string child_name, Local_services const &services,
 		            Pd_session_component &child_pd, Child_exit &exit)
-		: _child_name(std::move(child_name)), _services(services), _child_pd(child_pd), _exit(exit) { }
+		: _child_name(std::move(child_name)), _services(services), _child_pd(child_pd), _exit(exit), _ep(ep) { }
+
+		~Core_parent();
 
 		nestbox::Result<void> announce(std::string_view service, nestbox::Capability<nestbox::Root::Session>) override;
 		nestbox::Result<nestbox::Session_grant> session(std::string_view service, std::string_view label,

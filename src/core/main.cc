@@ -55,7 +55,7 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 		return dirs;
 	}
 
-	Rom_modules rom_modules { rom_dirs(), std::filesystem::absolute(options.config_path).string() };
+	Rom_modules rom_modules { ep, rom_dirs(), std::filesystem::absolute(options.config_path).string() };
 
 	Log_root    log_root    { ep, output };
 	Rom_root    rom_root    { ep, rom_modules };
@@ -155,7 +155,7 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 		}
 		init_pd = ep.lookup_as<Pd_session_component>(pd->cap);
 
-		init_parent = std::make_unique<Core_parent>("init", services, *init_pd, *this);
+		init_parent = std::make_unique<Core_parent>(ep, "init", services, *init_pd, *this);
 		auto parent_cap = manage(ep, *init_parent);
 		if (!parent_cap) return false;
 
@@ -173,6 +173,13 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 	Main(Options const &options) : options(options)
 	{
 		Log_backend::install([this] (std::string_view line) { output.core_line(line); });
+
+		/* a changed config that init will reject is reported here with its file name */
+		rom_modules.on_change([this] (std::string const &path) {
+			if (path != rom_modules.config_path()) return;
+			if (auto problem = check_config_file(path))
+				output.core_line(concat("Error: ", *problem, " (the previous config stays in force)"));
+		});
 
 		ep.watch(signals.get(), *this, EPOLLIN);
 

@@ -66,6 +66,17 @@ Result<void> Pd_session_component::alloc_caps(uint32_t count)
 }
 
 
+Result<void> Pd_session_component::withdraw(uint64_t ram, uint64_t caps)
+{
+	if (ram  > _ram.avail())  return failure(Error::OUT_OF_RAM);
+	if (caps > _caps.avail()) return failure(Error::OUT_OF_CAPS);
+	_ram.limit  -= ram;
+	_caps.limit -= caps;
+	if (on_withdraw) on_withdraw(ram, caps);
+	return { };
+}
+
+
 Result<void> Pd_session_component::exit_sigh(Signal_context_capability cap)
 {
 	/* set by the parent before the start; the child must not redirect it */

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <functional>
 #include <map>
 
 #include <nestbox/base/signal.h>
@@ -101,6 +102,10 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 		                            nestbox::Capability<nestbox::Cpu::Session> cpu) override;
 		nestbox::Result<void> exit_sigh(nestbox::Signal_context_capability) override;
 		nestbox::Pd::Exit_status exit_status() override { return _exit; }
+		nestbox::Result<void> withdraw(uint64_t ram, uint64_t caps) override;
+
+		/* Who gets withdrawn quota back (set by whoever paid for the session) */
+		std::function<void(uint64_t ram, uint64_t caps)> on_withdraw { };
 };
 
 struct Pd_root : nestbox::Root_component<Pd_session_component>

@@ -5,6 +5,9 @@
 #include "rom_service.h"
 
 #include <fcntl.h>
+#include <filesystem>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +20,69 @@ static bool valid_module_name(std::string_view name)
 {
 	return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos
 	    && name.find('\0') == std::string_view::npos;
+}
+
+
+Rom_modules::Rom_modules(Entrypoint &ep, std::vector<std::string> dirs, std::string config_path)
+: _dirs(std::move(dirs)), _config_path(std::move(config_path)), _ep(ep)
+{
+	if (_watcher.fd.valid()) _ep.watch(_watcher.fd.get(), _watcher, EPOLLIN);
+}
+
+
+Rom_modules::Watcher::Watcher(Rom_modules &m)
+: modules(m), fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) { }
+
+
+void Rom_modules::listen(std::string const &path, std::function<void()> &fn)
+{
+	if (path.empty() || !_watcher.fd.valid()) return;
+
+	/* watch the directory: a file replaced by rename is a new inode */
+	std::string const dir = std::filesystem::path(path).parent_path().string();
+	bool watched = false;
+	for (auto const &[wd, d] : _watcher.dirs) if (d == dir) watched = true;
+	if (!watched) {
+		int const wd = ::inotify_add_watch(_watcher.fd.get(), dir.c_str(),
+		                                   IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB);
+		if (wd >= 0) _watcher.dirs[wd] = dir;
+	}
+	_watcher.listeners.emplace(path, &fn);
+}
+
+
+void Rom_modules::unlisten(std::function<void()> &fn)
+{
+	for (auto it = _watcher.listeners.begin(); it != _watcher.listeners.end(); )
+		it = (it->second == &fn) ? _watcher.listeners.erase(it) : std::next(it);
+}
+
+
+void Rom_modules::Watcher::handle_io(uint32_t)
+{
+	alignas(inotify_event) char buf[16*1024];
+	ssize_t const n = ::read(fd.get(), buf, sizeof(buf));
+	if (n <= 0) return;
+
+	std::set<std::string> changed;
+	for (char *p = buf; p < buf + n; ) {
+		auto const *ev = reinterpret_cast<inotify_event const *>(p);
+		auto dir = dirs.find(ev->wd);
+		if (dir != dirs.end() && ev->len)
+			changed.insert(dir->second + "/" + ev->name);
+		p += sizeof(inotify_event) + ev->len;
+	}
+
+	/* a rename shows as several events: each file is reported once per batch */
+	for (auto const &path : changed) {
+		bool const interesting = listeners.count(path) || path == modules._config_path;
+		if (!interesting) continue;
+		if (modules._on_change) modules._on_change(path);
+		auto [from, to] = listeners.equal_range(path);
+		std::vector<std::function<void()> *> fns;
+		for (auto it = from; it != to; ++it) fns.push_back(it->second);
+		for (auto *fn : fns) (*fn)();
+	}
 }
 
 

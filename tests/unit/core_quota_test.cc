@@ -96,7 +96,7 @@ TEST_F(Core_fixture, session_quota_flows_from_the_requesting_pd)
 	auto &init_pd = create_pd("label=\"init\", ram_quota=1M, cap_quota=100");
 	No_exit no_exit;
 	Core::Local_services services { { "PD", &pd_root } };
-	Core::Core_parent parent("init", services, init_pd, no_exit);
+	Core::Core_parent parent(ep, "init", services, init_pd, no_exit);
 
 	/* more than init has */
 	auto too_much = parent.session("PD", "child", "ram_quota=2M, cap_quota=10");
@@ -119,6 +119,16 @@ TEST_F(Core_fixture, session_quota_flows_from_the_requesting_pd)
 	EXPECT_EQ(child_pd.ram().limit, 768u*1024);
 	EXPECT_EQ(init_pd.ram().used, 768u*1024);
 
+	/* unused quota can be withdrawn back to the donor, used quota cannot */
+	ASSERT_TRUE(child_pd.alloc(512*1024).ok());
+	auto too_much_back = child_pd.withdraw(512*1024, 0);
+	ASSERT_FALSE(too_much_back.ok());
+	EXPECT_EQ(too_much_back.error(), Error::OUT_OF_RAM);
+	ASSERT_TRUE(child_pd.withdraw(256*1024, 5).ok());
+	EXPECT_EQ(child_pd.ram().limit, 512u*1024);
+	EXPECT_EQ(init_pd.ram().used, 512u*1024);
+	EXPECT_EQ(init_pd.caps().used, 5u);
+
 	/* closing gives it back */
 	ASSERT_TRUE(parent.close(child->id).ok());
 	EXPECT_EQ(init_pd.ram().used, 0u);
@@ -134,7 +144,7 @@ TEST_F(Core_fixture, unknown_service_is_denied)
 	auto &init_pd = create_pd("label=\"init\", ram_quota=1M, cap_quota=100");
 	No_exit no_exit;
 	Core::Local_services services { };
-	Core::Core_parent parent("init", services, init_pd, no_exit);
+	Core::Core_parent parent(ep, "init", services, init_pd, no_exit);
 	auto r = parent.session("Nonexistent", "", "");
 	ASSERT_FALSE(r.ok());
 	EXPECT_EQ(r.error(), Error::DENIED);

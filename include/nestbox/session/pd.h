@@ -50,9 +50,17 @@ struct Session
 	virtual Result<void> exit_sigh(Signal_context_capability) = 0;
 	virtual Exit_status  exit_status() = 0;
 
+	/*
+	 * Give unused quota back to whoever donated it (the parent that created
+	 * the session). Fails with OUT_OF_RAM/OUT_OF_CAPS, taking nothing, if
+	 * that much is not unused.
+	 */
+	virtual Result<void> withdraw(uint64_t ram, uint64_t caps) = 0;
+
 	using Rpc_functions = Rpc_list<&Session::alloc, &Session::free, &Session::ram,
 	                               &Session::alloc_caps, &Session::free_caps, &Session::caps,
-	                               &Session::start, &Session::exit_sigh, &Session::exit_status>;
+	                               &Session::start, &Session::exit_sigh, &Session::exit_status,
+	                               &Session::withdraw>;
 };
 
 struct Client : Rpc_client<Session>
@@ -70,6 +78,7 @@ struct Client : Rpc_client<Session>
 		return call<&Session::start>(std::move(binary), std::move(parent), std::move(log), std::move(cpu)); }
 	Result<void>        exit_sigh(Signal_context_capability s) { return call<&Session::exit_sigh>(std::move(s)); }
 	Result<Exit_status> exit_status()                          { return call<&Session::exit_status>(); }
+	Result<void>        withdraw(uint64_t ram, uint64_t caps)  { return call<&Session::withdraw>(ram, caps); }
 };
 
 } /* namespace nestbox::Pd */
