@@ -56,6 +56,19 @@ int main(int, char **argv)
 		} while (!line.empty());
 	});
 
+	/*
+	 * Answer the parent's heartbeats from the entrypoint: a component whose
+	 * entrypoint hangs stops answering, which is what the parent watches for.
+	 */
+	struct Heartbeat
+	{
+		Env &env;
+		Signal_handler<Heartbeat> handler { env.ep(), *this, &Heartbeat::beat };
+		void beat() { (void)env.parent().heartbeat_response(); }
+		explicit Heartbeat(Env &env) : env(env) { (void)env.parent().heartbeat_sigh(handler.cap()); }
+	};
+	static Heartbeat heartbeat(env);
+
 	construct(env);
 	ep.run();
 	env.exit(0);

@@ -57,9 +57,14 @@ class Core_parent : public nestbox::Rpc_object<nestbox::Parent::Session>
 		nestbox::Result<void> close(uint32_t id) override;
 		void exit(int32_t value) override { _exit.child_exited(value); }
 		nestbox::Result<void> resource_request(std::string_view args) override;
+		void resource_avail_sigh(nestbox::Signal_context_capability) override { }
 		void yield_sigh(nestbox::Signal_context_capability) override { }
 		std::string yield_request() override { return { }; }
 		void yield_response() override { }
+
+		/* core does not watch init's liveness: it is the root of the tree */
+		void heartbeat_sigh(nestbox::Signal_context_capability) override { }
+		void heartbeat_response() override { }
 };
 
 } /* namespace Core */

@@ -9,7 +9,6 @@
 #include <nestbox/log.h>
 #include <nestbox/session/cpu.h>
 #include <nestbox/session/log.h>
-#include <nestbox/session/pd.h>
 #include <nestbox/util/arg_string.h>
 
 using namespace Init;
@@ -24,9 +23,24 @@ Child::Child(Env &env, Router &router, Start_node const &start, uint32_t id)
 Child::~Child()
 {
 	_close_all_sessions();
+
 	/* closing the PD session at core kills the process */
-	for (Env_session *e : { &_env_pd, &_env_cpu, &_env_log, &_env_binary })
-		if (e->session) _router.close(*e->session);
+	for (auto &[service, e] : _env_sessions)
+		if (e.session.target.kind != Session_target::Kind::NONE)
+			_router.close(nullptr, e.session);
+
+	(void)_free_config_ds();
+}
+
+
+/* ---------- the "config" ROM ---------- */
+
+Result<void> Child::_free_config_ds()
+{
+	if (!_config_ds.valid()) return { };
+	auto r = _env.pd().free(std::move(_config_ds));
+	_config_ds = Dataspace_capability();
+	return r;
 }
 
 
@@ -52,19 +66,45 @@ Result<Granted> Child::open_config_rom()
 	if (!cap) return failure(cap.error());
 	_config_sessions.push_back(std::move(session));
 
-	return Granted { Routed_session { "ROM", Label::prefixed(name(), "config"),
-	                                  Session_target { Session_target::Kind::LOCAL, { }, 0 } },
-	                 Untyped_capability(std::move(*cap)) };
+	Routed_session routed { "ROM", Label::prefixed(name(), "config") };
+	routed.target.kind = Session_target::Kind::LOCAL;
+	routed.state       = "CAP_HANDED_OUT";
+	return Granted { std::move(routed), Untyped_capability(std::move(*cap)) };
 }
 
 
-void Child::_request_env_session(Env_session &slot, std::string const &service,
-                                 std::string const &label, std::string const &args)
+void Child::update_config(std::optional<std::string> const &config)
 {
+	if (config == _start.config) return;
+	_start.config = config;
+	(void)_free_config_ds();
+	if (!config) return;
+
+	/* a fresh dataspace, then a signal: a client never sees a half-written config */
+	auto rom = open_config_rom();
+	if (!rom) { warning("\"", name(), "\": config update failed: ", error_name(rom.error())); return; }
+	_config_sessions.pop_back();
+	for (auto &s : _config_sessions) Signal_transmitter::submit(s->sigh_cap);
+}
+
+
+/* ---------- environment and start ---------- */
+
+void Child::_request_env_session(std::string const &service, std::string const &label,
+                                 std::string const &args)
+{
+	_env_pending++;
+	Env_session &slot = _env_sessions[service];
+	slot.session = Routed_session { service, Label::prefixed(name(), label), args };
+
 	/* the router calls back only while this child exists */
-	_router.route(*this, service, label, args, [this, &slot, service] (Result<Granted> r) {
+	_router.route(*this, service, label, args, false, [this, service] (Result<Granted> r) {
+		Env_session &slot = _env_sessions[service];
 		if (!r) {
 			warning("\"", name(), "\": environment session ", service, " failed: ", error_name(r.error()));
+			slot.session.state = r.error() == Error::OUT_OF_RAM ? "INSUFFICIENT_RAM_QUOTA"
+			                   : r.error() == Error::OUT_OF_CAPS ? "INSUFFICIENT_CAP_QUOTA"
+			                   : "SERVICE_DENIED";
 			_env_failed = true;
 		} else {
 			slot.session = std::move(r->session);
@@ -75,18 +115,18 @@ void Child::_request_env_session(Env_session &slot, std::string const &service,
 }
 
 
-void Child::start()
+void Child::launch()
 {
 	std::string const quota = "ram_quota=" + std::to_string(_start.ram)
 	                        + ", cap_quota=" + std::to_string(_start.caps);
 
 	/* the binary is requested with the child's name as label; init resolves it to <binary> */
-	std::string const binary_label = _start.binary == _start.name ? std::string()
-	                                                              : _start.binary;
-	_request_env_session(_env_pd,     "PD",  "", quota);
-	_request_env_session(_env_cpu,    "CPU", "", "");
-	_request_env_session(_env_log,    "LOG", "", "");
-	_request_env_session(_env_binary, "ROM", binary_label, "");
+	std::string const binary_label = _start.binary == _start.name ? std::string() : _start.binary;
+
+	_request_env_session("PD",  "", quota);
+	_request_env_session("CPU", "", "");
+	_request_env_session("LOG", "", "");
+	_request_env_session("ROM", binary_label, "");
 }
 
 
@@ -96,8 +136,9 @@ void Child::_env_session_done()
 
 	if (_env_failed) {
 		/* like Genode: a child whose environment cannot be routed does not start */
-		warning("\"", name(), "\" not started: its environment is incomplete");
-		_state = State::ABANDONED;
+		warning("\"", name(), "\" is incomplete: its environment cannot be routed");
+		_state = State::INCOMPLETE;
+		_router.state_changed();
 		return;
 	}
 	_fetch_binary();
@@ -108,13 +149,14 @@ void Child::_fetch_binary()
 {
 	/* the ROM may be served by another child: ask without waiting */
 	_binary_rom = std::make_unique<Async_rpc_client<Rom::Session>>(
-		_env.ep(), Capability<Rom::Session>(std::move(_env_binary.cap)));
+		_env.ep(), Capability<Rom::Session>(std::move(_env_sessions["ROM"].cap)));
 
 	_binary_rom->call<&Rom::Session::dataspace>([this] (Result<Dataspace_capability> ds) {
 		if (!ds) {
-			warning("\"", name(), "\" not started: binary \"", _start.binary, "\" unavailable (",
+			warning("\"", name(), "\" is incomplete: binary \"", _start.binary, "\" unavailable (",
 			        error_name(ds.error()), ")");
-			_state = State::ABANDONED;
+			_state = State::INCOMPLETE;
+			_router.state_changed();
 			return;
 		}
 		_binary_ds = std::move(*ds);
@@ -126,29 +168,31 @@ void Child::_fetch_binary()
 void Child::_start_process()
 {
 	_binary_rom.reset();
-	_pd = std::make_unique<Pd::Client>(Capability<Pd::Session>(std::move(_env_pd.cap)));
+	_pd = std::make_unique<Pd::Client>(Capability<Pd::Session>(std::move(_env_sessions["PD"].cap)));
+
+	auto fail = [&] (Error e) {
+		warning("\"", name(), "\" is incomplete: ", error_name(e));
+		_state = State::INCOMPLETE;
+		_router.state_changed();
+	};
 
 	auto parent_cap = manage(_env.ep(), static_cast<Rpc_object<Parent::Session> &>(*this));
-	if (!parent_cap) {
-		warning("\"", name(), "\" not started: ", error_name(parent_cap.error()));
-		_state = State::ABANDONED;
-		return;
-	}
+	if (!parent_cap) return fail(parent_cap.error());
 
 	(void)_pd->exit_sigh(_exit_handler.cap());
 	auto started = _pd->start(std::move(_binary_ds), std::move(*parent_cap),
-	                          Capability<Log::Session>(std::move(_env_log.cap)),
-	                          Capability<Cpu::Session>(std::move(_env_cpu.cap)));
-	if (!started) {
-		warning("\"", name(), "\" not started: ", error_name(started.error()));
-		_state = State::ABANDONED;
-		return;
-	}
+	                          Capability<Log::Session>(std::move(_env_sessions["LOG"].cap)),
+	                          Capability<Cpu::Session>(std::move(_env_sessions["CPU"].cap)));
+	if (!started) return fail(started.error());
+
 	_state = State::RUNNING;
+	_router.state_changed();
 }
 
 
-void Child::_exited(int value, char const *how)
+/* ---------- the end ---------- */
+
+void Child::_exited(int value, std::string const &how)
 {
 	if (_state == State::EXITED) return;
 	_state      = State::EXITED;
@@ -156,12 +200,13 @@ void Child::_exited(int value, char const *how)
 	log("child \"", name(), "\" ", how);
 	_close_all_sessions();
 	_roots.clear();
+	_router.state_changed();
 }
 
 
 void Child::exit(int32_t value)
 {
-	_exited(value, concat("exited with exit value ", value).c_str());
+	_exited(value, concat("exited with exit value ", value));
 }
 
 
@@ -174,12 +219,12 @@ void Child::_handle_exit_signal()
 
 	switch (status->state) {
 	case Pd::Exit_status::EXITED:
-		_exited(status->value, concat("exited with exit value ", status->value).c_str());
+		_exited(status->value, concat("exited with exit value ", status->value));
 		break;
 	case Pd::Exit_status::KILLED: {
 		char const *abbrev = sigabbrev_np(status->value);
 		_exited(-status->value, concat("killed by signal ", abbrev ? "SIG" : "", abbrev ? abbrev : "",
-		                               " (", strsignal(status->value), ")").c_str());
+		                               " (", strsignal(status->value), ")"));
 		break;
 	}
 	default: break;
@@ -189,12 +234,129 @@ void Child::_handle_exit_signal()
 
 void Child::_close_all_sessions()
 {
-	for (auto &[id, s] : _sessions)
-		_router.close(s);
+	auto sessions = std::move(_sessions);
 	_sessions.clear();
+	for (auto &[id, s] : sessions)
+		if (s.target.kind != Session_target::Kind::NONE)
+			_router.close(this, s);
 	_config_sessions.clear();
 }
 
+
+/* ---------- quota ---------- */
+
+Result<void> Child::withdraw(uint64_t ram, uint64_t caps)
+{
+	if (!ram && !caps) return { };
+	if (!_pd) return failure(Error::UNAVAILABLE);
+	return _pd->withdraw(ram, caps);
+}
+
+
+void Child::deposit(uint64_t ram, uint64_t caps)
+{
+	if (!ram && !caps) return;
+	auto pd = _env_sessions.find("PD");
+	if (pd == _env_sessions.end() || pd->second.session.target.kind == Session_target::Kind::NONE) return;
+	_router.upgrade(pd->second.session,
+	                "ram_quota=" + std::to_string(ram) + ", cap_quota=" + std::to_string(caps),
+	                [] (Result<void>) { });
+}
+
+
+void Child::update_quota(uint64_t ram, uint64_t caps)
+{
+	uint64_t const old_ram = _start.ram, old_caps = _start.caps;
+	_start.ram  = ram;
+	_start.caps = caps;
+	if (_state != State::RUNNING) return;
+
+	uint64_t const up_ram  = ram  > old_ram  ? ram  - old_ram  : 0;
+	uint64_t const up_caps = caps > old_caps ? caps - old_caps : 0;
+	if (up_ram || up_caps) {
+		auto &pd = _env_sessions["PD"].session;
+		_router.upgrade(pd, "ram_quota=" + std::to_string(up_ram) + ", cap_quota=" + std::to_string(up_caps),
+		                [this, up_ram, up_caps] (Result<void> r) {
+			if (!r) { warning("\"", name(), "\": quota upgrade failed: ", error_name(r.error())); return; }
+			_requested_ram  -= std::min(_requested_ram,  up_ram);
+			_requested_caps -= std::min(_requested_caps, up_caps);
+			Signal_transmitter::submit(_resource_avail_sigh);
+			_router.state_changed();
+		});
+	}
+
+	/* a lowered quota is asked back: the child yields, then init withdraws */
+	_yield_ram  = old_ram  > ram  ? old_ram  - ram  : 0;
+	_yield_caps = old_caps > caps ? old_caps - caps : 0;
+	if (_yield_ram || _yield_caps) {
+		_yield_request = "ram_quota=" + std::to_string(_yield_ram) + ", cap_quota=" + std::to_string(_yield_caps);
+		yield_response();   /* take what is unused already */
+		if (_yield_ram || _yield_caps) Signal_transmitter::submit(_yield_sigh);
+	}
+}
+
+
+void Child::yield_response()
+{
+	if (!_pd || (!_yield_ram && !_yield_caps)) return;
+
+	/* take back as much of the request as is unused now */
+	auto quota = _pd->ram();
+	auto caps  = _pd->caps();
+	uint64_t const ram_avail  = quota ? quota->limit - quota->used : 0;
+	uint64_t const caps_avail = caps  ? caps->limit  - caps->used  : 0;
+	uint64_t const ram  = std::min(_yield_ram,  ram_avail);
+	uint64_t const capn = std::min(_yield_caps, caps_avail);
+	if (_pd->withdraw(ram, capn)) {
+		_yield_ram  -= ram;
+		_yield_caps -= capn;
+		_router.state_changed();
+	}
+	if (!_yield_ram && !_yield_caps) _yield_request.clear();
+}
+
+
+std::optional<Pd::Quota> Child::ram_quota()
+{
+	if (!_pd || _state != State::RUNNING) return std::nullopt;
+	auto q = _pd->ram();
+	return q ? std::optional<Pd::Quota>(*q) : std::nullopt;
+}
+
+
+std::optional<Pd::Quota> Child::cap_quota()
+{
+	if (!_pd || _state != State::RUNNING) return std::nullopt;
+	auto q = _pd->caps();
+	return q ? std::optional<Pd::Quota>(*q) : std::nullopt;
+}
+
+
+Result<void> Child::resource_request(std::string_view args)
+{
+	_requested_ram  = Arg_string::number(args, "ram_quota");
+	_requested_caps = Arg_string::number(args, "cap_quota");
+	if (_requested_ram || _requested_caps)
+		log("child \"", name(), "\" requests resources: ", args);
+	_router.state_changed();
+	return { };
+}
+
+
+bool Child::heartbeat()
+{
+	if (_state != State::RUNNING || !_heartbeat_sigh.valid()) return false;
+	if (_heartbeat_pending) {
+		_skipped_heartbeats++;
+		_router.state_changed();
+	}
+	_heartbeat_pending = true;
+	Signal_transmitter::submit(_heartbeat_sigh);
+	return _start.restart_after_skipped && _skipped_heartbeats >= _start.restart_after_skipped;
+}
+
+
+/* ---------- the parent interface ---------- */
 
 Result<void> Child::announce(std::string_view service, Capability<Root::Session> root)
 {
@@ -208,28 +370,38 @@ Result<void> Child::announce(std::string_view service, Capability<Root::Session>
 }
 
 
+void Child::update_provides(std::vector<std::string> const &provides)
+{
+	_start.provides = provides;
+	for (auto it = _roots.begin(); it != _roots.end(); )
+		it = declares(it->first) ? std::next(it) : _roots.erase(it);
+}
+
+
 Result<Session_grant> Child::session(std::string_view service, std::string_view label, std::string_view args)
 {
 	if (_state == State::EXITED) return failure(Error::DENIED);
 
 	Deferred_reply reply = defer_reply();
 	uint32_t const id = _next_session_id++;
+	_sessions[id] = Routed_session { std::string(service), Label::prefixed(name(), label), std::string(args) };
 
-	_router.route(*this, std::string(service), std::string(label), std::string(args),
+	_router.route(*this, std::string(service), std::string(label), std::string(args), true,
 	              [this, reply, id] (Result<Granted> r) mutable {
-		if (!r) {
-			Error const e = r.error();
+		auto it = _sessions.find(id);
+		if (!r || it == _sessions.end()) {
+			if (r) _router.close(this, r->session);   /* granted too late: closed meanwhile */
+			_sessions.erase(id);
+			Error const e = r ? Error::DENIED : r.error();
 			reply.send([e] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, failure(e)); });
+			_router.state_changed();
 			return;
 		}
-		if (_state == State::EXITED) {
-			/* granted too late: the process is gone */
-			_router.close(r->session);
-			return;
-		}
-		_sessions[id] = std::move(r->session);
+		it->second = std::move(r->session);
+		it->second.state = "CAP_HANDED_OUT";
 		Session_grant grant { id, std::move(r->cap) };
 		reply.send([&grant] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, std::move(grant)); });
+		_router.state_changed();
 	});
 	return failure(Error::UNAVAILABLE);   /* not sent: the reply is deferred */
 }
@@ -238,8 +410,17 @@ Result<Session_grant> Child::session(std::string_view service, std::string_view 
 Result<void> Child::upgrade(uint32_t id, std::string_view args)
 {
 	auto it = _sessions.find(id);
-	if (it == _sessions.end()) return failure(Error::INVALID_ARGS);
-	_router.upgrade(it->second, std::string(args));
+	if (it == _sessions.end() || it->second.target.kind == Session_target::Kind::NONE)
+		return failure(Error::INVALID_ARGS);
+
+	/* the client pays for the upgrade */
+	uint64_t const ram  = Arg_string::number(args, "ram_quota");
+	uint64_t const caps = Arg_string::number(args, "cap_quota");
+	if (auto paid = withdraw(ram, caps); !paid) return paid;
+	it->second.donated_ram  += ram;
+	it->second.donated_caps += caps;
+
+	_router.upgrade(it->second, std::string(args), [] (Result<void>) { });
 	return { };
 }
 
@@ -248,14 +429,9 @@ Result<void> Child::close(uint32_t id)
 {
 	auto it = _sessions.find(id);
 	if (it == _sessions.end()) return failure(Error::INVALID_ARGS);
-	_router.close(it->second);
+	Routed_session const s = std::move(it->second);
 	_sessions.erase(it);
+	if (s.target.kind != Session_target::Kind::NONE) _router.close(this, s);
+	_router.state_changed();
 	return { };
-}
-
-
-Result<void> Child::resource_request(std::string_view args)
-{
-	warning("\"", name(), "\" requests resources: ", args);
-	return failure(Error::OUT_OF_RAM);
 }

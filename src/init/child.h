@@ -27,23 +27,27 @@ class Child;
 /* Where a granted session lives, so that init can upgrade and close it */
 struct Session_target
 {
-	enum class Kind { PARENT, CHILD, LOCAL };
+	enum class Kind { NONE, PARENT, CHILD, LOCAL };
 
-	Kind        kind = Kind::PARENT;
+	Kind        kind = Kind::NONE;
 	std::string server { };   /* Kind::CHILD: the providing child's name */
 	uint32_t    id = 0;       /* the session's id at the parent or server root */
 };
 
+/* A session as init keeps it: for routing, quota and the state report */
 struct Routed_session
 {
 	std::string    service;
-	std::string    label;      /* as init sees it: "child -> label" */
-	Session_target target;
+	std::string    label;           /* as the server sees it */
+	std::string    args { };
+	Session_target target { };
+	uint64_t       donated_ram = 0, donated_caps = 0;   /* paid by the client */
+	char const    *state = "CREATE_REQUESTED";           /* Genode's session-state names */
 };
 
 struct Granted
 {
-	Routed_session            session;
+	Routed_session              session;
 	nestbox::Untyped_capability cap;
 };
 
@@ -52,16 +56,23 @@ using Route_done = std::function<void(nestbox::Result<Granted>)>;
 /* What a child needs from init as a whole */
 struct Router
 {
-	/* Route a session request of 'child'; 'label' is the child's own */
+	/*
+	 * Route a session request of 'child' ('label' is the child's own). With
+	 * 'from_process', the quota in 'args' is paid by the child.
+	 */
 	virtual void route(Child &child, std::string const &service, std::string const &label,
-	                   std::string const &args, Route_done done) = 0;
+	                   std::string const &args, bool from_process, Route_done done) = 0;
 
-	/* Upgrade or close a session wherever it lives */
-	virtual void upgrade(Routed_session const &, std::string const &args) = 0;
-	virtual void close(Routed_session const &) = 0;
+	/* Upgrade or close a session wherever it lives; 'client' pays/gets quota back */
+	virtual void upgrade(Routed_session const &, std::string const &args,
+	                     std::function<void(nestbox::Result<void>)> done) = 0;
+	virtual void close(Child *client, Routed_session const &) = 0;
 
 	/* A child offered a service: pending requests may now be served */
 	virtual void announced(Child &) = 0;
+
+	/* Something the state report shows changed */
+	virtual void state_changed() = 0;
 
 	virtual ~Router() = default;
 };
@@ -87,13 +98,13 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 {
 	public:
 
-		enum class State { STARTING, RUNNING, EXITED, ABANDONED };
+		enum class State { STARTING, INCOMPLETE, RUNNING, EXITED };
 
 	private:
 
-		nestbox::Env &_env;
-		Router       &_router;
-		Start_node    _start;
+		nestbox::Env  &_env;
+		Router        &_router;
+		Start_node     _start;
 		uint32_t const _id;
 
 		State _state = State::STARTING;
@@ -104,10 +115,11 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		uint32_t                           _next_session_id = 1;
 
 		/* environment sessions, requested before the start */
-		struct Env_session { std::optional<Routed_session> session; nestbox::Untyped_capability cap; };
-		Env_session _env_pd { }, _env_cpu { }, _env_log { }, _env_binary { };
-		unsigned    _env_pending = 4;
-		bool        _env_failed  = false;
+		struct Env_session { Routed_session session; nestbox::Untyped_capability cap { }; };
+		std::map<std::string, Env_session> _env_sessions { };   /* by service */
+		unsigned _env_pending = 0;
+		bool     _env_failed  = false;
+
 		std::unique_ptr<nestbox::Async_rpc_client<nestbox::Rom::Session>> _binary_rom { };
 		nestbox::Dataspace_capability _binary_ds { };
 		std::unique_ptr<nestbox::Pd::Client> _pd { };
@@ -118,21 +130,26 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		std::map<std::string, std::unique_ptr<nestbox::Async_rpc_client<nestbox::Root::Session>>, std::less<>> _roots { };
 
 		/* inline config, served locally as the "config" ROM */
-		nestbox::Dataspace_capability                   _config_ds { };
+		nestbox::Dataspace_capability                    _config_ds { };
 		std::vector<std::unique_ptr<Config_rom_session>> _config_sessions { };
 
-		/* yield protocol */
-		nestbox::Signal_context_capability _yield_sigh { };
-		std::string                        _yield_request { };
+		/* resource and yield protocols, liveness */
+		nestbox::Signal_context_capability _yield_sigh { }, _resource_avail_sigh { }, _heartbeat_sigh { };
+		std::string _yield_request { };
+		uint64_t    _yield_ram = 0, _yield_caps = 0;
+		uint64_t    _requested_ram = 0, _requested_caps = 0;
+		bool        _heartbeat_pending = false;
+		unsigned    _skipped_heartbeats = 0;
 
-		void _request_env_session(Env_session &, std::string const &service,
-		                          std::string const &label, std::string const &args);
+		void _request_env_session(std::string const &service, std::string const &label,
+		                          std::string const &args);
 		void _env_session_done();
 		void _fetch_binary();
 		void _start_process();
 		void _handle_exit_signal();
-		void _exited(int value, char const *how);
+		void _exited(int value, std::string const &how);
 		void _close_all_sessions();
+		nestbox::Result<void> _free_config_ds();
 
 	public:
 
@@ -145,6 +162,7 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		State              state()   const { return _state; }
 		bool               exited()  const { return _state == State::EXITED; }
 		int                exit_value() const { return _exit_value; }
+		unsigned           skipped_heartbeats() const { return _skipped_heartbeats; }
 
 		bool declares(std::string_view service) const
 		{
@@ -165,7 +183,30 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		nestbox::Result<Granted> open_config_rom();
 
 		/* Request the environment and start the process once it is complete */
-		void start();
+		void launch();
+
+		/* Live changes of the start node that need no restart */
+		void update_config(std::optional<std::string> const &config);
+		void update_provides(std::vector<std::string> const &provides);
+		void update_quota(uint64_t ram, uint64_t caps);
+
+		/* Quota moves between init and the child's PD (donations with sessions) */
+		nestbox::Result<void> withdraw(uint64_t ram, uint64_t caps);
+		void                  deposit(uint64_t ram, uint64_t caps);
+
+		/* Liveness: returns true if the child should be restarted */
+		bool heartbeat();
+
+		/* Report helpers */
+		template <typename FN> void for_each_session(FN const &fn) const
+		{
+			for (auto const &[service, e] : _env_sessions) fn(e.session);
+			for (auto const &[id, s] : _sessions) fn(s);
+		}
+		std::optional<nestbox::Pd::Quota> ram_quota();
+		std::optional<nestbox::Pd::Quota> cap_quota();
+		uint64_t requested_ram()  const { return _requested_ram; }
+		uint64_t requested_caps() const { return _requested_caps; }
 
 		/* Parent::Session, called by the process */
 		nestbox::Result<void> announce(std::string_view service, nestbox::Capability<nestbox::Root::Session> root) override;
@@ -175,9 +216,12 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		nestbox::Result<void> close(uint32_t id) override;
 		void exit(int32_t value) override;
 		nestbox::Result<void> resource_request(std::string_view args) override;
+		void resource_avail_sigh(nestbox::Signal_context_capability cap) override { _resource_avail_sigh = std::move(cap); }
 		void yield_sigh(nestbox::Signal_context_capability cap) override { _yield_sigh = std::move(cap); }
 		std::string yield_request() override { return _yield_request; }
-		void yield_response() override { }
+		void yield_response() override;
+		void heartbeat_sigh(nestbox::Signal_context_capability cap) override { _heartbeat_sigh = std::move(cap); }
+		void heartbeat_response() override { _heartbeat_pending = false; _skipped_heartbeats = 0; }
 };
 
 } /* namespace Init */

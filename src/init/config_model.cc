@@ -43,7 +43,10 @@ Route_target parse_target(pugi::xml_node n)
 		if (t.child.empty()) throw Parse_failure { n, "<child> target without a name" };
 	}
 	else throw Parse_failure { n, "unknown route target <" + std::string(type) + ">" };
-	t.label = optional_attr(n, "label");
+	t.label            = optional_attr(n, "label");
+	t.identity         = optional_attr(n, "identity");
+	t.resource         = optional_attr(n, "resource");
+	t.prepend_resource = optional_attr(n, "prepend_resource");
 	return t;
 }
 
@@ -116,9 +119,99 @@ Start_node parse_start(pugi::xml_node n, Config_model const &model)
 	}
 
 	if (pugi::xml_node r = n.child("route")) s.route = parse_route(r);
+
+	if (pugi::xml_node h = n.child("heartbeat"))
+		s.restart_after_skipped = h.attribute("restart_after_skipped").as_uint(0);
 	return s;
 }
 
+Report_detail parse_report(pugi::xml_node n)
+{
+	Report_detail r;
+	r.ids          = n.attribute("ids").as_bool(false);
+	r.requested    = n.attribute("requested").as_bool(false);
+	r.provided     = n.attribute("provided").as_bool(false);
+	r.session_args = n.attribute("session_args").as_bool(false);
+	r.child_ram    = n.attribute("child_ram").as_bool(false);
+	r.child_caps   = n.attribute("child_caps").as_bool(false);
+	r.init_ram     = n.attribute("init_ram").as_bool(false);
+	r.init_caps    = n.attribute("init_caps").as_bool(false);
+	r.delay_ms     = n.attribute("delay_ms").as_ullong(100);
+	r.buffer       = size_attr(n, "buffer", 4096);
+	if (r.buffer < 256 || r.buffer > (64ull << 20))
+		throw Parse_failure { n, "report buffer must be between 256 and 64M bytes" };
+	return r;
+}
+
+Service_export parse_service_export(pugi::xml_node n)
+{
+	Service_export e;
+	e.name = n.attribute("name").value();
+	if (e.name.empty()) throw Parse_failure { n, "<service> without a name" };
+
+	for (pugi::xml_node p : n.children()) {
+		if (p.type() != pugi::node_element) continue;
+		std::string_view const type = p.name();
+		if (type != "policy" && type != "default-policy")
+			throw Parse_failure { p, "unknown node <" + std::string(type) + "> in <service>" };
+		Service_export::Policy policy;
+		policy.is_default   = type == "default-policy";
+		policy.label        = optional_attr(p, "label");
+		policy.label_prefix = optional_attr(p, "label_prefix");
+		policy.label_suffix = optional_attr(p, "label_suffix");
+		policy.label_last   = optional_attr(p, "label_last");
+		pugi::xml_node child = p.child("child");
+		if (!child || std::string_view(child.attribute("name").value()).empty())
+			throw Parse_failure { p, "policy of <service name=\"" + e.name + "\"> without a <child name>" };
+		policy.child         = child.attribute("name").value();
+		policy.rewrite_label = optional_attr(child, "label");
+		e.policies.push_back(std::move(policy));
+	}
+	return e;
+}
+
+}
+
+
+std::string Route_target::rewritten(std::string const &l) const
+{
+	using nestbox::Label::SEPARATOR;
+	if (label) return *label;
+
+	/* identity: everything before the last element; resource: the last element */
+	size_t const sep = l.rfind(SEPARATOR);
+	std::string id  = sep == std::string::npos ? std::string() : l.substr(0, sep);
+	std::string res = sep == std::string::npos ? l : l.substr(sep + SEPARATOR.size());
+
+	if (identity)         id  = *identity;
+	if (resource)         res = *resource;
+	if (prepend_resource) res = *prepend_resource + res;
+
+	if (id.empty())  return res;
+	if (res.empty()) return id;
+	return id + std::string(SEPARATOR) + res;
+}
+
+
+Service_export::Policy const *Service_export::select(std::string_view l) const
+{
+	Policy const *exact = nullptr, *best = nullptr, *fallback = nullptr;
+	size_t best_prefix = 0, best_suffix = 0;
+
+	for (auto const &p : policies) {
+		if (p.is_default) { if (!fallback) fallback = &p; continue; }
+		if (p.label) { if (!exact && *p.label == l) exact = &p; continue; }
+		if (!p.label_prefix && !p.label_suffix && !p.label_last) { if (!fallback) fallback = &p; continue; }
+		if (p.label_prefix && !l.starts_with(*p.label_prefix)) continue;
+		if (p.label_suffix && !l.ends_with(*p.label_suffix))   continue;
+		if (p.label_last && *p.label_last != nestbox::Label::last_element(l)) continue;
+		size_t const pl = p.label_prefix ? p.label_prefix->size() : 0;
+		size_t const sl = p.label_suffix ? p.label_suffix->size() : 0;
+		if (!best || pl > best_prefix || (pl == best_prefix && sl > best_suffix)) {
+			best = &p; best_prefix = pl; best_suffix = sl;
+		}
+	}
+	return exact ? exact : best ? best : fallback;
 }
 
 
@@ -159,6 +252,20 @@ std::optional<Config_model> Init::parse_config(std::string_view text, Config_err
 	try {
 		Config_model model;
 		model.verbose = config.attribute("verbose").as_bool(false);
+		model.version = config.attribute("version").value();
+
+		for (pugi::xml_node r : config.children("resource"))
+			if (std::string_view(r.attribute("name").value()) == "RAM")
+				model.preserve_ram = size_attr(r, "preserve", model.preserve_ram);
+
+		if (pugi::xml_node r = config.child("report")) model.report = parse_report(r);
+		if (pugi::xml_node h = config.child("heartbeat")) {
+			model.heartbeat_ms = h.attribute("rate_ms").as_ullong(1000);
+			if (model.heartbeat_ms < 10) throw Parse_failure { h, "heartbeat rate_ms below 10" };
+		}
+
+		for (pugi::xml_node s : config.children("service"))
+			model.services.push_back(parse_service_export(s));
 
 		pugi::xml_node const defaults = config.child("default");
 		model.default_ram  = size_attr(defaults, "ram",  DEFAULT_RAM);
@@ -175,6 +282,16 @@ std::optional<Config_model> Init::parse_config(std::string_view text, Config_err
 			if (model.start(start.name))
 				throw Parse_failure { s, "more than one <start> node named \"" + start.name + "\"" };
 			model.starts.push_back(std::move(start));
+		}
+
+		for (pugi::xml_node a : config.children("alias")) {
+			std::string name  = a.attribute("name").value();
+			std::string child = a.attribute("child").value();
+			if (name.empty() || child.empty())
+				throw Parse_failure { a, "<alias> needs a name and a child" };
+			if (model.start(name))
+				throw Parse_failure { a, "alias \"" + name + "\" is also the name of a <start> node" };
+			model.aliases.emplace_back(std::move(name), std::move(child));
 		}
 		return model;
 	}

@@ -23,7 +23,12 @@ struct Route_target
 
 	Kind                       kind = Kind::PARENT;
 	std::string                child { };     /* Kind::CHILD */
-	std::optional<std::string> label { };     /* rewrite the label (relative to init) */
+
+	/* label rewriting: the whole label, its identity part, its resource part */
+	std::optional<std::string> label { }, identity { }, resource { }, prepend_resource { };
+
+	/* The label the server sees for a request labelled 'label' (as init sees it) */
+	std::string rewritten(std::string const &label) const;
 
 	bool operator == (Route_target const &) const = default;
 };
@@ -54,23 +59,70 @@ struct Start_node
 	std::optional<std::string> config { };    /* the inline <config> node as text */
 	std::vector<std::string>   provides { };
 	Route                      route { };
+	unsigned                   restart_after_skipped = 0;   /* heartbeats; 0: never */
 
 	bool operator == (Start_node const &) const = default;
 };
 
+/* <report> of init's config: what the state report contains */
+struct Report_detail
+{
+	bool     ids = false, requested = false, provided = false, session_args = false,
+	         child_ram = false, child_caps = false, init_ram = false, init_caps = false;
+	uint64_t delay_ms = 100;
+	uint64_t buffer   = 4096;
+
+	bool operator == (Report_detail const &) const = default;
+};
+
+/* <service name> of init's config: a child's service offered to init's parent */
+struct Service_export
+{
+	struct Policy
+	{
+		std::optional<std::string> label { }, label_prefix { }, label_suffix { }, label_last { };
+		bool                       is_default = false;
+		std::string                child;                 /* the providing child */
+		std::optional<std::string> rewrite_label { };     /* label presented to it */
+
+		bool operator == (Policy const &) const = default;
+	};
+
+	std::string         name;
+	std::vector<Policy> policies { };
+
+	/* Genode's policy precedence; nullptr: denied */
+	Policy const *select(std::string_view label) const;
+
+	bool operator == (Service_export const &) const = default;
+};
+
 struct Config_model
 {
-	std::set<std::string>   parent_provides { };
-	Route                   default_route { };
-	uint64_t                default_ram  = 0;
-	uint64_t                default_caps = 0;
-	std::vector<Start_node> starts { };
-	bool                    verbose = false;
+	std::string                  version { };
+	std::set<std::string>        parent_provides { };
+	Route                        default_route { };
+	uint64_t                     default_ram  = 0;
+	uint64_t                     default_caps = 0;
+	uint64_t                     preserve_ram = 0;
+	std::vector<Start_node>      starts { };
+	std::vector<std::pair<std::string, std::string>> aliases { };   /* alias -> child */
+	std::vector<Service_export>  services { };
+	std::optional<Report_detail> report { };
+	uint64_t                     heartbeat_ms = 0;
+	bool                         verbose = false;
 
 	Start_node const *start(std::string_view name) const
 	{
 		for (auto const &s : starts) if (s.name == name) return &s;
 		return nullptr;
+	}
+
+	/* The child a <child name> target means, resolving an <alias> */
+	std::string_view resolve_alias(std::string_view name) const
+	{
+		for (auto const &[alias, child] : aliases) if (alias == name) return child;
+		return name;
 	}
 };
 

@@ -1,240 +1,196 @@
 /*
  * init: starts the children of its config and routes their session requests
  *
- * Requests are routed by the rules of the config (the child's <route>, then
- * <default-route>) to init's parent, to a child that provides the service,
- * or to init itself (a child's inline config). Every forwarded request is
- * asynchronous: a server that hangs delays only the clients waiting for it.
+ * The config is a ROM that may change at any time. Each new version is
+ * compared with the running system: start nodes that vanished are destroyed,
+ * those whose identity, binary or routes changed are restarted (with the
+ * children that depend on them), and everything else is updated in place —
+ * an inline <config> is re-delivered, quotas are upgraded or yielded.
  */
 
-#include <list>
+#include <set>
 
-#include <nestbox/component.h>
 #include <nestbox/log.h>
-#include <nestbox/util/arg_string.h>
 
-#include "child.h"
-#include "config_model.h"
+#include "init.h"
 
+using namespace Init;
 using namespace nestbox;
 
-namespace Init { struct Main; }
-
-struct Init::Main : Router
+Child *Main::child_by_name(std::string_view name)
 {
-	Env &env;
+	for (auto &c : children) if (c->name() == name) return c.get();
+	return nullptr;
+}
 
-	Attached_rom config_rom { env, "config" };
 
-	Config_model model { };
+Child *Main::child_by_id(uint32_t id)
+{
+	for (auto &c : children) if (c->id() == id) return c.get();
+	return nullptr;
+}
 
-	/* init's own second channel to its parent, for requests it must not wait on */
-	std::unique_ptr<Async_rpc_client<Parent::Session>> parent_async { };
 
-	std::list<std::unique_ptr<Child>> children { };
-	uint32_t                          next_child_id = 1;
+bool Main::needs_restart(Child const &child, Start_node const &start, Config_model const &old) const
+{
+	Start_node const &running = child.start();
+	return running.version != start.version
+	    || running.binary  != start.binary
+	    || running.route   != start.route
+	    || old.default_route != model.default_route
+	    || child.state() == Child::State::INCOMPLETE;
+}
 
-	/* requests waiting for a server that has not announced its service yet */
-	struct Pending
-	{
-		uint32_t    child_id;
-		std::string service, label, args;
-		Route_done  done;
-	};
-	std::list<Pending> pending { };
 
-	Child *child_by_name(std::string_view name)
-	{
-		for (auto &c : children) if (c->name() == name) return c.get();
-		return nullptr;
-	}
+void Main::start_new_children()
+{
+	/* in config order, so that ids follow the config */
+	for (auto const &start : model.starts) {
+		if (child_by_name(start.name)) continue;
 
-	Child *child_by_id(uint32_t id)
-	{
-		for (auto &c : children) if (c->id() == id) return c.get();
-		return nullptr;
-	}
-
-	/* The rules that apply to a request: the child's route, then the default route */
-	Route_rule const *matching_rule(Child const &child, std::string_view service,
-	                                std::string_view label, std::string_view unscoped) const
-	{
-		for (Route const *route : { &child.start().route, &model.default_route })
-			for (auto const &rule : *route)
-				if (rule.matches(service, label, unscoped)) return &rule;
-		return nullptr;
-	}
-
-	enum class Attempt { FORWARDED, WAITING, UNAVAILABLE };
-
-	/* Try one target; 'done' is called later if the request was forwarded */
-	Attempt try_target(Child &client, Route_target const &target, std::string const &service,
-	                   std::string const &label, std::string const &args, Route_done &done)
-	{
-		std::string const routed_label = target.label ? *target.label : label;
-		std::string const full_label   = Label::prefixed(client.name(), routed_label);
-		uint32_t    const client_id    = client.id();
-
-		auto deliver = [this, client_id, service, full_label] (Session_target where, auto &done) {
-			return [this, client_id, service, full_label, where, done = std::move(done)]
-			       (Result<Session_grant> r) mutable {
-				Routed_session session { service, full_label, where };
-				if (r) session.target.id = r->id;
-				Child *c = child_by_id(client_id);
-				if (!c) { if (r) close(session); return; }
-				if (!r) { done(failure(r.error())); return; }
-				done(Granted { std::move(session), std::move(r->cap) });
-			};
-		};
-
-		if (target.kind == Route_target::Kind::PARENT) {
-			if (!model.parent_provides.count(service)) {
-				warning("\"", client.name(), "\": service \"", service, "\" is not in <parent-provides>");
-				return Attempt::UNAVAILABLE;
-			}
-			parent_async->call<&Parent::Session::session>(
-				deliver(Session_target { Session_target::Kind::PARENT, { }, 0 }, done),
-				service, full_label, args);
-			return Attempt::FORWARDED;
-		}
-
-		Child *server = nullptr;
-		if (target.kind == Route_target::Kind::CHILD) {
-			server = child_by_name(target.child);
-		} else {
-			/* <any-child>: exactly one child may provide the service */
-			for (auto &c : children) {
-				if (!c->declares(service) || c->exited()) continue;
-				if (server) {
-					warning("\"", client.name(), "\": ambiguous <any-child/> route to \"", service, "\"");
-					return Attempt::UNAVAILABLE;
-				}
-				server = c.get();
+		/* init keeps what <resource name="RAM" preserve> asks for */
+		if (model.preserve_ram) {
+			auto own = env.pd().ram();
+			if (own && own->limit - own->used < start.ram + model.preserve_ram) {
+				warning("\"", start.name, "\": not enough RAM left (", Arg_string::format_size(start.ram),
+				        " requested, ", Arg_string::format_size(model.preserve_ram), " preserved for init)");
 			}
 		}
-		if (!server || server->exited() || !server->declares(service))
-			return Attempt::UNAVAILABLE;
+		children.push_back(std::make_unique<Child>(env, *this, start, next_child_id++));
+		if (model.verbose) log("start \"", start.name, "\"");
+		children.back()->launch();
+	}
+}
 
-		auto *root = server->root(service);
-		if (!root) return Attempt::WAITING;
 
-		root->call<&Root::Session::session>(
-			deliver(Session_target { Session_target::Kind::CHILD, server->name(), 0 }, done),
-			Arg_string::set_string(args, "label", full_label));
-		return Attempt::FORWARDED;
+void Main::destroy(Child &child, bool restart)
+{
+	if (model.verbose) log(restart ? "restart \"" : "destroy \"", child.name(), "\"");
+	children.remove_if([&] (auto const &c) { return c.get() == &child; });
+}
+
+
+void Main::apply_config(Config_model &&new_model)
+{
+	Config_model old = std::move(model);
+	model = std::move(new_model);
+
+	/* decide what goes and what restarts before touching anything */
+	std::set<std::string> doomed;
+	for (auto &child : children) {
+		Start_node const *start = model.start(child->name());
+		if (!start || needs_restart(*child, *start, old))
+			doomed.insert(child->name());
 	}
 
-	/* Router */
-	void route(Child &client, std::string const &service, std::string const &label,
-	           std::string const &args, Route_done done) override
-	{
-		/* the inline <config> of a start node is init's to serve */
-		if (service == "ROM" && label == "config" && client.has_inline_config()) {
-			done(client.open_config_rom());
-			return;
-		}
-
-		/* the binary, requested with the child's name, is its <binary> */
-		std::string const full_label = Label::prefixed(client.name(), label);
-
-		Route_rule const *rule = matching_rule(client, service, label, full_label);
-		if (!rule) {
-			warning("\"", client.name(), "\": no route to service \"", service, "\" (label=\"", label, "\")");
-			done(failure(Error::DENIED));
-			return;
-		}
-
-		bool waiting = false;
-		for (auto const &target : rule->targets) {
-			switch (try_target(client, target, service, label, args, done)) {
-			case Attempt::FORWARDED:   return;
-			case Attempt::WAITING:     waiting = true; break;
-			case Attempt::UNAVAILABLE: break;
-			}
-			if (waiting) break;
-		}
-
-		if (waiting) {
-			pending.push_back(Pending { client.id(), service, label, args, std::move(done) });
-			return;
-		}
-		warning("\"", client.name(), "\": service \"", service, "\" (label=\"", label, "\") is unavailable");
-		done(failure(Error::DENIED));
-	}
-
-	void announced(Child &) override
-	{
-		/* retry everything that waits; what still waits queues itself again */
-		std::list<Pending> retry = std::move(pending);
-		pending.clear();
-		for (auto &p : retry) {
-			Child *client = child_by_id(p.child_id);
-			if (!client || client->exited()) continue;
-			route(*client, p.service, p.label, p.args, std::move(p.done));
+	/* in cascade: the clients of a server that goes restart as well */
+	for (bool grew = true; grew; ) {
+		grew = false;
+		for (auto &child : children) {
+			if (doomed.count(child->name())) continue;
+			bool depends = false;
+			child->for_each_session([&] (Routed_session const &s) {
+				if (s.target.kind == Session_target::Kind::CHILD && doomed.count(s.target.server))
+					depends = true; });
+			if (depends) { doomed.insert(child->name()); grew = true; }
 		}
 	}
 
-	void upgrade(Routed_session const &s, std::string const &args) override
-	{
-		auto ignore = [] (Result<void>) { };
-		switch (s.target.kind) {
-		case Session_target::Kind::PARENT:
-			parent_async->call<&Parent::Session::upgrade>(ignore, s.target.id, args);
-			break;
-		case Session_target::Kind::CHILD:
-			if (Child *server = child_by_name(s.target.server))
-				if (auto *root = server->root(s.service))
-					root->call<&Root::Session::upgrade>(ignore, s.target.id, args);
-			break;
-		case Session_target::Kind::LOCAL: break;
-		}
+	for (std::string const &name : doomed)
+		if (Child *child = child_by_name(name))
+			destroy(*child, model.start(name) != nullptr);
+
+	/* what stays is updated in place */
+	for (auto &child : children) {
+		Start_node const &start = *model.start(child->name());
+		child->update_config(start.config);
+		child->update_provides(start.provides);
+		if (start.ram != child->start().ram || start.caps != child->start().caps)
+			child->update_quota(start.ram, start.caps);
 	}
 
-	void close(Routed_session const &s) override
-	{
-		auto ignore = [] (Result<void>) { };
-		switch (s.target.kind) {
-		case Session_target::Kind::PARENT:
-			parent_async->call<&Parent::Session::close>(ignore, s.target.id);
-			break;
-		case Session_target::Kind::CHILD:
-			if (Child *server = child_by_name(s.target.server))
-				if (auto *root = server->root(s.service))
-					root->call<&Root::Session::close>(ignore, s.target.id);
-			break;
-		case Session_target::Kind::LOCAL: break;
-		}
-	}
+	start_new_children();
+	update_exports();
+	retry_pending();
 
-	void apply_config()
-	{
-		Config_error problem { };
-		auto parsed = parse_config(config_rom.text(), problem);
-		if (!parsed) {
-			error("config rejected at byte ", problem.offset, ": ", problem.message);
-			return;
-		}
-		model = std::move(*parsed);
-
-		for (auto const &start : model.starts) {
-			if (child_by_name(start.name)) continue;
-			children.push_back(std::make_unique<Child>(env, *this, start, next_child_id++));
-		}
-		for (auto &child : children)
-			if (child->state() == Child::State::STARTING) child->start();
+	/* the state report follows the config's <report> */
+	if (!model.report) state_reporter.reset();
+	else if (!state_reporter || report_buffer != model.report->buffer) {
+		state_reporter.reset();
+		state_reporter.emplace(env, "state", model.report->buffer);
+		report_buffer = model.report->buffer;
 	}
-
-	Main(Env &env) : env(env)
-	{
-		auto channel = copy(env.parent().cap());
-		if (!channel) {
-			error("no second channel to the parent: ", error_name(channel.error()));
-			env.exit(1);
-		}
-		parent_async = std::make_unique<Async_rpc_client<Parent::Session>>(env.ep(), std::move(*channel));
-		apply_config();
+	if (model.heartbeat_ms && !next_heartbeat_us) {
+		if (!timer) { timer.emplace(env); (void)timer->sigh(timer_handler.cap()); }
+		auto now = timer->elapsed_us();
+		next_heartbeat_us = (now ? *now : 0) + model.heartbeat_ms * 1000;
 	}
-};
+	if (!model.heartbeat_ms) next_heartbeat_us = 0;
+	state_changed();
+}
+
+
+void Main::handle_config()
+{
+	config_rom.update();
+	std::string_view const text = config_rom.text();
+
+	Config_error problem { };
+	auto parsed = parse_config(text, problem);
+	if (!parsed) {
+		unsigned line = 1, column = 1;
+		for (size_t i = 0; i < problem.offset && i < text.size(); i++)
+			if (text[i] == '\n') { line++; column = 1; } else column++;
+		error("config:", line, ":", column, ": ", problem.message, " (config rejected, the previous one stays in force)");
+		return;
+	}
+	apply_config(std::move(*parsed));
+}
+
+
+void Main::announced(Child &)
+{
+	retry_pending();
+	auto retry = std::move(export_pending);
+	export_pending.clear();
+	for (auto &fn : retry) fn();
+	state_changed();
+}
+
+
+void Main::update_exports()
+{
+	/* a <service> that vanished from the config is no longer offered */
+	exports.remove_if([&] (auto const &e) {
+		for (auto const &s : model.services) if (s.name == e->name()) return false;
+		return true; });
+
+	for (auto const &s : model.services) {
+		bool known = false;
+		for (auto &e : exports)
+			if (e->name() == s.name) { e->update(s); known = true; }
+		if (known) continue;
+
+		exports.push_back(std::make_unique<Export_root>(*this, s));
+		auto cap = manage(env.ep(), *exports.back());
+		if (!cap || !env.parent().announce(s.name, std::move(*cap)))
+			warning("cannot offer service \"", s.name, "\" to the parent");
+	}
+}
+
+
+Main::Main(Env &env) : env(env)
+{
+	auto channel = copy(env.parent().cap());
+	if (!channel) {
+		error("no second channel to the parent: ", error_name(channel.error()));
+		env.exit(1);
+	}
+	parent_async = std::make_unique<Async_rpc_client<Parent::Session>>(env.ep(), std::move(*channel));
+
+	config_rom.sigh(config_handler.cap());
+	handle_config();
+}
 
 
 void nestbox::construct(Env &env) { static Init::Main main(env); }

@@ -29,6 +29,9 @@ struct Parent_stub : Rpc_object<Parent::Session>
 	Result<void> close(uint32_t) override { return { }; }
 	void exit(int32_t) override { }
 	Result<void> resource_request(std::string_view) override { return { }; }
+	void resource_avail_sigh(Signal_context_capability) override { }
+	void heartbeat_sigh(Signal_context_capability) override { }
+	void heartbeat_response() override { }
 	void yield_sigh(Signal_context_capability) override { }
 	std::string yield_request() override { return "ram_quota=0"; }
 	void yield_response() override { }

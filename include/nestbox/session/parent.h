@@ -29,18 +29,28 @@ struct Session
 	/* The component is done; the parent logs and cleans up */
 	virtual void exit(int32_t value) = 0;
 
-	/* Ask for more quota ("ram_quota=…"); answered by a later config */
+	/*
+	 * Ask for more quota ("ram_quota=…, cap_quota=…"). The parent may answer
+	 * later (init: once its config grants more) with the resource-avail signal.
+	 */
 	virtual Result<void> resource_request(std::string_view args) = 0;
+	virtual void         resource_avail_sigh(Signal_context_capability) = 0;
 
 	/* Yield protocol: the parent asks the component to give quota back */
 	virtual void        yield_sigh(Signal_context_capability) = 0;
 	virtual std::string yield_request() = 0;
 	virtual void        yield_response() = 0;
 
+	/* Liveness: the parent signals, the entrypoint answers (libnestbox does it) */
+	virtual void heartbeat_sigh(Signal_context_capability) = 0;
+	virtual void heartbeat_response() = 0;
+
 	using Rpc_functions = Rpc_list<&Session::announce, &Session::session, &Session::upgrade,
 	                               &Session::close, &Session::exit, &Session::resource_request,
+	                               &Session::resource_avail_sigh,
 	                               &Session::yield_sigh, &Session::yield_request,
-	                               &Session::yield_response>;
+	                               &Session::yield_response,
+	                               &Session::heartbeat_sigh, &Session::heartbeat_response>;
 };
 
 struct Client : Rpc_client<Session>
@@ -55,6 +65,9 @@ struct Client : Rpc_client<Session>
 	Result<void> close(uint32_t id)                          { return call<&Session::close>(id); }
 	Result<void> exit(int value)                             { return call<&Session::exit>(int32_t(value)); }
 	Result<void> resource_request(std::string_view args)     { return call<&Session::resource_request>(args); }
+	Result<void> resource_avail_sigh(Signal_context_capability s) { return call<&Session::resource_avail_sigh>(std::move(s)); }
+	Result<void> heartbeat_sigh(Signal_context_capability s) { return call<&Session::heartbeat_sigh>(std::move(s)); }
+	Result<void> heartbeat_response()                        { return call<&Session::heartbeat_response>(); }
 	Result<void> yield_sigh(Signal_context_capability s)     { return call<&Session::yield_sigh>(std::move(s)); }
 	Result<std::string> yield_request()                      { return call<&Session::yield_request>(); }
 	Result<void> yield_response()                            { return call<&Session::yield_response>(); }

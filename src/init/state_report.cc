@@ -1,0 +1,150 @@
+/*
+ * init's state report (Genode's format) and the heartbeat of its children
+ */
+
+#include <pugixml.hpp>
+
+#include <nestbox/log.h>
+#include <nestbox/util/arg_string.h>
+
+#include "init.h"
+
+using namespace Init;
+using namespace nestbox;
+
+namespace {
+
+std::string size_str(uint64_t v) { return Arg_string::format_size(v); }
+
+void quota_attributes(pugi::xml_node node, Pd::Quota const &q, bool bytes)
+{
+	uint64_t const avail = q.limit > q.used ? q.limit - q.used : 0;
+	node.append_attribute("quota") = (bytes ? size_str(q.limit) : std::to_string(q.limit)).c_str();
+	node.append_attribute("used")  = (bytes ? size_str(q.used)  : std::to_string(q.used)).c_str();
+	node.append_attribute("avail") = (bytes ? size_str(avail)   : std::to_string(avail)).c_str();
+}
+
+void session_node(pugi::xml_node parent, Routed_session const &s, Report_detail const &detail,
+                  std::string const &label)
+{
+	pugi::xml_node n = parent.append_child("session");
+	n.append_attribute("service") = s.service.c_str();
+	n.append_attribute("label")   = label.c_str();
+	n.append_attribute("state")   = s.state;
+	if (detail.session_args) n.append_attribute("args") = s.args.c_str();
+	if (detail.ids) n.append_attribute("id") = s.target.id;
+}
+
+}
+
+
+std::string Main::state_report()
+{
+	Report_detail const &detail = *model.report;
+
+	pugi::xml_document doc;
+	pugi::xml_node state = doc.append_child("state");
+	state.append_attribute("version") = model.version.c_str();
+
+	if (detail.init_ram)
+		if (auto q = env.pd().ram()) quota_attributes(state.append_child("ram"), *q, true);
+	if (detail.init_caps)
+		if (auto q = env.pd().caps()) quota_attributes(state.append_child("caps"), *q, false);
+
+	for (auto &child : children) {
+		pugi::xml_node c = state.append_child("child");
+		c.append_attribute("name")   = child->name().c_str();
+		c.append_attribute("binary") = child->start().binary.c_str();
+		if (detail.ids) c.append_attribute("id") = child->id();
+		if (!child->start().version.empty()) c.append_attribute("version") = child->start().version.c_str();
+		if (child->state() == Child::State::INCOMPLETE || child->state() == Child::State::STARTING)
+			c.append_attribute("state") = "incomplete";
+		if (child->exited()) c.append_attribute("exited") = child->exit_value();
+		if (child->skipped_heartbeats()) c.append_attribute("skipped_heartbeats") = child->skipped_heartbeats();
+
+		if (detail.child_ram) {
+			pugi::xml_node ram = c.append_child("ram");
+			ram.append_attribute("assigned") = size_str(child->start().ram).c_str();
+			if (auto q = child->ram_quota()) quota_attributes(ram, *q, true);
+			if (child->requested_ram()) ram.append_attribute("requested") = size_str(child->requested_ram()).c_str();
+		}
+		if (detail.child_caps) {
+			pugi::xml_node caps = c.append_child("caps");
+			caps.append_attribute("assigned") = std::to_string(child->start().caps).c_str();
+			if (auto q = child->cap_quota()) quota_attributes(caps, *q, false);
+			if (child->requested_caps()) caps.append_attribute("requested") = std::to_string(child->requested_caps()).c_str();
+		}
+		if (detail.requested) {
+			pugi::xml_node r = c.append_child("requested");
+			child->for_each_session([&] (Routed_session const &s) { session_node(r, s, detail, s.label); });
+		}
+		if (detail.provided) {
+			pugi::xml_node p = c.append_child("provided");
+			for (auto &client : children)
+				client->for_each_session([&] (Routed_session const &s) {
+					if (s.target.kind == Session_target::Kind::CHILD && s.target.server == child->name())
+						session_node(p, s, detail, s.label); });
+		}
+	}
+
+	struct Writer : pugi::xml_writer {
+		std::string s;
+		void write(void const *data, size_t size) override { s.append(static_cast<char const *>(data), size); }
+	} w;
+	doc.print(w, "\t", pugi::format_default | pugi::format_no_declaration);
+	return w.s;
+}
+
+
+void Main::state_changed()
+{
+	if (!model.report || report_due) return;
+	if (!timer) { timer.emplace(env); (void)timer->sigh(timer_handler.cap()); }
+	auto now = timer->elapsed_us();
+	report_due   = true;
+	report_at_us = (now ? *now : 0) + model.report->delay_ms * 1000;
+	schedule_timer();
+}
+
+
+void Main::schedule_timer()
+{
+	if (!timer) return;
+	uint64_t deadline = UINT64_MAX;
+	if (report_due)        deadline = std::min(deadline, report_at_us);
+	if (next_heartbeat_us) deadline = std::min(deadline, next_heartbeat_us);
+	if (deadline == UINT64_MAX) return;
+
+	auto now = timer->elapsed_us();
+	uint64_t const t = now ? *now : 0;
+	(void)timer->trigger_once(deadline > t ? deadline - t : 0);
+}
+
+
+void Main::handle_timer()
+{
+	auto now_r = timer->elapsed_us();
+	uint64_t const now = now_r ? *now_r : 0;
+
+	if (next_heartbeat_us && now >= next_heartbeat_us) {
+		next_heartbeat_us = now + model.heartbeat_ms * 1000;
+		std::vector<std::string> hung;
+		for (auto &child : children)
+			if (child->heartbeat()) hung.push_back(child->name());
+		for (auto const &name : hung) {
+			if (Child *child = child_by_name(name)) {
+				warning("\"", name, "\" skipped ", child->skipped_heartbeats(), " heartbeats: restarting it");
+				destroy(*child, true);
+			}
+		}
+		if (!hung.empty()) start_new_children();
+	}
+
+	if (report_due && now >= report_at_us && model.report) {
+		report_due = false;
+		std::string const report = state_report();
+		if (state_reporter && !state_reporter->report(report))
+			warning("state report does not fit into its buffer of ", report_buffer, " bytes");
+	}
+	schedule_timer();
+}
