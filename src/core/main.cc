@@ -27,6 +27,7 @@
 #include "options.h"
 #include "pd_service.h"
 #include "report_service.h"
+#include "check.h"
 #include "scenario_test.h"
 #include "rom_service.h"
 #include "timer_service.h"
@@ -208,6 +209,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && std::string_view(argv[1]) == "test")
 		return Core::scenario_test_main(argc, argv);
+	if (argc >= 2 && std::string_view(argv[1]) == "check")
+		return Core::check_main(argc, argv);
 
 	auto options = Core::parse_options(argc, argv);
 	if (!options) return 2;

@@ -19,6 +19,7 @@ void Core::print_help(char const *prog)
 {
 	std::printf(
 "Usage: %s run [OPTIONS] CONFIG.xml\n"
+"       %s check [OPTIONS] CONFIG.xml    (see '%s check --help')\n"
 "       %s test [OPTIONS] SCENARIO.xml   (see '%s test --help')\n"
 "       %s --help | --version\n"
 "\n"
@@ -46,7 +47,7 @@ void Core::print_help(char const *prog)
 "\n"
 "However the run ends, every component process is killed and reaped first:\n"
 "no process and no shared memory of the run outlives it.\n",
-	prog, prog, prog, prog);
+	prog, prog, prog, prog, prog, prog);
 }
 
 
