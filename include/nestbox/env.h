@@ -21,6 +21,8 @@ class Env
 		Cpu::Client    _cpu;
 		Log::Client    _log;
 
+		Unique_fd      _resource_avail { };   /* read end, see 'alloc' */
+
 	public:
 
 		/* Descriptors a component finds at start (set up by core before execve) */
@@ -46,6 +48,13 @@ class Env
 		}
 
 		void close(uint32_t id) { (void)_parent.close(id); }
+
+		/*
+		 * Allocate RAM from the PD; when the quota is exhausted, ask the
+		 * parent for more and wait until it grants it (like Genode's
+		 * expanding PD client). Blocks the entrypoint while waiting.
+		 */
+		Result<Dataspace_capability> alloc(size_t size);
 
 		/* Tell the parent and end the process */
 		[[noreturn]] void exit(int value);

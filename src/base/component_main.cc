@@ -8,7 +8,10 @@
 
 #include <nestbox/component.h>
 
+#include <cerrno>
 #include <csignal>
+#include <fcntl.h>
+#include <poll.h>
 #include <cstdio>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,6 +23,36 @@ using namespace nestbox;
 {
 	(void)_parent.exit(value);
 	::_exit(value & 0xff);
+}
+
+
+Result<Dataspace_capability> Env::alloc(size_t size)
+{
+	for (;;) {
+		auto ds = _pd.alloc(size);
+		if (ds || (ds.error() != Error::OUT_OF_RAM && ds.error() != Error::OUT_OF_CAPS))
+			return ds;
+
+		if (!_resource_avail.valid()) {
+			int fds[2];
+			if (::pipe2(fds, O_CLOEXEC) < 0) return ds;
+			_resource_avail.reset(fds[0]);
+			(void)_parent.resource_avail_sigh(Signal_context_capability(Unique_fd(fds[1])));
+		}
+
+		/* ask for what is missing, with some headroom for the page rounding */
+		auto quota = _pd.ram();
+		uint64_t const avail = quota ? quota->limit - quota->used : 0;
+		uint64_t const need  = size > avail ? size - avail + 4096 : 4096;
+		std::string const args = ds.error() == Error::OUT_OF_RAM
+		                       ? "ram_quota=" + std::to_string(need) : "cap_quota=1";
+		if (!_parent.resource_request(args)) return ds;
+
+		pollfd p { _resource_avail.get(), POLLIN, 0 };
+		while (::poll(&p, 1, -1) < 0 && errno == EINTR) { }
+		char drain[64];
+		(void)!::read(_resource_avail.get(), drain, sizeof(drain));
+	}
 }
 
 

@@ -113,8 +113,14 @@ Result<void> Pd_session_component::start(Dataspace_capability binary,
 	char *argv[] = { const_cast<char *>(argv0.c_str()), nullptr };
 	char *envp[] = { nullptr };
 
+	/* closed by a successful execve; carries errno if it fails */
+	int exec_pipe[2];
+	if (::pipe2(exec_pipe, O_CLOEXEC) < 0) return failure(Error::OUT_OF_CAPS);
+	Unique_fd exec_read(exec_pipe[0]), exec_write(exec_pipe[1]);
+
 	int const sources[] = { dev_null.get(), out_write.get(), out_write.get(),
-	                        parent.fd(), own_pd->get(), cpu.fd(), log.fd(), binary.fd() };
+	                        parent.fd(), own_pd->get(), cpu.fd(), log.fd(), binary.fd(),
+	                        exec_write.get() };
 	constexpr int NUM_FDS = sizeof(sources) / sizeof(sources[0]);
 	pid_t const core_pid = ::getpid();
 	int const nice = cpu_session->nice;
@@ -132,7 +138,8 @@ Result<void> Pd_session_component::start(Dataspace_capability binary,
 		for (int i = 0; i < NUM_FDS; i++) high[i] = ::fcntl(sources[i], F_DUPFD, 100);
 		for (int i = 0; i < NUM_FDS; i++) ::dup2(high[i], i);
 		::syscall(SYS_close_range, NUM_FDS, ~0U, 0);
-		::fcntl(NUM_FDS - 1, F_SETFD, FD_CLOEXEC);  /* the binary itself */
+		::fcntl(NUM_FDS - 2, F_SETFD, FD_CLOEXEC);  /* the binary itself */
+		::fcntl(NUM_FDS - 1, F_SETFD, FD_CLOEXEC);  /* the exec-error pipe */
 
 		sigset_t none;
 		sigemptyset(&none);
@@ -140,8 +147,21 @@ Result<void> Pd_session_component::start(Dataspace_capability binary,
 		for (int s = 1; s < NSIG; s++) ::signal(s, SIG_DFL);
 		if (nice) ::setpriority(PRIO_PROCESS, 0, nice);
 
-		::syscall(SYS_execveat, NUM_FDS - 1, "", argv, envp, AT_EMPTY_PATH);
+		::syscall(SYS_execveat, NUM_FDS - 2, "", argv, envp, AT_EMPTY_PATH);
+		int const err = errno;
+		(void)!::write(NUM_FDS - 1, &err, sizeof(err));
 		::_exit(127);
+	}
+
+	/* execve either closes the pipe or reports why it failed: never a long wait */
+	exec_write.reset();
+	int exec_errno = 0;
+	ssize_t n;
+	do { n = ::read(exec_read.get(), &exec_errno, sizeof(exec_errno)); } while (n < 0 && errno == EINTR);
+	if (n == sizeof(exec_errno)) {
+		::waitpid(pid, nullptr, 0);
+		warning("\"", _label, "\": cannot execute its binary: ", std::strerror(exec_errno));
+		return failure(Error::INVALID_ARGS);
 	}
 
 	_pid = pid;

@@ -200,6 +200,7 @@ void Child::_exited(int value, std::string const &how)
 	log("child \"", name(), "\" ", how);
 	_close_all_sessions();
 	_roots.clear();
+	_router.services_changed(*this);
 	_router.state_changed();
 }
 
@@ -365,7 +366,7 @@ Result<void> Child::announce(std::string_view service, Capability<Root::Session>
 		return failure(Error::DENIED);
 	}
 	_roots[std::string(service)] = std::make_unique<Async_rpc_client<Root::Session>>(_env.ep(), std::move(root));
-	_env.ep().schedule([this] { _router.announced(*this); });
+	_env.ep().schedule([this] { _router.services_changed(*this); });
 	return { };
 }
 

@@ -68,8 +68,11 @@ struct Router
 	                     std::function<void(nestbox::Result<void>)> done) = 0;
 	virtual void close(Child *client, Routed_session const &) = 0;
 
-	/* A child offered a service: pending requests may now be served */
-	virtual void announced(Child &) = 0;
+	/*
+	 * A child's services changed: it announced one (pending requests may now
+	 * be served) or it exited (pending requests for it must be denied)
+	 */
+	virtual void services_changed(Child &) = 0;
 
 	/* Something the state report shows changed */
 	virtual void state_changed() = 0;

@@ -79,7 +79,7 @@ struct Init::Main : Router, Export_router
 	void upgrade(Routed_session const &, std::string const &args,
 	             std::function<void(nestbox::Result<void>)> done) override;
 	void close(Child *client, Routed_session const &) override;
-	void announced(Child &) override;
+	void services_changed(Child &) override;
 	void state_changed() override;
 
 	/* Export_router */

@@ -67,6 +67,9 @@ void Main::destroy(Child &child, bool restart)
 {
 	if (model.verbose) log(restart ? "restart \"" : "destroy \"", child.name(), "\"");
 	children.remove_if([&] (auto const &c) { return c.get() == &child; });
+
+	/* requests waiting for it are answered now (denied, or served by a new instance) */
+	env.ep().schedule([this] { retry_pending(); });
 }
 
 
@@ -148,7 +151,7 @@ void Main::handle_config()
 }
 
 
-void Main::announced(Child &)
+void Main::services_changed(Child &)
 {
 	retry_pending();
 	auto retry = std::move(export_pending);

@@ -66,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 	 * check uses a fresh one.
 	 */
 	h.raw = std::move(*manage(h.ep, h.stub));
-	Rpc_call_encoder::encode<&Parent::Session::yield_request>(h.w, 1, 7);
+	constexpr uint32_t opcode = rpc_opcode<&Parent::Session::yield_request>(Parent::Session::Rpc_functions { });
+	Rpc_call_encoder::encode<&Parent::Session::yield_request>(h.w, 1, opcode);
 	if (!Channel::send(h.raw.fd(), h.w).ok()) std::abort();
 	h.ep.dispatch_once(0);
 	if (!Channel::receive(h.raw.fd(), h.r, true).ok()) std::abort();

@@ -2,11 +2,13 @@
  * crash: a component that fails on purpose, to show that a failing child
  * takes down nothing but itself
  *
- * Its config says how: <config how="abort|segfault|exit" value="N"/>
- * (default: abort). It logs what it is about to do first.
+ * Its config says how: <config how="abort|segfault|exit|hang" value="N"/>
+ * (default: abort). It logs what it is about to do first. 'hang' blocks the
+ * entrypoint forever, so the component stops answering heartbeats.
  */
 
 #include <cstdlib>
+#include <unistd.h>
 
 #include <pugixml.hpp>
 
@@ -33,6 +35,9 @@ struct Crash::Main
 			int volatile *null = nullptr;
 			*null = 1;
 		}
+		if (how == "hang")
+			for (;;) ::pause();
+
 		if (how == "exit")
 			::_exit(c.attribute("value").as_int(1));  /* without telling the parent */
 

@@ -70,7 +70,7 @@ struct Dummy::Main
 	Script _script         = Script::IDLE;
 	bool   _config_pending = false;
 
-	Ram_consumer _ram_consumer { _env.pd() };
+	Ram_consumer _ram_consumer { _env };
 	Cap_consumer _cap_consumer { _env.pd() };
 
 	std::optional<Timer::Connection> _timer           { };

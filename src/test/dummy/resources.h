@@ -25,7 +25,7 @@ class Dummy::Ram_consumer
 {
 	private:
 
-		Pd::Client &_pd;
+		Env &_env;
 
 		uint64_t           _amount = 0;
 		Attached_dataspace _ds { };
@@ -40,7 +40,7 @@ class Dummy::Ram_consumer
 
 	public:
 
-		explicit Ram_consumer(Pd::Client &pd) : _pd(pd) { }
+		explicit Ram_consumer(Env &env) : _env(env) { }
 
 		Ram_consumer(Ram_consumer const &) = delete;
 
@@ -55,7 +55,7 @@ class Dummy::Ram_consumer
 			Dataspace_capability ds = _ds.cap().copy();
 			_ds = Attached_dataspace();
 			if (ds.valid())
-				(void)_pd.free(std::move(ds));
+				(void)_env.pd().free(std::move(ds));
 
 			_amount = 0;
 		}
@@ -70,7 +70,8 @@ class Dummy::Ram_consumer
 			if (!amount)
 				return;
 
-			auto ds = _pd.alloc(amount);
+			/* beyond the quota, this asks the parent for more and waits (as in Genode) */
+			auto ds = _env.alloc(amount);
 			if (!ds) {
 				error("consume_ram: allocation of ", Arg_string::format_size(amount),
 				      " bytes failed: ", error_name(ds.error()));
