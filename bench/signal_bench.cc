@@ -2,8 +2,10 @@
  * Signal round trip: this process submits to a Signal_handler in a forked
  * process, whose handler submits back to ours; both are dispatched by
  * entrypoints. Raw peers: the same ping-pong over blocking pipes (our
- * signals are pipes) and over eventfds (DESIGN names eventfd's cost as the
- * target), plus pipes waited for in epoll, as an entrypoint waits.
+ * signals are pipes: the raw peer of the mechanism), over eventfds (DESIGN
+ * names eventfd's cost as the target) and over datagram socket pairs (the
+ * alternative we measured and rejected, see docs/PERFORMANCE.md), plus pipes
+ * waited for in epoll, as an entrypoint waits.
  */
 
 #include "bench.h"
@@ -137,14 +139,17 @@ void nestbox::bench::signal_round_trip(Options const &opt)
 	::close(sock[0]);
 	if (!to_ponger.valid()) die("receive_fd");
 
-	/* raw peers: blocking pipes, blocking eventfds, non-blocking pipes behind epoll */
-	Raw_channels pipes { }, events { }, epoll_pipes { };
+	/* raw peers: blocking datagram pairs, pipes, eventfds, non-blocking pipes behind epoll */
+	Raw_channels dgrams { }, pipes { }, events { }, epoll_pipes { };
+	if (::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, dgrams.to_peer) < 0
+	 || ::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, dgrams.from_peer) < 0) die("socketpair");
 	if (::pipe2(pipes.to_peer, O_CLOEXEC) < 0 || ::pipe2(pipes.from_peer, O_CLOEXEC) < 0) die("pipe");
 	events.to_peer[0]   = ::eventfd(0, EFD_CLOEXEC);
 	events.from_peer[0] = ::eventfd(0, EFD_CLOEXEC);
 	if (events.to_peer[0] < 0 || events.from_peer[0] < 0) die("eventfd");
 	if (nonblocking_pipe(epoll_pipes.to_peer) < 0 || nonblocking_pipe(epoll_pipes.from_peer) < 0) die("pipe");
 
+	Peer_process dgram_process  (opt, [&] { pipe_peer(dgrams); });   /* read/write work on both */
 	Peer_process pipe_process   (opt, [&] { pipe_peer(pipes); });
 	Peer_process eventfd_process(opt, [&] { eventfd_peer(events); });
 	Peer_process epoll_process  (opt, [&] {
@@ -164,7 +169,8 @@ void nestbox::bench::signal_round_trip(Options const &opt)
 				while (pinger.pongs != expected) ep.dispatch_once(-1);
 			}
 			return now_ns() - start; } },
-		{ { "pipe",       [&] (unsigned long n) { return pipe_ping(pipes, n); } },
+		{ { "dgram",      [&] (unsigned long n) { return pipe_ping(dgrams, n); } },
+		  { "pipe",       [&] (unsigned long n) { return pipe_ping(pipes, n); } },
 		  { "eventfd",    [&] (unsigned long n) { return eventfd_ping(events, n); } },
 		  { "pipe_epoll", [&] (unsigned long n) {
 			char const byte = 1;

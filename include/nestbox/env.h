@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <optional>
+
 #include <nestbox/base/dataspace.h>
 #include <nestbox/base/signal.h>
 #include <nestbox/session/parent.h>
@@ -21,7 +23,7 @@ class Env
 		Cpu::Client    _cpu;
 		Log::Client    _log;
 
-		Unique_fd      _resource_avail { };   /* read end, see 'alloc' */
+		std::optional<Signal_pair> _resource_avail { };   /* see 'alloc' */
 
 	public:
 

@@ -12,7 +12,10 @@
  * without executing a component. The environment sessions (PD, CPU, LOG and
  * the binary's ROM) and the "config" ROM are implied and need not be listed.
  * 'optional' services are used only with some configs: check warns, not fails,
- * when they do not route.
+ * when they do not route. A required service may name the 'label' the
+ * component asks for (init's Report "state"), and <provides per_config="yes"/>
+ * says the provided services depend on the component's config (init's
+ * <service> exports). docs/CHECK.md has the details.
  */
 #pragma once
 

@@ -3,10 +3,8 @@
  */
 #pragma once
 
-#include <cerrno>
-#include <fcntl.h>
-#include <poll.h>
 
+#include <nestbox/base/signal.h>
 #include <nestbox/connection.h>
 #include <nestbox/session/timer.h>
 
@@ -33,16 +31,14 @@ class Connection : public nestbox::Connection<Timer::Client>
 		 * Block for 'ms' milliseconds. The entrypoint dispatches nothing
 		 * meanwhile (like Genode's Timer::Connection::msleep).
 		 */
-		void msleep(uint64_t ms)
+		Result<void> msleep(uint64_t ms)
 		{
-			int fds[2];
-			if (::pipe2(fds, O_CLOEXEC) < 0) return;
-			Unique_fd read_end(fds[0]);
-			(void)Timer::Client::sigh(Signal_context_capability(Unique_fd(fds[1])));
-			(void)trigger_once(ms * 1000);
-			pollfd p { read_end.get(), POLLIN, 0 };
-			while (::poll(&p, 1, -1) < 0 && errno == EINTR) { }
-			(void)Timer::Client::sigh(_user_sigh.copy());
+			auto wakeup = Signal_pair::create();
+			if (!wakeup) return failure(wakeup.error());
+			if (auto r = Timer::Client::sigh(wakeup->cap()); !r) return r;
+			if (auto r = trigger_once(ms * 1000); !r) return r;
+			wakeup->wait();
+			return Timer::Client::sigh(_user_sigh.copy());
 		}
 };
 

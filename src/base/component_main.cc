@@ -8,10 +8,7 @@
 
 #include <nestbox/component.h>
 
-#include <cerrno>
 #include <csignal>
-#include <fcntl.h>
-#include <poll.h>
 #include <cstdio>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,11 +30,11 @@ Result<Dataspace_capability> Env::alloc(size_t size)
 		if (ds || (ds.error() != Error::OUT_OF_RAM && ds.error() != Error::OUT_OF_CAPS))
 			return ds;
 
-		if (!_resource_avail.valid()) {
-			int fds[2];
-			if (::pipe2(fds, O_CLOEXEC) < 0) return ds;
-			_resource_avail.reset(fds[0]);
-			(void)_parent.resource_avail_sigh(Signal_context_capability(Unique_fd(fds[1])));
+		if (!_resource_avail) {
+			auto pair = Signal_pair::create();
+			if (!pair) return ds;
+			_resource_avail = std::move(*pair);
+			(void)_parent.resource_avail_sigh(_resource_avail->cap());
 		}
 
 		/* ask for what is missing, with some headroom for the page rounding */
@@ -48,10 +45,7 @@ Result<Dataspace_capability> Env::alloc(size_t size)
 		                       ? "ram_quota=" + std::to_string(need) : "cap_quota=1";
 		if (!_parent.resource_request(args)) return ds;
 
-		pollfd p { _resource_avail.get(), POLLIN, 0 };
-		while (::poll(&p, 1, -1) < 0 && errno == EINTR) { }
-		char drain[64];
-		(void)!::read(_resource_avail.get(), drain, sizeof(drain));
+		_resource_avail->wait();
 	}
 }
 

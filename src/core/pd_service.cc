@@ -77,6 +77,18 @@ Result<void> Pd_session_component::withdraw(uint64_t ram, uint64_t caps)
 }
 
 
+Result<void> Pd_session_component::transfer_quota(Capability<Pd::Session> to, uint64_t ram, uint64_t caps)
+{
+	Pd_session_component *target = _ep.lookup_as<Pd_session_component>(to);
+	if (!target) return failure(Error::INVALID_CAP);
+	if (ram  > _ram.avail())  return failure(Error::OUT_OF_RAM);
+	if (caps > _caps.avail()) return failure(Error::OUT_OF_CAPS);
+	_ram.limit  -= ram;   target->_ram.limit  += ram;
+	_caps.limit -= caps;  target->_caps.limit += caps;
+	return { };
+}
+
+
 Result<void> Pd_session_component::exit_sigh(Signal_context_capability cap)
 {
 	/* set by the parent before the start; the child must not redirect it */

@@ -103,6 +103,8 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 		nestbox::Result<void> exit_sigh(nestbox::Signal_context_capability) override;
 		nestbox::Pd::Exit_status exit_status() override { return _exit; }
 		nestbox::Result<void> withdraw(uint64_t ram, uint64_t caps) override;
+		nestbox::Result<void> transfer_quota(nestbox::Capability<nestbox::Pd::Session> to,
+		                                     uint64_t ram, uint64_t caps) override;
 
 		/* Who gets withdrawn quota back (set by whoever paid for the session) */
 		std::function<void(uint64_t ram, uint64_t caps)> on_withdraw { };

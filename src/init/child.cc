@@ -120,8 +120,8 @@ void Child::launch()
 	std::string const quota = "ram_quota=" + std::to_string(_start.ram)
 	                        + ", cap_quota=" + std::to_string(_start.caps);
 
-	/* the binary is requested with the child's name as label; init resolves it to <binary> */
-	std::string const binary_label = _start.binary == _start.name ? std::string() : _start.binary;
+	/* the binary's ROM is labelled with the binary's name, as routes see it */
+	std::string const &binary_label = _start.binary;
 
 	_request_env_session("PD",  "", quota);
 	_request_env_session("CPU", "", "");
@@ -251,6 +251,16 @@ Result<void> Child::withdraw(uint64_t ram, uint64_t caps)
 	if (!ram && !caps) return { };
 	if (!_pd) return failure(Error::UNAVAILABLE);
 	return _pd->withdraw(ram, caps);
+}
+
+
+Result<void> Child::transfer_to(Child &to, uint64_t ram, uint64_t caps)
+{
+	if (!ram && !caps) return { };
+	if (!_pd || !to._pd) return failure(Error::UNAVAILABLE);
+	auto target = copy(to._pd->cap());
+	if (!target) return failure(target.error());
+	return _pd->transfer_quota(std::move(*target), ram, caps);
 }
 
 

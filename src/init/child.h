@@ -197,6 +197,9 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		nestbox::Result<void> withdraw(uint64_t ram, uint64_t caps);
 		void                  deposit(uint64_t ram, uint64_t caps);
 
+		/* Move quota straight from this child's PD to another child's (at core) */
+		nestbox::Result<void> transfer_to(Child &to, uint64_t ram, uint64_t caps);
+
 		/* Liveness: returns true if the child should be restarted */
 		bool heartbeat();
 

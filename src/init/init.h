@@ -68,7 +68,7 @@ struct Init::Main : Router, Export_router
 	/* routing (routing.cc) */
 	Route_rule const *matching_rule(Child const &, std::string_view service,
 	                                std::string_view label, std::string_view unscoped) const;
-	enum class Attempt { FORWARDED, WAITING, UNAVAILABLE };
+	enum class Attempt { FORWARDED, WAITING, UNAVAILABLE, AMBIGUOUS };
 	Attempt try_target(Child &, Route_target const &, std::string const &service,
 	                   std::string const &label, std::string const &args, bool from_process,
 	                   Route_done &done);

@@ -11,8 +11,22 @@
 #include <set>
 
 #include <nestbox/log.h>
+#include <nestbox/manifest.h>
 
 #include "init.h"
+
+/*
+ * Timer for <heartbeat> and the report delay, Report for <report>. What a
+ * nested init provides is what its config exports.
+ */
+NESTBOX_MANIFEST(R"(
+	<manifest>
+		<requires>
+			<service name="Timer" optional="yes"/>
+			<service name="Report" label="state" optional="yes"/>
+		</requires>
+		<provides per_config="yes"/>
+	</manifest>)");
 
 using namespace Init;
 using namespace nestbox;

@@ -44,12 +44,12 @@ Main::Attempt Main::try_target(Child &client, Route_target const &target, std::s
 		if (target.kind == Route_target::Kind::CHILD) {
 			server = child_by_name(model.resolve_alias(target.child));
 		} else {
-			/* <any-child>: exactly one child may provide the service */
+			/* <any-child>: exactly one other child may provide the service */
 			for (auto &c : children) {
-				if (!c->declares(service) || c->exited()) continue;
+				if (c.get() == &client || !c->declares(service) || c->exited()) continue;
 				if (server) {
 					warning("\"", client.name(), "\": ambiguous <any-child/> route to \"", service, "\"");
-					return Attempt::UNAVAILABLE;
+					return Attempt::AMBIGUOUS;
 				}
 				server = c.get();
 			}
@@ -60,10 +60,15 @@ Main::Attempt Main::try_target(Child &client, Route_target const &target, std::s
 			return Attempt::WAITING;
 	}
 
-	/* the client pays for the session: its donation moves to the server */
+	/*
+	 * The client pays for the session. Its donation moves before the request
+	 * does, so that a server can spend it while creating the session: to a
+	 * child server directly, to the parent by way of init's own PD.
+	 */
 	uint64_t const ram  = from_process ? Arg_string::number(args, "ram_quota") : 0;
 	uint64_t const caps = from_process ? Arg_string::number(args, "cap_quota") : 0;
-	if (auto paid = client.withdraw(ram, caps); !paid) {
+	auto paid = server ? client.transfer_to(*server, ram, caps) : client.withdraw(ram, caps);
+	if (!paid) {
 		warning("\"", client.name(), "\": ", service, " session (label=\"", label, "\") exceeds its quota");
 		done(failure(paid.error()));
 		return Attempt::FORWARDED;
@@ -86,12 +91,13 @@ Main::Attempt Main::try_target(Child &client, Route_target const &target, std::s
 			return;
 		}
 		if (!r) {
-			c->deposit(ram, caps);   /* refused: the donation goes back */
+			/* refused: the donation goes back */
+			Child *s = where.kind == Session_target::Kind::CHILD ? child_by_name(where.server) : nullptr;
+			if (!s) c->deposit(ram, caps);
+			else (void)s->transfer_to(*c, ram, caps);
 			done(failure(r.error()));
 			return;
 		}
-		if (where.kind == Session_target::Kind::CHILD)
-			if (Child *s = child_by_name(where.server)) s->deposit(ram, caps);
 		done(Granted { std::move(session), std::move(r->cap) });
 	};
 
@@ -126,6 +132,7 @@ void Main::route(Child &client, std::string const &service, std::string const &l
 		Attempt const a = try_target(client, target, service, label, args, from_process, done);
 		if (a == Attempt::FORWARDED) return;
 		if (a == Attempt::WAITING) { waiting = true; break; }
+		if (a == Attempt::AMBIGUOUS) break;   /* an error, not a reason to fall back */
 	}
 
 	if (waiting) {
@@ -159,6 +166,7 @@ void Main::upgrade(Routed_session const &s, std::string const &args, std::functi
 	case Session_target::Kind::CHILD:
 		if (Child *server = child_by_name(s.target.server)) {
 			if (auto *root = server->root(s.service)) {
+				/* the client already paid init (Child::upgrade): init pays the server */
 				server->deposit(Arg_string::number(args, "ram_quota"), Arg_string::number(args, "cap_quota"));
 				root->call<&Root::Session::upgrade>(std::move(done), s.target.id, args);
 				return;
@@ -176,7 +184,6 @@ void Main::upgrade(Routed_session const &s, std::string const &args, std::functi
 
 void Main::close(Child *client, Routed_session const &s)
 {
-	auto ignore = [] (Result<void>) { };
 	uint64_t const ram = s.donated_ram, caps = s.donated_caps;
 
 	switch (s.target.kind) {
@@ -190,10 +197,15 @@ void Main::close(Child *client, Routed_session const &s)
 	}
 	case Session_target::Kind::CHILD:
 		if (Child *server = child_by_name(s.target.server)) {
-			if (auto *root = server->root(s.service))
-				root->call<&Root::Session::close>(ignore, s.target.id);
-			/* what the server still holds of the donation is lost to it */
-			if (client && server->withdraw(ram, caps)) client->deposit(ram, caps);
+			if (auto *root = server->root(s.service)) {
+				/* once closed, the donation goes back, unless the server still uses it */
+				uint32_t const client_id = client ? client->id() : 0;
+				std::string const server_name = server->name();
+				root->call<&Root::Session::close>([this, client_id, server_name, ram, caps] (Result<void>) {
+					Child *c = child_by_id(client_id), *srv = child_by_name(server_name);
+					if (c && srv) (void)srv->transfer_to(*c, ram, caps);
+				}, s.target.id);
+			}
 		}
 		break;
 	case Session_target::Kind::LOCAL:

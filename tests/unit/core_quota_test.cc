@@ -149,3 +149,31 @@ TEST_F(Core_fixture, unknown_service_is_denied)
 	ASSERT_FALSE(r.ok());
 	EXPECT_EQ(r.error(), Error::DENIED);
 }
+
+
+TEST_F(Core_fixture, quota_moves_between_pds_of_one_core)
+{
+	auto &client = create_pd("label=\"client\", ram_quota=1M, cap_quota=10");
+	auto &server = create_pd("label=\"server\", ram_quota=64K, cap_quota=10");
+
+	/* a capability to 'server', as init holds one */
+	auto to_server = [&] { return Capability<Pd::Session>(std::move(*ep.mint(server))); };
+
+	ASSERT_TRUE(client.transfer_quota(to_server(), 512*1024, 4).ok());
+	EXPECT_EQ(client.ram().limit, 512u*1024);
+	EXPECT_EQ(server.ram().limit, 576u*1024);
+	EXPECT_EQ(server.caps().limit, 14u);
+
+	/* more than is unused: nothing moves */
+	ASSERT_TRUE(client.alloc(256*1024).ok());
+	auto r = client.transfer_quota(to_server(), 512*1024, 0);
+	ASSERT_FALSE(r.ok());
+	EXPECT_EQ(r.error(), Error::OUT_OF_RAM);
+	EXPECT_EQ(server.ram().limit, 576u*1024);
+
+	/* a capability that is no PD of this core is refused */
+	auto foreign = Channel::create();
+	auto bad = client.transfer_quota(Capability<Pd::Session>(std::move(foreign->second)), 1, 0);
+	ASSERT_FALSE(bad.ok());
+	EXPECT_EQ(bad.error(), Error::INVALID_CAP);
+}

@@ -196,6 +196,27 @@ TEST(Signal, submit_only_end_cannot_read_or_swallow_signals)
 }
 
 
+TEST(Signal, submitting_to_a_hostile_descriptor_never_blocks)
+{
+	/* a client may pass off a blocking pipe that nobody reads as its signal */
+	int fds[2];
+	ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+	Unique_fd read_end(fds[0]);
+	Signal_context_capability hostile { Unique_fd(fds[1]) };
+	for (int i = 0; i < 100000; i++)
+		Signal_transmitter::submit(hostile);   /* would block once 64K are in a pipe */
+
+	/* or clear O_NONBLOCK on a real signal capability it shares with us */
+	Entrypoint ep;
+	Receiver recv(ep);
+	Signal_context_capability cap = recv.plain.cap();
+	ASSERT_EQ(::fcntl(cap.fd(), F_SETFL, 0), 0);
+	for (int i = 0; i < 100000; i++)
+		Signal_transmitter::submit(cap);
+	EXPECT_TRUE(dispatch_until(ep, [&] { return recv.plain_calls == 1; }));
+}
+
+
 TEST(Signal, destroyed_handler_is_not_called)
 {
 	Entrypoint ep;

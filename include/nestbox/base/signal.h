@@ -2,9 +2,9 @@
  * Signals: asynchronous, counting, coalescing notifications
  *
  * A handler owns a pipe. Its capability is the write end, which can only
- * submit; the read end stays in the receiver's entrypoint. Submissions that
- * arrive before the handler runs are coalesced into one call that sees their
- * count.
+ * submit; the read end stays in the receiver's entrypoint.
+ * Submissions that arrive before the handler runs are coalesced into one
+ * call that sees their count. A submission never blocks.
  */
 #pragma once
 
@@ -19,13 +19,33 @@ struct Signal_transmitter
 	static void submit(Signal_context_capability const &cap);
 };
 
+/* The two ends of a signal context */
+struct Signal_pair
+{
+	Unique_fd receive_end { };
+	Unique_fd submit_end  { };
+
+	static Result<Signal_pair> create();
+
+	/* A fresh submit-only capability */
+	Signal_context_capability cap() const;
+
+	/* Take all pending submissions; returns how many there were */
+	static unsigned drain(int receive_end);
+
+	/*
+	 * Block until a signal arrives, outside of any entrypoint (a blocking
+	 * sleep, waiting for the parent to grant resources)
+	 */
+	void wait() const;
+};
+
 class Signal_handler_base : private Io_handler
 {
 	private:
 
 		Entrypoint &_ep;
-		Unique_fd   _read_end;
-		Unique_fd   _write_end;
+		Signal_pair _pair { };
 		unsigned    _last_count = 0;
 
 		void handle_io(uint32_t) override;

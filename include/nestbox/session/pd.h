@@ -57,10 +57,16 @@ struct Session
 	 */
 	virtual Result<void> withdraw(uint64_t ram, uint64_t caps) = 0;
 
+	/*
+	 * Move unused quota to another PD of the same core (e.g. a client's
+	 * session quota to its server). Taken all or nothing.
+	 */
+	virtual Result<void> transfer_quota(Capability<Session> to, uint64_t ram, uint64_t caps) = 0;
+
 	using Rpc_functions = Rpc_list<&Session::alloc, &Session::free, &Session::ram,
 	                               &Session::alloc_caps, &Session::free_caps, &Session::caps,
 	                               &Session::start, &Session::exit_sigh, &Session::exit_status,
-	                               &Session::withdraw>;
+	                               &Session::withdraw, &Session::transfer_quota>;
 };
 
 struct Client : Rpc_client<Session>
@@ -79,6 +85,8 @@ struct Client : Rpc_client<Session>
 	Result<void>        exit_sigh(Signal_context_capability s) { return call<&Session::exit_sigh>(std::move(s)); }
 	Result<Exit_status> exit_status()                          { return call<&Session::exit_status>(); }
 	Result<void>        withdraw(uint64_t ram, uint64_t caps)  { return call<&Session::withdraw>(ram, caps); }
+	Result<void>        transfer_quota(Capability<Session> &&to, uint64_t ram, uint64_t caps) {
+		return call<&Session::transfer_quota>(std::move(to), ram, caps); }
 };
 
 } /* namespace nestbox::Pd */

@@ -13,6 +13,10 @@
 #include <pugixml.hpp>
 
 #include <nestbox/component.h>
+#include <nestbox/manifest.h>
+
+/* nothing beyond its environment and its config */
+NESTBOX_MANIFEST(R"(<manifest/>)");
 
 namespace Crash { struct Main; }
 

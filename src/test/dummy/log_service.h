@@ -118,7 +118,8 @@ class Dummy::Log_service
 					 * request, which its parent must survive without blocking.
 					 */
 					log("delay close by ", ms, " ms");
-					_timer->msleep(ms);
+					if (auto slept = _timer->msleep(ms); !slept)
+						warning("delay close: ", error_name(slept.error()));
 				}
 
 			public:

@@ -19,11 +19,19 @@
 #include <pugixml.hpp>
 
 #include <nestbox/component.h>
+#include <nestbox/manifest.h>
 #include <nestbox/timer.h>
 
 #include "log_connections.h"
 #include "log_service.h"
 #include "resources.h"
+
+/* Timer only for <sleep> and a delayed close; LOG only after <log_service> */
+NESTBOX_MANIFEST(R"(
+	<manifest>
+		<requires> <service name="Timer" optional="yes"/> </requires>
+		<provides> <service name="LOG"/> </provides>
+	</manifest>)");
 
 namespace Dummy {
 

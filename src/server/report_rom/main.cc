@@ -1,0 +1,122 @@
+/*
+ * report_rom: makes reports available as ROM modules
+ *
+ * A component reports its state through a Report session; the report
+ * becomes the ROM module named after the session's label. Who may read it
+ * is the server's config: a ROM client gets the module that the 'report'
+ * attribute of its <policy> names, and no module at all without a policy.
+ * Readers are signalled at each new report. See README.md.
+ */
+
+#include <optional>
+#include <string>
+
+#include <pugixml.hpp>
+
+#include <nestbox/component.h>
+#include <nestbox/manifest.h>
+#include <nestbox/util/policy.h>
+
+#include "report_service.h"
+#include "rom_module.h"
+#include "rom_service.h"
+
+NESTBOX_MANIFEST(R"(
+	<manifest>
+		<requires/>
+		<provides> <service name="Report"/> <service name="ROM"/> </provides>
+	</manifest>)");
+
+namespace Report_rom { struct Main; }
+
+
+struct Report_rom::Main : Rom_policy
+{
+	Env &_env;
+
+	Attached_rom       _config     { _env, "config" };
+	pugi::xml_document _config_doc { };
+
+	/* read by every report session, so that a new config applies to open sessions too */
+	bool _verbose = false;
+
+	Registry    _registry    { _env.pd() };
+	Report_root _report_root { _env.ep(), _env.pd(), _registry, _verbose };
+	Rom_root    _rom_root    { _env.ep(), _registry, *this };
+
+	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
+
+	/* the text '_config_doc' was parsed from, to parse each config only once */
+	std::optional<std::string> _applied_config { };
+
+	void _handle_config()
+	{
+		_config.update();
+
+		std::string_view const text = _config.text();
+		if (_applied_config && *_applied_config == text)
+			return;
+		_applied_config = std::string(text);
+
+		pugi::xml_parse_result const parsed =
+			_config_doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+
+		/* like Genode's config ROM, content that is no XML counts as an empty config */
+		if (!parsed || !_config_doc.document_element()) {
+			if (text.find_first_not_of(" \t\r\n") != std::string_view::npos)
+				error("malformed config (", parsed.description(), "), no ROM policies apply");
+			_config_doc.reset();
+			_config_doc.append_child("config");
+		}
+
+		std::string_view const verbose = _config_doc.document_element().attribute("verbose").value();
+		_verbose = (verbose == "yes" || verbose == "true" || verbose == "on");
+	}
+
+	/*
+	 * A policy is looked up when a ROM session is opened, so a new config
+	 * governs the sessions opened after it (as in Genode). The config is
+	 * brought up to date first: the parent may have changed it and started
+	 * the client that relies on the change before its signal got here.
+	 */
+	std::optional<std::string> report_for(std::string_view rom_label) override
+	{
+		_handle_config();
+
+		pugi::xml_node const policy = select_policy(_config_doc.document_element(), rom_label);
+		if (!policy) {
+			warning("no policy for ROM request '", rom_label, "'");
+			return { };
+		}
+
+		pugi::xml_attribute const report = policy.attribute("report");
+		if (!report) {
+			warning("policy for ROM request '", rom_label, "' names no report");
+			return { };
+		}
+		return std::string(report.value());
+	}
+
+	void _announce(char const *service, Rpc_object<Root::Session> &root)
+	{
+		auto cap = manage(_env.ep(), root);
+		if (!cap) {
+			error(service, " service: ", error_name(cap.error()));
+			return;
+		}
+		if (auto announced = _env.parent().announce(service, std::move(*cap)); !announced)
+			error(service, " service not announced: ", error_name(announced.error()));
+	}
+
+	Main(Env &env) : _env(env)
+	{
+		_config.sigh(_config_handler.cap());
+		_handle_config();
+
+		_announce("Report", _report_root);
+		_announce("ROM",    _rom_root);
+	}
+};
+
+
+void nestbox::construct(nestbox::Env &env) { static Report_rom::Main main(env); }
