@@ -192,6 +192,7 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		void update_config(std::optional<std::string> const &config);
 		void update_provides(std::vector<std::string> const &provides);
 		void update_quota(uint64_t ram, uint64_t caps);
+		void update_heartbeat(unsigned restart_after_skipped) { _start.restart_after_skipped = restart_after_skipped; }
 
 		/* Quota moves between init and the child's PD (donations with sessions) */
 		nestbox::Result<void> withdraw(uint64_t ram, uint64_t caps);

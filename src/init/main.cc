@@ -58,7 +58,12 @@ bool Main::needs_restart(Child const &child, Start_node const &start, Config_mod
 
 void Main::start_new_children()
 {
-	/* in config order, so that ids follow the config */
+	/*
+	 * Create every new child before launching any, so that a client's request
+	 * for a server that comes later in the config finds it (and waits for its
+	 * announcement) instead of being denied. Ids follow the config order.
+	 */
+	std::vector<Child *> created;
 	for (auto const &start : model.starts) {
 		if (child_by_name(start.name)) continue;
 
@@ -71,8 +76,11 @@ void Main::start_new_children()
 			}
 		}
 		children.push_back(std::make_unique<Child>(env, *this, start, next_child_id++));
-		if (model.verbose) log("start \"", start.name, "\"");
-		children.back()->launch();
+		created.push_back(children.back().get());
+	}
+	for (Child *child : created) {
+		if (model.verbose) log("start \"", child->name(), "\"");
+		child->launch();
 	}
 }
 
@@ -122,6 +130,7 @@ void Main::apply_config(Config_model &&new_model)
 		Start_node const &start = *model.start(child->name());
 		child->update_config(start.config);
 		child->update_provides(start.provides);
+		child->update_heartbeat(start.restart_after_skipped);
 		if (start.ram != child->start().ram || start.caps != child->start().caps)
 			child->update_quota(start.ram, start.caps);
 	}
@@ -155,6 +164,9 @@ void Main::handle_config()
 	Config_error problem { };
 	auto parsed = parse_config(text, problem);
 	if (!parsed) {
+		/* pugixml points at a node's name; point at its '<' as core does */
+		if (problem.offset > 0 && problem.offset <= text.size() && text[problem.offset - 1] == '<')
+			problem.offset--;
 		unsigned line = 1, column = 1;
 		for (size_t i = 0; i < problem.offset && i < text.size(); i++)
 			if (text[i] == '\n') { line++; column = 1; } else column++;
