@@ -61,7 +61,7 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 	Log_root    log_root    { ep, output };
 	Rom_root    rom_root    { ep, rom_modules };
 	Cpu_root    cpu_root    { ep };
-	Pd_root     pd_root     { ep, output, cpu_root };
+	Pd_root     pd_root     { ep, output, cpu_root, options.sealed };
 	Timer_root  timer_root  { ep };
 	Report_root report_root { ep, options.report_dir };
 
@@ -121,7 +121,9 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 	{
 		Pd::Exit_status const s = init_pd->exit_status();
 		if (done) return;
-		if (s.state == Pd::Exit_status::KILLED)
+		if (s.state == Pd::Exit_status::KILLED && s.syscall[0])
+			output.core_line(concat("init killed: forbidden system call ", s.syscall));
+		else if (s.state == Pd::Exit_status::KILLED)
 			output.core_line(concat("init killed by signal ", s.value, " (", strsignal(s.value), ")"));
 		else if (s.state == Pd::Exit_status::EXITED && s.value == 127)
 			output.core_line("init could not be executed");
@@ -174,6 +176,9 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 	Main(Options const &options) : options(options)
 	{
 		Log_backend::install([this] (std::string_view line) { output.core_line(line); });
+
+		if (!options.sealed)
+			output.core_line("Warning: components run unsealed (--unsealed): they can reach the whole host");
 
 		/* a changed config that init will reject is reported here with its file name */
 		rom_modules.on_change([this] (std::string const &path) {

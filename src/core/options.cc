@@ -39,6 +39,9 @@ void Core::print_help(char const *prog)
 "  --timeout SECONDS  give up after SECONDS: exit 1 with a message\n"
 "  --ram SIZE         RAM quota of init (default 1G; suffixes K, M, G)\n"
 "  --caps N           capability quota of init (default 20000)\n"
+"  --unsealed         UNSAFE: run components without namespaces, seccomp\n"
+"                     filter and dropped privileges, so that gdb, strace and\n"
+"                     valgrind can be used on them (docs/SECURITY.md)\n"
 "\n"
 "Exit status:\n"
 "  0  --until matched, or init exited with 0, or SIGINT/SIGTERM ended the run\n"
@@ -111,6 +114,7 @@ std::optional<Options> Core::parse_options(int argc, char **argv)
 			if (!s || *s == 0) return usage_error(std::string("--caps: not a number: ") + v);
 			o.init_caps = *s;
 		}
+		else if (arg == "--unsealed") o.sealed = false;
 		else if (arg.starts_with("-")) return usage_error("unknown option '" + arg + "'");
 		else if (o.config_path.empty()) o.config_path = arg;
 		else return usage_error("more than one config given ('" + arg + "')");

@@ -18,6 +18,7 @@ struct Options
 	std::string              report_dir { };
 	std::optional<std::string> until { };       /* ECMAScript regex over log lines */
 	std::optional<double>    timeout_s { };
+	bool                     sealed    = true;
 	uint64_t                 init_ram  = 1ull << 30;
 	uint64_t                 init_caps = 20000;
 	std::string              config_path { };

@@ -4,8 +4,11 @@
 
 #include "pd_service.h"
 #include "cpu_service.h"
+#include "sandbox.h"
+#include "spawn.h"
 
 #include <csignal>
+#include <seccomp.h>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -114,80 +117,54 @@ Result<void> Pd_session_component::start(Dataspace_capability binary,
 	auto own_pd = _ep.mint(*this);
 	if (!own_pd) return failure(own_pd.error());
 
-	int out_pipe[2];
-	if (::pipe2(out_pipe, O_CLOEXEC) < 0) return failure(Error::OUT_OF_CAPS);
-	Unique_fd out_read(out_pipe[0]), out_write(out_pipe[1]);
-
-	Unique_fd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-
-	/* everything the child needs is prepared here: after fork, no allocation */
-	std::string const argv0 = _label;
-	char *argv[] = { const_cast<char *>(argv0.c_str()), nullptr };
-	char *envp[] = { nullptr };
-
-	/* closed by a successful execve; carries errno if it fails */
-	int exec_pipe[2];
-	if (::pipe2(exec_pipe, O_CLOEXEC) < 0) return failure(Error::OUT_OF_CAPS);
-	Unique_fd exec_read(exec_pipe[0]), exec_write(exec_pipe[1]);
-
-	int const sources[] = { dev_null.get(), out_write.get(), out_write.get(),
-	                        parent.fd(), own_pd->get(), cpu.fd(), log.fd(), binary.fd(),
-	                        exec_write.get() };
-	constexpr int NUM_FDS = sizeof(sources) / sizeof(sources[0]);
-	pid_t const core_pid = ::getpid();
-	int const nice = cpu_session->nice;
-
-	pid_t const pid = ::fork();
-	if (pid < 0) return failure(Error::OUT_OF_RAM);
-
-	if (pid == 0) {
-		::prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (::getppid() != core_pid) ::_exit(127);
-		::setpgid(0, 0);
-
-		/* move the environment to its fixed descriptors (see Env::Fd) */
-		int high[NUM_FDS];
-		for (int i = 0; i < NUM_FDS; i++) high[i] = ::fcntl(sources[i], F_DUPFD, 100);
-		for (int i = 0; i < NUM_FDS; i++) ::dup2(high[i], i);
-		::syscall(SYS_close_range, NUM_FDS, ~0U, 0);
-		::fcntl(NUM_FDS - 2, F_SETFD, FD_CLOEXEC);  /* the binary itself */
-		::fcntl(NUM_FDS - 1, F_SETFD, FD_CLOEXEC);  /* the exec-error pipe */
-
-		sigset_t none;
-		sigemptyset(&none);
-		::sigprocmask(SIG_SETMASK, &none, nullptr);
-		for (int s = 1; s < NSIG; s++) ::signal(s, SIG_DFL);
-		if (nice) ::setpriority(PRIO_PROCESS, 0, nice);
-
-		::syscall(SYS_execveat, NUM_FDS - 2, "", argv, envp, AT_EMPTY_PATH);
-		int const err = errno;
-		(void)!::write(NUM_FDS - 1, &err, sizeof(err));
-		::_exit(127);
+	std::string problem;
+	auto spawned = spawn(Spawn_request { binary.fd(), parent.fd(), own_pd->get(), cpu.fd(), log.fd(),
+	                                     _label, cpu_session->nice, _sealed }, problem);
+	if (!spawned) {
+		warning("\"", _label, "\" ", problem);
+		return failure(spawned.error());
 	}
 
-	/* execve either closes the pipe or reports why it failed: never a long wait */
-	exec_write.reset();
-	int exec_errno = 0;
-	ssize_t n;
-	do { n = ::read(exec_read.get(), &exec_errno, sizeof(exec_errno)); } while (n < 0 && errno == EINTR);
-	if (n == sizeof(exec_errno)) {
-		::waitpid(pid, nullptr, 0);
-		warning("\"", _label, "\": cannot execute its binary: ", std::strerror(exec_errno));
-		return failure(Error::INVALID_ARGS);
-	}
-
-	_pid = pid;
-	cpu_session->pid = pid;
+	_pid           = spawned->pid;
+	_component_pid = spawned->component_pid;
+	cpu_session->pid = _component_pid;
 	_exit.state = Pd::Exit_status::RUNNING;
 
-	_pidfd.reset(int(::syscall(SYS_pidfd_open, pid, 0)));
+	_pidfd = std::move(spawned->pidfd);
 	if (_pidfd.valid()) _ep.watch(_pidfd.get(), *this, EPOLLIN);
 
-	/* non-blocking: a leftover writer must never stall core */
-	::fcntl(out_read.get(), F_SETFL, O_NONBLOCK);
-	_output_pipe.fd = std::move(out_read);
+	_status = std::move(spawned->status);
+	_monitor.listener = std::move(spawned->listener);
+	if (_monitor.listener.valid()) _ep.watch(_monitor.listener.get(), _monitor, EPOLLIN);
+
+	_output_pipe.fd = std::move(spawned->output);
 	_ep.watch(_output_pipe.fd.get(), _output_pipe, EPOLLIN);
 	return { };
+}
+
+
+void Pd_session_component::Syscall_monitor::handle_io(uint32_t events)
+{
+	if (events & (EPOLLHUP | EPOLLERR)) { pd._ep.unwatch(listener.get()); listener.reset(); return; }
+
+	seccomp_notif      *req  = nullptr;
+	seccomp_notif_resp *resp = nullptr;
+	if (seccomp_notify_alloc(&req, &resp) != 0) return;
+	if (seccomp_notify_receive(listener.get(), req) == 0) {
+		/* a forbidden call: it fails, the component is killed, core says which call */
+		resp->id = req->id;  resp->val = 0;  resp->error = -EPERM;  resp->flags = 0;
+		(void)seccomp_notify_respond(listener.get(), resp);
+		pd._breach(Sandbox::syscall_name(req->data.nr));
+	}
+	seccomp_notify_free(req, resp);
+}
+
+
+void Pd_session_component::_breach(char const *syscall)
+{
+	if (_exit.state != Pd::Exit_status::RUNNING || _breach_syscall[0]) return;
+	std::strncpy(_breach_syscall, syscall, sizeof(_breach_syscall) - 1);
+	::kill(_pid, SIGKILL);   /* the stub: the whole namespace goes with it */
 }
 
 
@@ -234,6 +211,18 @@ void Pd_session_component::_reap()
 	if (info.si_code == CLD_EXITED) _exit = { Pd::Exit_status::EXITED, info.si_status, { } };
 	else                            _exit = { Pd::Exit_status::KILLED, info.si_status, { } };
 
+	/* sealed: what the stub says of the component counts, not the stub's own exit */
+	int wstatus = 0;
+	if (_status.valid() && ::read(_status.get(), &wstatus, sizeof(wstatus)) == sizeof(wstatus)) {
+		if (WIFEXITED(wstatus)) _exit = { Pd::Exit_status::EXITED, WEXITSTATUS(wstatus), { } };
+		else                    _exit = { Pd::Exit_status::KILLED, WTERMSIG(wstatus), { } };
+	}
+	if (_breach_syscall[0]) {
+		_exit = { Pd::Exit_status::KILLED, SIGSYS, { } };
+		std::memcpy(_exit.syscall, _breach_syscall, sizeof(_exit.syscall));
+	}
+	if (_monitor.listener.valid()) { _ep.unwatch(_monitor.listener.get()); _monitor.listener.reset(); }
+
 	if (_pidfd.valid()) { _ep.unwatch(_pidfd.get()); _pidfd.reset(); }
 }
 
@@ -267,7 +256,7 @@ Pd_session_component::~Pd_session_component()
 
 Result<std::unique_ptr<Pd_session_component>> Pd_root::_create_session(std::string_view args)
 {
-	return std::make_unique<Pd_session_component>(ep(), output, cpu_root,
+	return std::make_unique<Pd_session_component>(ep(), output, cpu_root, sealed,
 	                                              Arg_string::string(args, "label"),
 	                                              Arg_string::number(args, "ram_quota"),
 	                                              Arg_string::number(args, "cap_quota"));

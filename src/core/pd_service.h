@@ -50,8 +50,23 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 
 		std::map<ino_t, uint64_t> _allocations { };   /* memfd inode -> charged size */
 
-		pid_t             _pid = -1;
+		bool const         _sealed;
+		pid_t              _pid = -1;             /* what core waits for (the stub when sealed) */
+		pid_t              _component_pid = -1;
 		nestbox::Unique_fd _pidfd { };
+		nestbox::Unique_fd _status { };           /* sealed: the stub's report of the wait status */
+		char               _breach_syscall[32] { };
+
+		/* sealed: system calls outside the allowlist arrive here */
+		struct Syscall_monitor : nestbox::Io_handler
+		{
+			Pd_session_component &pd;
+			nestbox::Unique_fd    listener { };
+			explicit Syscall_monitor(Pd_session_component &pd) : pd(pd) { }
+			void handle_io(uint32_t) override;
+		} _monitor { *this };
+
+		void _breach(char const *syscall);
 		nestbox::Pd::Exit_status _exit { nestbox::Pd::Exit_status::NOT_STARTED, 0, { } };
 		nestbox::Signal_context_capability _exit_sigh { };
 
@@ -72,10 +87,10 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 
 	public:
 
-		Pd_session_component(nestbox::Entrypoint &ep, Log_output &output, Cpu_root &cpu_root,
+		Pd_session_component(nestbox::Entrypoint &ep, Log_output &output, Cpu_root &cpu_root, bool sealed,
 		                     std::string label, uint64_t ram_quota, uint64_t cap_quota)
 		: _ep(ep), _output(output), _cpu_root(cpu_root), _label(std::move(label)),
-		  _ram { ram_quota, 0 }, _caps { cap_quota, 0 } { }
+		  _ram { ram_quota, 0 }, _caps { cap_quota, 0 }, _sealed(sealed) { }
 
 		~Pd_session_component();
 
@@ -114,9 +129,10 @@ struct Pd_root : nestbox::Root_component<Pd_session_component>
 {
 	Log_output &output;
 	Cpu_root   &cpu_root;
+	bool const  sealed;
 
-	Pd_root(nestbox::Entrypoint &ep, Log_output &output, Cpu_root &cpu_root)
-	: Root_component(ep), output(output), cpu_root(cpu_root) { }
+	Pd_root(nestbox::Entrypoint &ep, Log_output &output, Cpu_root &cpu_root, bool sealed = true)
+	: Root_component(ep), output(output), cpu_root(cpu_root), sealed(sealed) { }
 
 	nestbox::Result<std::unique_ptr<Pd_session_component>> _create_session(std::string_view args) override;
 

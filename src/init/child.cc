@@ -192,12 +192,12 @@ void Child::_start_process()
 
 /* ---------- the end ---------- */
 
-void Child::_exited(int value, std::string const &how)
+void Child::_exited(int value, std::string const &message)
 {
 	if (_state == State::EXITED) return;
 	_state      = State::EXITED;
 	_exit_value = value;
-	log("child \"", name(), "\" ", how);
+	log(message);
 	_close_all_sessions();
 	_roots.clear();
 	_router.services_changed(*this);
@@ -207,7 +207,7 @@ void Child::_exited(int value, std::string const &how)
 
 void Child::exit(int32_t value)
 {
-	_exited(value, concat("exited with exit value ", value));
+	_exited(value, concat("child \"", name(), "\" exited with exit value ", value));
 }
 
 
@@ -220,12 +220,18 @@ void Child::_handle_exit_signal()
 
 	switch (status->state) {
 	case Pd::Exit_status::EXITED:
-		_exited(status->value, concat("exited with exit value ", status->value));
+		_exited(status->value, concat("child \"", name(), "\" exited with exit value ", status->value));
 		break;
 	case Pd::Exit_status::KILLED: {
+		if (status->syscall[0]) {
+			/* the sandbox stopped it: say what it tried */
+			std::string const syscall(status->syscall, strnlen(status->syscall, sizeof(status->syscall)));
+			_exited(-status->value, concat("\"", name(), "\" killed: forbidden system call ", syscall));
+			break;
+		}
 		char const *abbrev = sigabbrev_np(status->value);
-		_exited(-status->value, concat("killed by signal ", abbrev ? "SIG" : "", abbrev ? abbrev : "",
-		                               " (", strsignal(status->value), ")"));
+		_exited(-status->value, concat("child \"", name(), "\" killed by signal ", abbrev ? "SIG" : "",
+		                               abbrev ? abbrev : "", " (", strsignal(status->value), ")"));
 		break;
 	}
 	default: break;

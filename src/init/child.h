@@ -150,7 +150,7 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		void _fetch_binary();
 		void _start_process();
 		void _handle_exit_signal();
-		void _exited(int value, std::string const &how);
+		void _exited(int value, std::string const &message);
 		void _close_all_sessions();
 		nestbox::Result<void> _free_config_ds();
 

@@ -1,0 +1,224 @@
+/*
+ * Sealing a component before it runs
+ */
+
+#include "sandbox.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <grp.h>
+#include <initializer_list>
+#include <sched.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <seccomp.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+using namespace Core;
+
+bool Sandbox::needs_interpreter(int fd)
+{
+	Elf64_Ehdr eh { };
+	if (::pread(fd, &eh, sizeof(eh), 0) != sizeof(eh)) return false;
+	if (eh.e_ident[EI_MAG0] != ELFMAG0 || eh.e_ident[EI_MAG1] != ELFMAG1 || eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return false;
+	for (unsigned i = 0; i < eh.e_phnum && i < 256; i++) {
+		Elf64_Phdr ph { };
+		if (::pread(fd, &ph, sizeof(ph), off_t(eh.e_phoff + i * eh.e_phentsize)) != sizeof(ph)) return false;
+		if (ph.p_type == PT_INTERP) return true;
+	}
+	return false;
+}
+
+
+namespace {
+
+/* Directories a dynamically linked binary needs to be loaded */
+char const *const library_dirs[] = { "/lib", "/lib64", "/usr/lib", "/usr/lib64" };
+
+bool bind_read_only(char const *source, char const *target)
+{
+	if (::mount(source, target, nullptr, MS_BIND | MS_REC, nullptr) < 0) return false;
+	return ::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == 0;
+}
+
+}
+
+
+bool Sandbox::seal_mounts(Plan const &plan)
+{
+	/* nothing of what follows may propagate back to the host */
+	if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return false;
+
+	/* the new root: a tiny tmpfs on top of an existing directory of the old one */
+	char const *const root = "/tmp";
+	if (::mount("nestbox-root", root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16k,mode=0755") < 0)
+		return false;
+	if (::mkdir("/tmp/.old", 0700) < 0) return false;
+
+	if (plan.dynamic) {
+		for (char const *dir : library_dirs) {
+			struct stat st { };
+			if (::lstat(dir, &st) < 0) continue;
+			char target[64] = "/tmp";
+			size_t len = 4;
+			for (char const *p = dir; *p && len + 1 < sizeof(target); p++) target[len++] = *p;
+			target[len] = 0;
+			if (S_ISLNK(st.st_mode)) {
+				/* usrmerge: /lib -> usr/lib; keep the link */
+				char link[64];
+				ssize_t const n = ::readlink(dir, link, sizeof(link) - 1);
+				if (n <= 0) continue;
+				link[n] = 0;
+				if (::symlink(link, target) < 0) return false;
+				continue;
+			}
+			if (!S_ISDIR(st.st_mode)) continue;
+			/* /usr must exist for /usr/lib */
+			if (dir[1] == 'u') ::mkdir("/tmp/usr", 0755);
+			if (::mkdir(target, 0755) < 0 && errno != EEXIST) return false;
+			if (!bind_read_only(dir, target)) return false;
+		}
+	}
+
+	if (::syscall(SYS_pivot_root, root, "/tmp/.old") < 0) return false;
+	if (::chdir("/") < 0) return false;
+	if (::umount2("/.old", MNT_DETACH) < 0) return false;
+	::rmdir("/.old");
+
+	/* the root itself becomes read-only */
+	return ::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == 0;
+}
+
+
+bool Sandbox::drop_privileges(unsigned long max_fds)
+{
+	/* the bounding set first: dropping it needs CAP_SETPCAP, which goes next */
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return false;
+	if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return false;
+
+	/* an unprivileged identity: switching from root clears every capability */
+	gid_t const nogroup = 65534;
+	uid_t const nobody  = 65534;
+	if (::setgroups(0, nullptr) < 0)                      return false;
+	if (::setresgid(nogroup, nogroup, nogroup) < 0)       return false;
+	if (::setresuid(nobody, nobody, nobody) < 0)          return false;
+
+	__user_cap_header_struct header { _LINUX_CAPABILITY_VERSION_3, 0 };
+	__user_cap_data_struct   data[2] { };
+	if (::syscall(SYS_capset, &header, data) < 0) return false;
+
+	if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return false;
+	if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)     return false;
+
+	rlimit const none  { 0, 0 };
+	rlimit const files { max_fds, max_fds };
+	::setrlimit(RLIMIT_CORE,  &none);
+	::setrlimit(RLIMIT_FSIZE, &none);
+	::setrlimit(RLIMIT_NOFILE, &files);
+	return true;
+}
+
+
+/*
+ * The allowlist. Each entry is what libnestbox or the C/C++ runtime of a
+ * static binary needs; docs/SECURITY.md gives the reason for each. Anything
+ * else reaches core, which kills the component and reports the call.
+ */
+bool Sandbox::install_filter(int control)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_NOTIFY);
+	if (!ctx) return false;
+
+	bool ok = true;
+	auto allow = [&] (int nr, unsigned argc = 0, scmp_arg_cmp const *args = nullptr) {
+		ok = ok && seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, argc, args) == 0; };
+	auto allow_if = [&] (int nr, scmp_arg_cmp cmp) { allow(nr, 1, &cmp); };
+
+	/* channels, signals and the entrypoint */
+	for (int nr : { SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+	                SCMP_SYS(pwritev2), SCMP_SYS(close), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg),
+	                SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(shutdown),
+	                SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait),
+	                SCMP_SYS(epoll_pwait), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(pipe2),
+	                SCMP_SYS(fcntl), SCMP_SYS(dup), SCMP_SYS(dup3), SCMP_SYS(fstat), SCMP_SYS(lseek) })
+		allow(nr);
+	allow_if(SCMP_SYS(socketpair), SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	allow_if(SCMP_SYS(newfstatat), SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
+
+	/* memory */
+	for (int nr : { SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect),
+	                SCMP_SYS(madvise), SCMP_SYS(brk) })
+		allow(nr);
+
+	/* threads, time, signals to itself, the runtime's start-up and exit */
+	for (int nr : { SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(set_tid_address),
+	                SCMP_SYS(arch_prctl), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
+	                SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(clock_gettime),
+	                SCMP_SYS(clock_getres), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
+	                SCMP_SYS(pause), SCMP_SYS(rt_sigsuspend), SCMP_SYS(rt_sigtimedwait),
+	                SCMP_SYS(gettimeofday), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getuid),
+	                SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(sched_yield),
+	                SCMP_SYS(sched_getaffinity), SCMP_SYS(getrandom), SCMP_SYS(restart_syscall),
+	                SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(uname) })
+		allow(nr);
+	allow_if(SCMP_SYS(prlimit64), SCMP_A2(SCMP_CMP_EQ, 0));            /* reading limits only */
+	allow_if(SCMP_SYS(clone), SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	allow_if(SCMP_SYS(prctl), SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+	allow_if(SCMP_SYS(prctl), SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+
+	/* signals only to itself: the component is PID 2 of its namespace */
+	allow_if(SCMP_SYS(tgkill), SCMP_A0(SCMP_CMP_EQ, 2));
+	allow_if(SCMP_SYS(kill),   SCMP_A0(SCMP_CMP_EQ, 2));
+
+	/* glibc falls back to clone(2), whose flags the filter can see */
+	ok = ok && seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) == 0;
+
+	/* a static glibc looks for its own path at start; there is none to find */
+	ok = ok && seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT), SCMP_SYS(readlink), 0) == 0;
+
+	if (!ok || seccomp_load(ctx) != 0) { seccomp_release(ctx); return false; }
+
+	int const listener = seccomp_notify_fd(ctx);
+	seccomp_release(ctx);
+	if (listener < 0) return false;
+
+	/* hand the listener to core, which answers every call not on the list */
+	char byte = 0;
+	iovec iov { &byte, 1 };
+	alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+	msghdr msg { };
+	msg.msg_iov = &iov;  msg.msg_iovlen = 1;
+	msg.msg_control = cbuf;  msg.msg_controllen = sizeof(cbuf);
+	cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;  c->cmsg_type = SCM_RIGHTS;  c->cmsg_len = CMSG_LEN(sizeof(int));
+	*reinterpret_cast<int *>(CMSG_DATA(c)) = listener;
+	bool const sent = ::sendmsg(control, &msg, MSG_NOSIGNAL) == 1;
+	::close(listener);
+	return sent;
+}
+
+
+char const *Sandbox::syscall_name(int nr)
+{
+	static char name[64];
+	char *resolved = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	if (!resolved) {
+		snprintf(name, sizeof(name), "%d", nr);
+		return name;
+	}
+	size_t i = 0;
+	for (; resolved[i] && i + 1 < sizeof(name); i++) name[i] = resolved[i];
+	name[i] = 0;
+	free(resolved);
+	return name;
+}

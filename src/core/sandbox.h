@@ -1,0 +1,49 @@
+/*
+ * Sealing a component before it runs (DESIGN §6, docs/SECURITY.md)
+ *
+ * Core starts each component in fresh mount, PID, network, IPC and UTS
+ * namespaces. A small stub process is PID 1 of the new PID namespace (so
+ * the component itself has ordinary signal semantics); it sets up an empty,
+ * read-only root, forks the component and reports the component's wait
+ * status to core. The component drops every capability and privilege,
+ * installs a seccomp filter whose forbidden system calls are reported to
+ * core (SECCOMP_RET_USER_NOTIF) and executes its binary from a memfd.
+ *
+ * Everything here runs in the forked child, before execve: only
+ * async-signal-safe calls, no allocation.
+ */
+#pragma once
+
+#include <sys/types.h>
+
+namespace Core::Sandbox {
+
+/* Prepared in core before the fork */
+struct Plan
+{
+	bool dynamic = false;   /* the binary needs ld.so and shared libraries */
+};
+
+/* True if the ELF in 'fd' has a PT_INTERP program header */
+bool needs_interpreter(int fd);
+
+/*
+ * In the stub, the new PID namespace's first process: give the namespaces an
+ * empty, read-only root (with the library directories bound in read-only
+ * for a dynamic binary). Returns false on failure (errno set).
+ */
+bool seal_mounts(Plan const &);
+
+/* In the component: no capabilities, no privileges, tight limits */
+bool drop_privileges(unsigned long max_fds);
+
+/*
+ * In the component: install the filter; the listener descriptor is sent to
+ * core over 'control' (SCM_RIGHTS). Returns false on failure.
+ */
+bool install_filter(int control);
+
+/* The name of a system call number (for breach reports) */
+char const *syscall_name(int nr);
+
+} /* namespace Core::Sandbox */

@@ -1,0 +1,39 @@
+/*
+ * Starting a component process, sealed (the default) or not
+ */
+#pragma once
+
+#include <string>
+
+#include <nestbox/util/result.h>
+#include <nestbox/util/unique_fd.h>
+
+namespace Core {
+
+struct Spawn_request
+{
+	/* borrowed descriptors of the component's environment (see Env::Fd) */
+	int binary, parent, pd, cpu, log;
+
+	std::string const &label;
+	int                nice;
+	bool               sealed;
+};
+
+struct Spawned
+{
+	pid_t              pid = -1;             /* what core waits for: the stub when sealed */
+	pid_t              component_pid = -1;   /* the component itself, as core sees it */
+	nestbox::Unique_fd pidfd { };            /* of 'pid' */
+	nestbox::Unique_fd output { };           /* the component's stdout and stderr */
+	nestbox::Unique_fd status { };           /* sealed: the stub reports the wait status here */
+	nestbox::Unique_fd listener { };         /* sealed: seccomp notifications */
+};
+
+/*
+ * Start the process and wait until its binary runs (or could not be
+ * executed: then 'problem' says why). Never waits on the component itself.
+ */
+nestbox::Result<Spawned> spawn(Spawn_request const &, std::string &problem);
+
+} /* namespace Core */
