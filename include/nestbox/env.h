@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include <nestbox/base/dataspace.h>
 #include <nestbox/base/signal.h>
@@ -25,6 +26,8 @@ class Env
 
 		std::optional<Signal_pair> _resource_avail { };   /* see 'alloc' */
 
+		std::string _host { };   /* NESTBOX_HOST, see 'host_fd' */
+
 	public:
 
 		/* Descriptors a component finds at start (set up by core before execve) */
@@ -35,6 +38,16 @@ class Env
 		: _ep(ep), _parent(std::move(parent)), _pd(std::move(pd)), _cpu(std::move(cpu)), _log(std::move(log)) { }
 
 		Env(Env const &) = delete;
+
+		/* Called once by the runtime with what core passed in NESTBOX_HOST */
+		void host_resources(std::string_view list) { _host = list; }
+
+		/*
+		 * The descriptor of a host resource the start node granted (<host>),
+		 * or -1: "tcp:127.0.0.1:5900" (a listening socket), "device:/dev/kvm".
+		 * A granted directory has no descriptor: it is at its path.
+		 */
+		int host_fd(std::string_view name) const;
 
 		Entrypoint     &ep()     { return _ep; }
 		Parent::Client &parent() { return _parent; }

@@ -121,6 +121,18 @@ std::string Arg_string::set(std::string_view args, std::string_view key, std::st
 }
 
 
+std::string Arg_string::remove(std::string_view args, std::string_view key)
+{
+	std::string out;
+	for_each_arg(args, [&] (std::string_view k, std::string_view v, size_t, size_t) {
+		if (k == key) return true;
+		if (!out.empty()) out += ", ";
+		out += k; out += "="; out += v;
+		return true; });
+	return out;
+}
+
+
 std::string Arg_string::set_string(std::string_view args, std::string_view key, std::string_view value)
 {
 	std::string quoted = "\"";

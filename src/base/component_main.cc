@@ -9,6 +9,7 @@
 #include <nestbox/component.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,6 +51,21 @@ Result<Dataspace_capability> Env::alloc(size_t size)
 }
 
 
+int Env::host_fd(std::string_view name) const
+{
+	std::string_view rest = _host;
+	while (!rest.empty()) {
+		size_t const bar = rest.find('|');
+		std::string_view const entry = rest.substr(0, bar);
+		rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+		size_t const eq = entry.rfind('=');
+		if (eq != std::string_view::npos && entry.substr(0, eq) == name)
+			return std::atoi(std::string(entry.substr(eq + 1)).c_str());
+	}
+	return -1;
+}
+
+
 static bool is_socket(int fd)
 {
 	struct stat st { };
@@ -74,6 +90,8 @@ int main(int, char **argv)
 	               Capability<Pd::Session>    (Unique_fd(Env::PD_FD)),
 	               Capability<Cpu::Session>   (Unique_fd(Env::CPU_FD)),
 	               Capability<Log::Session>   (Unique_fd(Env::LOG_FD)));
+
+	if (char const *host = ::getenv("NESTBOX_HOST")) env.host_resources(host);
 
 	Log_backend::install([] (std::string_view line) {
 		/* long lines are split: a LOG message has a bounded size */

@@ -118,8 +118,13 @@ Result<void> Pd_session_component::start(Dataspace_capability binary,
 	if (!own_pd) return failure(own_pd.error());
 
 	std::string problem;
+	auto host = Host_resources::open(_host_grants, problem);
+	if (!host) {
+		warning("\"", _label, "\": ", problem);
+		return failure(host.error());
+	}
 	auto spawned = spawn(Spawn_request { binary.fd(), parent.fd(), own_pd->get(), cpu.fd(), log.fd(),
-	                                     _label, cpu_session->nice, _sealed }, problem);
+	                                     _label, cpu_session->nice, _sealed, *host }, problem);
 	if (!spawned) {
 		warning("\"", _label, "\" ", problem);
 		return failure(spawned.error());
@@ -259,5 +264,6 @@ Result<std::unique_ptr<Pd_session_component>> Pd_root::_create_session(std::stri
 	return std::make_unique<Pd_session_component>(ep(), output, cpu_root, sealed,
 	                                              Arg_string::string(args, "label"),
 	                                              Arg_string::number(args, "ram_quota"),
-	                                              Arg_string::number(args, "cap_quota"));
+	                                              Arg_string::number(args, "cap_quota"),
+	                                              Arg_string::string(args, "host"));
 }

@@ -51,6 +51,7 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 		std::map<ino_t, uint64_t> _allocations { };   /* memfd inode -> charged size */
 
 		bool const         _sealed;
+		std::string const  _host_grants;          /* the session's "host" argument */
 		pid_t              _pid = -1;             /* what core waits for (the stub when sealed) */
 		pid_t              _component_pid = -1;
 		nestbox::Unique_fd _pidfd { };
@@ -88,9 +89,10 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 	public:
 
 		Pd_session_component(nestbox::Entrypoint &ep, Log_output &output, Cpu_root &cpu_root, bool sealed,
-		                     std::string label, uint64_t ram_quota, uint64_t cap_quota)
+		                     std::string label, uint64_t ram_quota, uint64_t cap_quota,
+		                     std::string host_grants)
 		: _ep(ep), _output(output), _cpu_root(cpu_root), _label(std::move(label)),
-		  _ram { ram_quota, 0 }, _caps { cap_quota, 0 }, _sealed(sealed) { }
+		  _ram { ram_quota, 0 }, _caps { cap_quota, 0 }, _sealed(sealed), _host_grants(std::move(host_grants)) { }
 
 		~Pd_session_component();
 

@@ -58,6 +58,17 @@ bool Sandbox::seal_mounts(Plan const &plan)
 	/* nothing of what follows may propagate back to the host */
 	if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return false;
 
+	/*
+	 * Granted directories are opened before the new root hides the old one's
+	 * /tmp; they are bound in from /proc/self/fd further down.
+	 */
+	int granted[16];
+	size_t const num_granted = plan.directories.size() < 16 ? plan.directories.size() : 16;
+	for (size_t i = 0; i < num_granted; i++) {
+		granted[i] = ::open(plan.directories[i].path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (granted[i] < 0) return false;
+	}
+
 	/* the new root: a tiny tmpfs on top of an existing directory of the old one */
 	char const *const root = "/tmp";
 	if (::mount("nestbox-root", root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16k,mode=0755") < 0)
@@ -87,6 +98,32 @@ bool Sandbox::seal_mounts(Plan const &plan)
 			if (::mkdir(target, 0755) < 0 && errno != EEXIST) return false;
 			if (!bind_read_only(dir, target)) return false;
 		}
+	}
+
+	/* granted host directories appear at their own path, read-only unless writeable */
+	for (size_t i = 0; i < num_granted; i++) {
+		auto const &d = plan.directories[i];
+		char source[64] = "/proc/self/fd/";
+		size_t slen = 14;
+		char digits[12];
+		int ndigits = 0;
+		for (int v = granted[i]; v > 0 || ndigits == 0; v /= 10) digits[ndigits++] = char('0' + v % 10);
+		while (ndigits) source[slen++] = digits[--ndigits];
+		source[slen] = 0;
+
+		char target[512] = "/tmp";
+		size_t len = 4;
+		for (char const *p = d.path.c_str(); *p && len + 1 < sizeof(target); p++) {
+			if (*p == '/' && len > 4) { target[len] = 0; ::mkdir(target, 0755); }
+			target[len++] = *p;
+		}
+		target[len] = 0;
+		if (::mkdir(target, 0755) < 0 && errno != EEXIST) return false;
+		if (::mount(source, target, nullptr, MS_BIND | MS_REC, nullptr) < 0) return false;
+		::close(granted[i]);
+		unsigned long const ro = d.writeable ? 0 : MS_RDONLY;
+		if (::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | ro, nullptr) < 0)
+			return false;
 	}
 
 	if (::syscall(SYS_pivot_root, root, "/tmp/.old") < 0) return false;
@@ -123,7 +160,6 @@ bool Sandbox::drop_privileges(unsigned long max_fds)
 	rlimit const none  { 0, 0 };
 	rlimit const files { max_fds, max_fds };
 	::setrlimit(RLIMIT_CORE,  &none);
-	::setrlimit(RLIMIT_FSIZE, &none);
 	::setrlimit(RLIMIT_NOFILE, &files);
 	return true;
 }
@@ -134,7 +170,7 @@ bool Sandbox::drop_privileges(unsigned long max_fds)
  * static binary needs; docs/SECURITY.md gives the reason for each. Anything
  * else reaches core, which kills the component and reports the call.
  */
-bool Sandbox::install_filter(int control)
+bool Sandbox::install_filter(int control, Filter_extras const &extras)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_NOTIFY);
 	if (!ctx) return false;
@@ -179,6 +215,25 @@ bool Sandbox::install_filter(int control)
 	/* signals only to itself: the component is PID 2 of its namespace */
 	allow_if(SCMP_SYS(tgkill), SCMP_A0(SCMP_CMP_EQ, 2));
 	allow_if(SCMP_SYS(kill),   SCMP_A0(SCMP_CMP_EQ, 2));
+
+	/* what granted host resources need */
+	if (extras.tcp)
+		for (int nr : { SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(getsockname), SCMP_SYS(getpeername),
+		                SCMP_SYS(setsockopt), SCMP_SYS(getsockopt) })
+			allow(nr);
+	for (int fd : extras.device_fds)
+		allow_if(SCMP_SYS(ioctl), SCMP_A0(SCMP_CMP_EQ, unsigned(fd)));
+	if (extras.directories) {
+		/* the root holds nothing but the granted directories (seal_mounts) */
+		for (int nr : { SCMP_SYS(openat), SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(getdents64),
+		                SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(readlinkat), SCMP_SYS(pread64),
+		                SCMP_SYS(fsync), SCMP_SYS(fdatasync) })
+			allow(nr);
+		if (extras.writeable)
+			for (int nr : { SCMP_SYS(mkdirat), SCMP_SYS(unlinkat), SCMP_SYS(renameat), SCMP_SYS(renameat2),
+			                SCMP_SYS(ftruncate), SCMP_SYS(fallocate), SCMP_SYS(pwrite64) })
+				allow(nr);
+	}
 
 	/* glibc falls back to clone(2), whose flags the filter can see */
 	ok = ok && seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) == 0;

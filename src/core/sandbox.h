@@ -14,14 +14,28 @@
  */
 #pragma once
 
+#include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace Core::Sandbox {
 
 /* Prepared in core before the fork */
 struct Plan
 {
-	bool dynamic = false;   /* the binary needs ld.so and shared libraries */
+	struct Directory { std::string path; bool writeable; };
+
+	bool                   dynamic = false;      /* the binary needs ld.so and shared libraries */
+	std::vector<Directory> directories { };      /* granted host directories, bound in at their path */
+};
+
+/* What granted host resources add to the allowlist, and nothing more */
+struct Filter_extras
+{
+	bool             tcp = false;          /* accept4 and friends on a listening socket */
+	std::vector<int> device_fds { };       /* ioctl on exactly these descriptors */
+	bool             directories = false;  /* opening and reading files in granted directories */
+	bool             writeable = false;    /* creating, renaming, removing there */
 };
 
 /* True if the ELF in 'fd' has a PT_INTERP program header */
@@ -41,7 +55,7 @@ bool drop_privileges(unsigned long max_fds);
  * In the component: install the filter; the listener descriptor is sent to
  * core over 'control' (SCM_RIGHTS). Returns false on failure.
  */
-bool install_filter(int control);
+bool install_filter(int control, Filter_extras const &);
 
 /* The name of a system call number (for breach reports) */
 char const *syscall_name(int nr);

@@ -23,7 +23,10 @@
 #include <seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,15 +38,39 @@ using namespace nestbox;
 
 namespace {
 
-/* The descriptors of a component in the order of Env::Fd, then the binary */
-enum { NUM_ENV_FDS = 8 };   /* stdin, stdout, stderr, parent, pd, cpu, log, binary */
+/* stdin, stdout, stderr, parent, pd, cpu, log (Env::Fd); host resources follow */
+enum { NUM_ENV_FDS = 7 };
+
+/*
+ * All descriptors of a new component, in their final order: the environment,
+ * the host resources, then what only the start needs (close-on-exec): the
+ * binary, the exec-error pipe and, when sealed, the control socket.
+ */
+struct Fd_layout
+{
+	std::vector<int> sources { };
+	int binary = -1, exec_report = -1, control = -1;
+
+	Fd_layout(Spawn_request const &r, int dev_null, int out, int exec_write, int control_fd)
+	{
+		sources = { dev_null, out, out, r.parent, r.pd, r.cpu, r.log };
+		for (auto const &h : r.host.fds) sources.push_back(h.fd.get());
+		binary      = int(sources.size()); sources.push_back(r.binary);
+		exec_report = int(sources.size()); sources.push_back(exec_write);
+		if (control_fd >= 0) { control = int(sources.size()); sources.push_back(control_fd); }
+	}
+
+	int  count() const { return int(sources.size()); }
+	void mark_start_only() const { for (int fd = binary; fd < count(); fd++) ::fcntl(fd, F_SETFD, FD_CLOEXEC); }
+};
 
 constexpr unsigned long MAX_COMPONENT_FDS = 4096;
 
 /* In the child: move 'sources' to 0..n-1 and close everything else */
 void arrange_fds(int const *sources, int n)
 {
-	int high[16];
+	int high[64];
+	if (n > 64) ::_exit(127);
 	for (int i = 0; i < n; i++) high[i] = ::fcntl(sources[i], F_DUPFD, 100);
 	for (int i = 0; i < n; i++) ::dup2(high[i], i);
 	::syscall(SYS_close_range, n, ~0U, 0);
@@ -93,11 +120,10 @@ static Result<Spawned> spawn_unsealed(Spawn_request const &r, int dev_null, Pipe
 	Pipe exec;
 	if (!exec.open()) return failure(Error::OUT_OF_CAPS);
 
+	std::string const host_env = "NESTBOX_HOST=" + r.host.environment();
 	char *argv[] = { const_cast<char *>(r.label.c_str()), nullptr };
-	char *envp[] = { nullptr };
-	int const sources[] = { dev_null, out.write.get(), out.write.get(), r.parent, r.pd, r.cpu, r.log,
-	                        r.binary, exec.write.get() };
-	constexpr int N = sizeof(sources) / sizeof(sources[0]);
+	char *envp[] = { const_cast<char *>(host_env.c_str()), nullptr };
+	Fd_layout const fds(r, dev_null, out.write.get(), exec.write.get(), -1);
 	pid_t const core_pid = ::getpid();
 
 	pid_t const pid = ::fork();
@@ -106,13 +132,12 @@ static Result<Spawned> spawn_unsealed(Spawn_request const &r, int dev_null, Pipe
 		::prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (::getppid() != core_pid) ::_exit(127);
 		::setpgid(0, 0);
-		arrange_fds(sources, N);
-		::fcntl(N - 2, F_SETFD, FD_CLOEXEC);
-		::fcntl(N - 1, F_SETFD, FD_CLOEXEC);
+		arrange_fds(fds.sources.data(), fds.count());
+		fds.mark_start_only();
 		reset_signals();
 		if (r.nice) ::setpriority(PRIO_PROCESS, 0, r.nice);
-		::syscall(SYS_execveat, N - 2, "", argv, envp, AT_EMPTY_PATH);
-		exec_failed(N - 1);
+		::syscall(SYS_execveat, fds.binary, "", argv, envp, AT_EMPTY_PATH);
+		exec_failed(fds.exec_report);
 	}
 
 	Spawned s;
@@ -167,12 +192,20 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 
 	Sandbox::Plan plan;
 	plan.dynamic = Sandbox::needs_interpreter(r.binary);
+	for (auto const &d : r.host.directories) plan.directories.push_back({ d.path, d.writeable });
 
+	Sandbox::Filter_extras extras;
+	extras.tcp         = r.host.tcp;
+	extras.directories = !r.host.directories.empty();
+	extras.writeable   = false;
+	for (auto const &d : r.host.directories) extras.writeable |= d.writeable;
+	for (size_t i = 0; i < r.host.fds.size(); i++)
+		if (r.host.fds[i].device) extras.device_fds.push_back(int(NUM_ENV_FDS + i));
+
+	std::string const host_env = "NESTBOX_HOST=" + r.host.environment();
 	char *argv[] = { const_cast<char *>(r.label.c_str()), nullptr };
-	char *envp[] = { nullptr };
-	int const sources[] = { dev_null, out.write.get(), out.write.get(), r.parent, r.pd, r.cpu, r.log,
-	                        r.binary, exec.write.get(), control_child.get() };
-	constexpr int N = sizeof(sources) / sizeof(sources[0]);
+	char *envp[] = { const_cast<char *>(host_env.c_str()), nullptr };
+	Fd_layout const fds(r, dev_null, out.write.get(), exec.write.get(), control_child.get());
 
 	int pidfd = -1;
 	clone_args args { };
@@ -198,13 +231,13 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 		if (component == 0) {
 			::prctl(PR_SET_PDEATHSIG, SIGKILL);
 			::setpgid(0, 0);
-			arrange_fds(sources, N);
-			for (int fd = NUM_ENV_FDS - 1; fd < N; fd++) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+			arrange_fds(fds.sources.data(), fds.count());
+			fds.mark_start_only();
 			if (r.nice) ::setpriority(PRIO_PROCESS, 0, r.nice);
-			if (!Sandbox::drop_privileges(MAX_COMPONENT_FDS)) exec_failed(N - 2);
-			if (!Sandbox::install_filter(N - 1)) exec_failed(N - 2);
-			::syscall(SYS_execveat, NUM_ENV_FDS - 1, "", argv, envp, AT_EMPTY_PATH);
-			exec_failed(N - 2);
+			if (!Sandbox::drop_privileges(MAX_COMPONENT_FDS)) exec_failed(fds.exec_report);
+			if (!Sandbox::install_filter(fds.control, extras)) exec_failed(fds.exec_report);
+			::syscall(SYS_execveat, fds.binary, "", argv, envp, AT_EMPTY_PATH);
+			exec_failed(fds.exec_report);
 		}
 
 		/* keep only the status pipe: the component's descriptors are its own */
@@ -260,6 +293,78 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 		return fail(std::string("cannot execute its binary: ") + std::strerror(err));
 
 	return s;
+}
+
+
+Result<Host_resources> Host_resources::open(std::string const &grants, std::string &problem)
+{
+	Host_resources h;
+	std::string_view rest = grants;
+	while (!rest.empty()) {
+		size_t const bar = rest.find('|');
+		std::string const grant(rest.substr(0, bar));
+		rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+
+		if (grant.starts_with("tcp:")) {
+			/* tcp:ADDRESS:PORT, the address possibly IPv6 */
+			size_t const colon = grant.rfind(':');
+			std::string const address = grant.substr(4, colon - 4);
+			int const port = std::atoi(grant.c_str() + colon + 1);
+			sockaddr_storage ss { };
+			socklen_t len = 0;
+			auto *v4 = reinterpret_cast<sockaddr_in *>(&ss);
+			auto *v6 = reinterpret_cast<sockaddr_in6 *>(&ss);
+			if (::inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+				v4->sin_family = AF_INET;  v4->sin_port = htons(uint16_t(port));  len = sizeof(*v4);
+			} else if (::inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+				v6->sin6_family = AF_INET6;  v6->sin6_port = htons(uint16_t(port));  len = sizeof(*v6);
+			} else {
+				problem = "invalid host address \"" + address + "\"";
+				return failure(Error::INVALID_ARGS);
+			}
+			Unique_fd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+			int const one = 1;
+			::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (!fd.valid() || ::bind(fd.get(), reinterpret_cast<sockaddr *>(&ss), len) < 0
+			 || ::listen(fd.get(), 128) < 0) {
+				problem = "cannot listen on " + address + " port " + std::to_string(port) + ": " + std::strerror(errno);
+				return failure(Error::UNAVAILABLE);
+			}
+			h.fds.push_back(Fd { grant, std::move(fd), false });
+			h.tcp = true;
+		} else if (grant.starts_with("device:")) {
+			std::string const path = grant.substr(7);
+			Unique_fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY));
+			if (!fd.valid()) {
+				problem = "cannot open device " + path + ": " + std::strerror(errno);
+				return failure(Error::UNAVAILABLE);
+			}
+			h.fds.push_back(Fd { grant, std::move(fd), true });
+		} else if (grant.starts_with("dir-ro:") || grant.starts_with("dir-rw:")) {
+			std::string const path = grant.substr(7);
+			struct stat st { };
+			if (::stat(path.c_str(), &st) < 0 || !S_ISDIR(st.st_mode)) {
+				problem = "no directory " + path;
+				return failure(Error::UNAVAILABLE);
+			}
+			h.directories.push_back(Directory { path, grant[4] == 'r' && grant[5] == 'w' });
+		} else if (!grant.empty()) {
+			problem = "unknown host resource \"" + grant + "\"";
+			return failure(Error::INVALID_ARGS);
+		}
+	}
+	return h;
+}
+
+
+std::string Host_resources::environment() const
+{
+	std::string env;
+	for (size_t i = 0; i < fds.size(); i++)
+		env += (env.empty() ? "" : "|") + fds[i].name + "=" + std::to_string(NUM_ENV_FDS + i);
+	for (auto const &d : directories)
+		env += (env.empty() ? "" : "|") + std::string(d.writeable ? "dir-rw:" : "dir-ro:") + d.path;
+	return env;
 }
 
 

@@ -4,20 +4,39 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nestbox/util/result.h>
 #include <nestbox/util/unique_fd.h>
 
 namespace Core {
 
+/* Host resources granted by the start node, opened by core (see Host_grant) */
+struct Host_resources
+{
+	struct Fd { std::string name; nestbox::Unique_fd fd; bool device; };
+	struct Directory { std::string path; bool writeable; };
+
+	std::vector<Fd>        fds { };          /* given to the component from descriptor 7 on */
+	std::vector<Directory> directories { };  /* bound into its root at the same path */
+	bool                   tcp = false;
+
+	/* Open what the PD session's "host" argument lists; 'problem' says what failed */
+	static nestbox::Result<Host_resources> open(std::string const &grants, std::string &problem);
+
+	/* NESTBOX_HOST: "name=fd|name=fd|…", how the component finds them */
+	std::string environment() const;
+};
+
 struct Spawn_request
 {
 	/* borrowed descriptors of the component's environment (see Env::Fd) */
 	int binary, parent, pd, cpu, log;
 
-	std::string const &label;
-	int                nice;
-	bool               sealed;
+	std::string const    &label;
+	int                   nice;
+	bool                  sealed;
+	Host_resources const &host;
 };
 
 struct Spawned

@@ -117,8 +117,15 @@ void Child::_request_env_session(std::string const &service, std::string const &
 
 void Child::launch()
 {
-	std::string const quota = "ram_quota=" + std::to_string(_start.ram)
-	                        + ", cap_quota=" + std::to_string(_start.caps);
+	std::string quota = "ram_quota=" + std::to_string(_start.ram)
+	                  + ", cap_quota=" + std::to_string(_start.caps);
+
+	/* host resources granted by the start node travel with the PD session to core */
+	if (!_start.host.empty()) {
+		std::string grants;
+		for (auto const &g : _start.host) grants += (grants.empty() ? "" : "|") + g.encoded();
+		quota = Arg_string::set_string(quota, "host", grants);
+	}
 
 	/* the binary's ROM is labelled with the binary's name, as routes see it */
 	std::string const &binary_label = _start.binary;

@@ -86,6 +86,41 @@ std::string node_text(pugi::xml_node node)
 	return w.s;
 }
 
+Host_grant parse_host_grant(pugi::xml_node g)
+{
+	/* what ends up in a session argument must not break its syntax */
+	auto safe_path = [&] (char const *attr) {
+		std::string const p = g.attribute(attr).value();
+		if (p.empty() || p[0] != '/' || p.find_first_of("\"|,") != std::string::npos
+		 || p.find("/../") != std::string::npos || p.ends_with("/.."))
+			throw Parse_failure { g, std::string("<") + g.name() + "> needs an absolute " + attr
+			                         + " without '\"', '|', ',' or '..'" };
+		return p;
+	};
+
+	Host_grant h { Host_grant::Kind::DEVICE };
+	std::string_view const type = g.name();
+	if (type == "tcp") {
+		h.kind    = Host_grant::Kind::TCP_LISTEN;
+		h.address = g.attribute("address").as_string("127.0.0.1");
+		unsigned const port = g.attribute("listen").as_uint(0);
+		if (!port || port > 65535) throw Parse_failure { g, "<tcp> needs a listen port between 1 and 65535" };
+		if (h.address.empty() || h.address.find_first_of("\"|,") != std::string::npos)
+			throw Parse_failure { g, "invalid <tcp> address" };
+		h.port = port;
+	} else if (type == "device") {
+		h.kind = Host_grant::Kind::DEVICE;
+		h.path = safe_path("path");
+	} else if (type == "directory") {
+		h.kind      = Host_grant::Kind::DIRECTORY;
+		h.path      = safe_path("path");
+		h.writeable = g.attribute("writeable").as_bool(false);
+	} else {
+		throw Parse_failure { g, "unknown host resource <" + std::string(type) + ">" };
+	}
+	return h;
+}
+
 Start_node parse_start(pugi::xml_node n, Config_model const &model)
 {
 	Start_node s;
@@ -122,6 +157,11 @@ Start_node parse_start(pugi::xml_node n, Config_model const &model)
 
 	if (pugi::xml_node h = n.child("heartbeat"))
 		s.restart_after_skipped = h.attribute("restart_after_skipped").as_uint(0);
+
+	for (pugi::xml_node g : n.child("host").children()) {
+		if (g.type() != pugi::node_element) continue;
+		s.host.push_back(parse_host_grant(g));
+	}
 	return s;
 }
 
@@ -170,6 +210,17 @@ Service_export parse_service_export(pugi::xml_node n)
 	return e;
 }
 
+}
+
+
+std::string Host_grant::encoded() const
+{
+	switch (kind) {
+	case Kind::TCP_LISTEN: return "tcp:" + address + ":" + std::to_string(port);
+	case Kind::DEVICE:     return "device:" + path;
+	case Kind::DIRECTORY:  return std::string(writeable ? "dir-rw:" : "dir-ro:") + path;
+	}
+	return { };
 }
 
 

@@ -49,6 +49,23 @@ struct Route_rule
 
 using Route = std::vector<Route_rule>;
 
+/* A host resource that core opens for a component (<host> of a start node) */
+struct Host_grant
+{
+	enum class Kind { TCP_LISTEN, DEVICE, DIRECTORY };
+
+	Kind        kind;
+	std::string address { };     /* TCP_LISTEN */
+	unsigned    port = 0;        /* TCP_LISTEN */
+	std::string path { };        /* DEVICE, DIRECTORY */
+	bool        writeable = false;
+
+	/* As core receives it in the PD session's "host" argument */
+	std::string encoded() const;
+
+	bool operator == (Host_grant const &) const = default;
+};
+
 struct Start_node
 {
 	std::string                name;
@@ -60,6 +77,7 @@ struct Start_node
 	std::vector<std::string>   provides { };
 	Route                      route { };
 	unsigned                   restart_after_skipped = 0;   /* heartbeats; 0: never */
+	std::vector<Host_grant>    host { };
 
 	bool operator == (Start_node const &) const = default;
 };

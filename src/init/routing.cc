@@ -111,8 +111,14 @@ Main::Attempt Main::try_target(Child &client, Route_target const &target, std::s
 
 
 void Main::route(Child &client, std::string const &service, std::string const &label,
-                 std::string const &args, bool from_process, Route_done done)
+                 std::string const &args_in, bool from_process, Route_done done)
 {
+	/*
+	 * Host resources are granted by init's own config only: a child (say, a
+	 * nested init) cannot grant them by asking for a PD session with them.
+	 */
+	std::string const args = from_process ? Arg_string::remove(args_in, "host") : args_in;
+
 	/* the inline <config> of a start node is init's to serve */
 	if (service == "ROM" && label == "config" && client.has_inline_config()) {
 		done(client.open_config_rom());

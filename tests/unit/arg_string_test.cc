@@ -281,3 +281,12 @@ TEST(Arg_string, spaces_around_values_are_ignored)
 	EXPECT_EQ(Arg_string::number("ram_quota= 8K , cap_quota =3", "cap_quota"), 3u);
 	EXPECT_EQ(Arg_string::string("label=  \"a\"", "label"), "a");
 }
+
+
+TEST(Arg_string, remove_drops_a_key_and_keeps_the_rest)
+{
+	EXPECT_EQ(Arg_string::remove("ram_quota=4K, host=\"tcp:1.2.3.4:5\", label=\"a\"", "host"),
+	          "ram_quota=4K, label=\"a\"");
+	EXPECT_EQ(Arg_string::remove("host=\"x\"", "host"), "");
+	EXPECT_EQ(Arg_string::remove("a=1", "host"), "a=1");
+}

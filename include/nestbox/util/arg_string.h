@@ -25,6 +25,9 @@ std::string set(std::string_view args, std::string_view key, std::string_view va
 /* 'args' with 'key' set to a quoted string */
 std::string set_string(std::string_view args, std::string_view key, std::string_view value);
 
+/* 'args' without 'key' */
+std::string remove(std::string_view args, std::string_view key);
+
 /* A size in Genode's notation: 4K, 2M, 1G, or plain bytes */
 std::string format_size(uint64_t bytes);
 
