@@ -16,6 +16,17 @@ Result<void> Core_parent::announce(std::string_view service, Capability<Root::Se
 }
 
 
+Result<void> Core_parent::_charge(uint64_t ram, uint64_t caps)
+{
+	if (!_child_pd.ram_account().try_charge(ram)) return failure(Error::OUT_OF_RAM);
+	if (!_child_pd.cap_account().try_charge(caps)) {
+		_child_pd.ram_account().release(ram);
+		return failure(Error::OUT_OF_CAPS);
+	}
+	return { };
+}
+
+
 Result<Session_grant> Core_parent::session(std::string_view service, std::string_view label,
                                            std::string_view args)
 {
@@ -29,11 +40,7 @@ Result<Session_grant> Core_parent::session(std::string_view service, std::string
 	uint64_t const caps = Arg_string::number(args, "cap_quota");
 
 	/* the quota that flows with the request comes out of the requester's PD */
-	if (!_child_pd.ram_account().try_charge(ram)) return failure(Error::OUT_OF_RAM);
-	if (!_child_pd.cap_account().try_charge(caps)) {
-		_child_pd.ram_account().release(ram);
-		return failure(Error::OUT_OF_CAPS);
-	}
+	if (auto charged = _charge(ram, caps); !charged) return failure(charged.error());
 
 	std::string const routed_args =
 		Arg_string::set_string(args, "label", Label::prefixed(_child_name, label));
@@ -70,11 +77,7 @@ Result<void> Core_parent::upgrade(uint32_t id, std::string_view args)
 
 	uint64_t const ram  = Arg_string::number(args, "ram_quota");
 	uint64_t const caps = Arg_string::number(args, "cap_quota");
-	if (!_child_pd.ram_account().try_charge(ram)) return failure(Error::OUT_OF_RAM);
-	if (!_child_pd.cap_account().try_charge(caps)) {
-		_child_pd.ram_account().release(ram);
-		return failure(Error::OUT_OF_CAPS);
-	}
+	if (auto charged = _charge(ram, caps); !charged) return charged;
 	it->second.ram  += ram;
 	it->second.caps += caps;
 	return it->second.root->upgrade(it->second.root_id, args);

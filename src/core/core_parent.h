@@ -42,6 +42,9 @@ class Core_parent : public nestbox::Rpc_object<nestbox::Parent::Session>
 
 		nestbox::Entrypoint &_ep;
 
+		/* Take quota from the child's PD, all or nothing */
+		nestbox::Result<void> _charge(uint64_t ram, uint64_t caps);
+
 	public:
 
 		Core_parent(nestbox::Entrypoint &ep, std::string child_name, Local_services const &services,
