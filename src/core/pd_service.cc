@@ -156,10 +156,12 @@ void Pd_session_component::Syscall_monitor::handle_io(uint32_t events)
 	seccomp_notif_resp *resp = nullptr;
 	if (seccomp_notify_alloc(&req, &resp) != 0) return;
 	if (seccomp_notify_receive(listener.get(), req) == 0) {
-		/* a forbidden call: it fails, the component is killed, core says which call */
-		resp->id = req->id;  resp->val = 0;  resp->error = -EPERM;  resp->flags = 0;
-		(void)seccomp_notify_respond(listener.get(), resp);
-		pd._breach(Sandbox::syscall_name(req->data.nr));
+		/*
+		 * A forbidden call: the component is killed while the call waits for
+		 * an answer, which it never gets, so not one more instruction of the
+		 * component runs after the attempt.
+		 */
+		pd._breach(Sandbox::syscall_name(req->data.nr, req->data.arch));
 	}
 	seccomp_notify_free(req, resp);
 }

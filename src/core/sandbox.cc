@@ -241,6 +241,15 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 	/* a static glibc looks for its own path at start; there is none to find */
 	ok = ok && seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT), SCMP_SYS(readlink), 0) == 0;
 
+	/*
+	 * The i386 and x32 entries are other ways into the kernel: none of their
+	 * calls is allowed. Added after the rules, they get none of them, and
+	 * every call through them is reported like any forbidden call.
+	 */
+	for (uint32_t arch : { SCMP_ARCH_X86, SCMP_ARCH_X32 })
+		if (seccomp_arch_exist(ctx, arch) == -EEXIST)
+			ok = ok && seccomp_arch_add(ctx, arch) == 0;
+
 	if (!ok || seccomp_load(ctx) != 0) { seccomp_release(ctx); return false; }
 
 	int const listener = seccomp_notify_fd(ctx);
@@ -263,10 +272,10 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 }
 
 
-char const *Sandbox::syscall_name(int nr)
+char const *Sandbox::syscall_name(int nr, uint32_t arch)
 {
 	static char name[64];
-	char *resolved = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	char *resolved = seccomp_syscall_resolve_num_arch(arch, nr);
 	if (!resolved) {
 		snprintf(name, sizeof(name), "%d", nr);
 		return name;
@@ -275,5 +284,10 @@ char const *Sandbox::syscall_name(int nr)
 	for (; resolved[i] && i + 1 < sizeof(name); i++) name[i] = resolved[i];
 	name[i] = 0;
 	free(resolved);
+
+	/* a call through a foreign entry says so */
+	char const *abi = arch == SCMP_ARCH_X86 ? " (i386)" : arch == SCMP_ARCH_X32 ? " (x32)" : "";
+	for (char const *p = abi; *p && i + 1 < sizeof(name); p++) name[i++] = *p;
+	name[i] = 0;
 	return name;
 }

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -57,7 +58,7 @@ bool drop_privileges(unsigned long max_fds);
  */
 bool install_filter(int control, Filter_extras const &);
 
-/* The name of a system call number (for breach reports) */
-char const *syscall_name(int nr);
+/* The name of a system call number of an ABI (for breach reports) */
+char const *syscall_name(int nr, uint32_t arch);
 
 } /* namespace Core::Sandbox */
