@@ -75,6 +75,7 @@ Result<void> Pd_session_component::withdraw(uint64_t ram, uint64_t caps)
 	if (caps > _caps.avail()) return failure(Error::OUT_OF_CAPS);
 	_ram.limit  -= ram;
 	_caps.limit -= caps;
+	quota_changed();
 	if (on_withdraw) on_withdraw(ram, caps);
 	return { };
 }
@@ -88,6 +89,8 @@ Result<void> Pd_session_component::transfer_quota(Capability<Pd::Session> to, ui
 	if (caps > _caps.avail()) return failure(Error::OUT_OF_CAPS);
 	_ram.limit  -= ram;   target->_ram.limit  += ram;
 	_caps.limit -= caps;  target->_caps.limit += caps;
+	quota_changed();
+	target->quota_changed();
 	return { };
 }
 
@@ -123,8 +126,11 @@ Result<void> Pd_session_component::start(Dataspace_capability binary,
 		warning("\"", _label, "\": ", problem);
 		return failure(host.error());
 	}
-	auto spawned = spawn(Spawn_request { binary.fd(), parent.fd(), own_pd->get(), cpu.fd(), log.fd(),
-	                                     _label, cpu_session->nice, _sealed, *host }, problem);
+	Spawn_request request { binary.fd(), parent.fd(), own_pd->get(), cpu.fd(), log.fd(),
+	                        _label, cpu_session->nice, _sealed, *host };
+	if (_cgroups)
+		request.before_fork = [this] (pid_t stub) { _cgroup = _cgroups->limit(stub, _ram.limit); };
+	auto spawned = spawn(request, problem);
 	if (!spawned) {
 		warning("\"", _label, "\" ", problem);
 		return failure(spawned.error());
@@ -132,6 +138,7 @@ Result<void> Pd_session_component::start(Dataspace_capability binary,
 
 	_pid           = spawned->pid;
 	_component_pid = spawned->component_pid;
+
 	cpu_session->pid = _component_pid;
 	_exit.state = Pd::Exit_status::RUNNING;
 
@@ -229,6 +236,7 @@ void Pd_session_component::_reap()
 		std::memcpy(_exit.syscall, _breach_syscall, sizeof(_exit.syscall));
 	}
 	if (_monitor.listener.valid()) { _ep.unwatch(_monitor.listener.get()); _monitor.listener.reset(); }
+	Memory_cgroups::remove(_cgroup);
 
 	if (_pidfd.valid()) { _ep.unwatch(_pidfd.get()); _pidfd.reset(); }
 }
@@ -263,9 +271,11 @@ Pd_session_component::~Pd_session_component()
 
 Result<std::unique_ptr<Pd_session_component>> Pd_root::_create_session(std::string_view args)
 {
-	return std::make_unique<Pd_session_component>(ep(), output, cpu_root, sealed,
-	                                              Arg_string::string(args, "label"),
-	                                              Arg_string::number(args, "ram_quota"),
-	                                              Arg_string::number(args, "cap_quota"),
-	                                              Arg_string::string(args, "host"));
+	auto pd = std::make_unique<Pd_session_component>(ep(), output, cpu_root, sealed,
+	                                                 Arg_string::string(args, "label"),
+	                                                 Arg_string::number(args, "ram_quota"),
+	                                                 Arg_string::number(args, "cap_quota"),
+	                                                 Arg_string::string(args, "host"));
+	if (cgroups && cgroups->enforced()) pd->use_cgroups(*cgroups);
+	return pd;
 }

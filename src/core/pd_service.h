@@ -10,12 +10,14 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 
 #include <nestbox/base/signal.h>
 #include <nestbox/root_component.h>
 #include <nestbox/session/pd.h>
 
 #include "log_output.h"
+#include "memory_cgroup.h"
 
 namespace Core {
 
@@ -57,6 +59,8 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 		nestbox::Unique_fd _pidfd { };
 		nestbox::Unique_fd _status { };           /* sealed: the stub's report of the wait status */
 		char               _breach_syscall[32] { };
+		Memory_cgroups    *_cgroups = nullptr;       /* set by the root when sealed */
+		std::string        _cgroup { };
 
 		/* sealed: system calls outside the allowlist arrive here */
 		struct Syscall_monitor : nestbox::Io_handler
@@ -123,6 +127,11 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 		nestbox::Result<void> transfer_quota(nestbox::Capability<nestbox::Pd::Session> to,
 		                                     uint64_t ram, uint64_t caps) override;
 
+		void use_cgroups(Memory_cgroups &c) { _cgroups = &c; }
+
+		/* The kernel's limit follows the quota */
+		void quota_changed() { if (_cgroups) _cgroups->update(_cgroup, _ram.limit); }
+
 		/* Who gets withdrawn quota back (set by whoever paid for the session) */
 		std::function<void(uint64_t ram, uint64_t caps)> on_withdraw { };
 };
@@ -133,8 +142,14 @@ struct Pd_root : nestbox::Root_component<Pd_session_component>
 	Cpu_root   &cpu_root;
 	bool const  sealed;
 
+	/* only sealed components are put under a kernel-enforced limit */
+	std::optional<Memory_cgroups> cgroups { };
+
 	Pd_root(nestbox::Entrypoint &ep, Log_output &output, Cpu_root &cpu_root, bool sealed = true)
-	: Root_component(ep), output(output), cpu_root(cpu_root), sealed(sealed) { }
+	: Root_component(ep), output(output), cpu_root(cpu_root), sealed(sealed)
+	{
+		if (sealed) cgroups.emplace();
+	}
 
 	nestbox::Result<std::unique_ptr<Pd_session_component>> _create_session(std::string_view args) override;
 
@@ -143,6 +158,7 @@ struct Pd_root : nestbox::Root_component<Pd_session_component>
 	{
 		pd.ram_account().limit += nestbox::Arg_string::number(args, "ram_quota");
 		pd.cap_account().limit += nestbox::Arg_string::number(args, "cap_quota");
+		pd.quota_changed();
 	}
 
 	/* Kill every process (teardown of the run) */

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <sys/stat.h>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -46,7 +47,7 @@ namespace Core::Scenario_test {
 	using Clock    = std::chrono::steady_clock;
 	using Deadline = Clock::time_point;
 
-	enum Exit { PASSED = 0, FAILED = 1, USAGE = 2 };
+	enum Exit { PASSED = 0, FAILED = 1, USAGE = 2, SKIPPED = 77 };
 
 	struct Args;
 	class  Line_pipe;
@@ -90,7 +91,8 @@ static void print_help()
 "Attributes of <scenario>: timeout=\"SECONDS\" for the whole scenario (default\n"
 "10); config_file=\"PATH\" runs that config file (relative to the scenario)\n"
 "instead of <init_config>; expect_exit=\"N\" waits for the run to exit with N\n"
-"after the last step instead of ending it.\n"
+"after the last step instead of ending it; requires=\"memory_cgroup\" skips the\n"
+"scenario (exit status 77) on a machine without a memory cgroup.\n"
 "\n"
 "Options:\n"
 "  --timeout SECONDS  overrides the scenario's timeout\n"
@@ -427,6 +429,16 @@ struct Core::Scenario_test::Main
 		return USAGE;
 	}
 
+	static bool has_memory_cgroup()
+	{
+		std::ifstream v2("/sys/fs/cgroup/cgroup.controllers");
+		std::string controllers;
+		std::getline(v2, controllers);
+		struct stat st { };
+		return controllers.find("memory") != std::string::npos
+		    || ::stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0;
+	}
+
 	int load()
 	{
 		std::ifstream in(args.path, std::ios::binary);
@@ -451,6 +463,15 @@ struct Core::Scenario_test::Main
 				return malformed(size_t(scenario.offset_debug()), "timeout: not a positive number of seconds");
 		}
 		if (args.timeout_s) timeout_s = *args.timeout_s;
+
+		/* what the machine must have; a scenario that needs more is skipped, saying why */
+		std::string_view const requirement = scenario.attribute("requires").value();
+		if (requirement == "memory_cgroup" && !has_memory_cgroup()) {
+			std::printf("scenario %s: skipped: this machine has no memory cgroup (v1 or v2)\n", name.c_str());
+			return SKIPPED;
+		}
+		if (!requirement.empty() && requirement != "memory_cgroup")
+			return malformed(size_t(scenario.offset_debug()), "requires: unknown requirement");
 
 		bool const config_file = scenario.attribute("config_file");
 		bool       config_seen = config_file;

@@ -183,8 +183,8 @@ static bool allow_first_exec(int listener, pid_t &component_pid)
 
 static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &out, std::string &problem)
 {
-	Pipe exec, status;
-	if (!exec.open() || !status.open(O_CLOEXEC | O_NONBLOCK)) return failure(Error::OUT_OF_CAPS);
+	Pipe exec, status, go;
+	if (!exec.open() || !status.open(O_CLOEXEC | O_NONBLOCK) || !go.open()) return failure(Error::OUT_OF_CAPS);
 
 	int control[2];
 	if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) < 0) return failure(Error::OUT_OF_CAPS);
@@ -227,6 +227,11 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 		::sethostname("nestbox", 7);
 		if (!Sandbox::seal_mounts(plan)) exec_failed(exec.write.get());
 
+		/* core puts the stub into the component's cgroup before it forks */
+		go.write.reset();
+		char byte;
+		if (::read(go.read.get(), &byte, 1) != 1) ::_exit(126);
+
 		pid_t const component = ::fork();
 		if (component == 0) {
 			::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -255,6 +260,11 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 	Spawned s;
 	s.pid = pid_t(stub);
 	s.pidfd.reset(pidfd);
+
+	if (r.before_fork) r.before_fork(s.pid);
+	go.read.reset();
+	(void)!::write(go.write.get(), "g", 1);
+	go.write.reset();
 	s.status = std::move(status.read);
 	status.write.reset();
 	exec.write.reset();

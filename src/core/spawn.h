@@ -3,6 +3,7 @@
  */
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct Spawn_request
 	int                   nice;
 	bool                  sealed;
 	Host_resources const &host;
+
+	/* sealed: called with the stub's pid before the component is forked */
+	std::function<void(pid_t)> before_fork { };
 };
 
 struct Spawned

@@ -14,6 +14,7 @@
  */
 
 #include <cerrno>
+#include <cstdlib>
 #include <csignal>
 #include <cstring>
 #include <elf.h>
@@ -281,6 +282,22 @@ struct Hostile::Main
 		_attempt("unshare CLONE_NEWUSER", [&] { return ::syscall(SYS_unshare, CLONE_NEWUSER); });
 	}
 
+	void _hog(pugi::xml_node step)
+	{
+		/*
+		 * Memory behind core's back: the heap is no dataspace, so only the
+		 * kernel's limit (a memory cgroup per component) can stop it
+		 */
+		size_t const megabytes = step.attribute("megabytes").as_uint(512);
+		log("attempt: allocate ", megabytes, " MiB of heap");
+		for (size_t i = 0; i < megabytes; i++) {
+			char *block = static_cast<char *>(::malloc(1 << 20));
+			if (!block) { log("attempt failed: allocate: out of memory at ", i, " MiB"); return; }
+			for (size_t off = 0; off < (1u << 20); off += 4096) block[off] = 1;
+		}
+		log("attempt succeeded: allocate ", megabytes, " MiB of heap");
+	}
+
 	void _stat(pugi::xml_node step)
 	{
 		/* path-based, with a flag that the filter lets through for fstat */
@@ -338,6 +355,7 @@ struct Hostile::Main
 		if (type == "mount")         _mount(step);
 		if (type == "chdir")         _chdir(step);
 		if (type == "unshare")       _unshare();
+		if (type == "hog")           _hog(step);
 		if (type == "stat")          _stat(step);
 		if (type == "int80")         _int80();
 		if (type == "x32")           _x32();
