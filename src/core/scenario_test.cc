@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <png.h>
 #include <pugixml.hpp>
 
 #include <nestbox/util/arg_string.h>
@@ -50,6 +51,7 @@ namespace Core::Scenario_test {
 	enum Exit { PASSED = 0, FAILED = 1, USAGE = 2, SKIPPED = 77 };
 
 	struct Args;
+	struct Image;
 	class  Line_pipe;
 	class  Run;
 	struct Main;
@@ -69,7 +71,8 @@ using namespace Core::Scenario_test;
 static void print_help()
 {
 	std::printf(
-"Usage: nestbox test [--timeout SECONDS] [--keep-dir] [--verbose] SCENARIO.xml\n"
+"Usage: nestbox test [--timeout SECONDS] [--keep-dir] [--verbose] [--update-references]\n"
+"                    SCENARIO.xml\n"
 "\n"
 "Runs a scripted scenario: a <scenario> of steps executed in order, in the\n"
 "vocabulary of Genode's init test.\n"
@@ -84,6 +87,13 @@ static void print_help()
 "  <expect_init_state>     polls REPORT_DIR/init/state until it matches the\n"
 "                          conditions <attribute name value|higher|lower/>,\n"
 "                          <node name> (nested) and <not>\n"
+"  <expect_screenshot report reference/>\n"
+"                          polls the PNG report (relative to REPORT_DIR) until it\n"
+"                          equals the PNG 'reference' (relative to the scenario)\n"
+"                          pixel by pixel; on a mismatch the actual image is kept\n"
+"                          as REPORT.actual.png in the kept directory\n"
+"  <expect_pixel report x y color=\"#rrggbb\"/>\n"
+"                          polls the PNG report until that pixel has that color\n"
 "  <sleep ms/>             waits (default 250 ms) while output is collected\n"
 "  <message string/>       prints the string\n"
 "  <nop/>                  does nothing\n"
@@ -98,6 +108,9 @@ static void print_help()
 "  --timeout SECONDS  overrides the scenario's timeout\n"
 "  --keep-dir         keep the temporary directory (config, reports) and print it\n"
 "  --verbose          echo every line of the run and every step as it starts\n"
+"  --update-references\n"
+"                     <expect_screenshot> writes the actual screenshot as its\n"
+"                     reference instead of comparing (look at it before committing)\n"
 "\n"
 "After the run has ended, the runner checks that no process of the run is\n"
 "left (it is a child subreaper, so orphans of the run become its children)\n"
@@ -113,6 +126,7 @@ struct Core::Scenario_test::Args
 	std::optional<double> timeout_s { };
 	bool                  keep_dir = false;
 	bool                  verbose  = false;
+	bool                  update_references = false;
 	bool                  help     = false;
 	std::string           path { };
 
@@ -124,6 +138,7 @@ struct Core::Scenario_test::Args
 			if (arg == "--help" || arg == "-h") { a.help = true; return a; }
 			else if (arg == "--keep-dir") a.keep_dir = true;
 			else if (arg == "--verbose" || arg == "-v") a.verbose = true;
+			else if (arg == "--update-references") a.update_references = true;
 			else if (arg == "--timeout" && i + 1 < argc) {
 				char *end = nullptr;
 				double const t = std::strtod(argv[++i], &end);
@@ -219,6 +234,88 @@ std::string Core::Scenario_test::step_text(pugi::xml_node step)
 		s += " " + std::string(a.name()) + "=\"" + a.value() + "\"";
 	return s + (step.first_child() ? ">…" : "/>");
 }
+
+
+/*
+ * A PNG decoded to 8-bit RGB, for the screenshot steps
+ */
+struct Core::Scenario_test::Image
+{
+	unsigned                   width = 0, height = 0;
+	std::vector<unsigned char> rgb { };
+
+	/* nothing, and why, if the file is missing or no PNG */
+	static std::optional<Image> load(std::filesystem::path const &path, std::string &why)
+	{
+		png_image png;
+		std::memset(&png, 0, sizeof(png));
+		png.version = PNG_IMAGE_VERSION;
+
+		if (!png_image_begin_read_from_file(&png, path.c_str())) {
+			why = path.string() + ": " + png.message;
+			return std::nullopt;
+		}
+		png.format = PNG_FORMAT_RGB;
+
+		Image image;
+		image.width  = png.width;
+		image.height = png.height;
+		image.rgb.resize(PNG_IMAGE_SIZE(png));
+		if (!png_image_finish_read(&png, nullptr, image.rgb.data(), 0, nullptr)) {
+			why = path.string() + ": " + png.message;
+			png_image_free(&png);
+			return std::nullopt;
+		}
+		return image;
+	}
+
+	uint32_t pixel(unsigned x, unsigned y) const
+	{
+		size_t const i = (size_t(y) * width + x) * 3;
+		return uint32_t(rgb[i]) << 16 | uint32_t(rgb[i + 1]) << 8 | rgb[i + 2];
+	}
+
+	static std::string color_text(uint32_t rgb)
+	{
+		char buf[8];
+		std::snprintf(buf, sizeof(buf), "#%06x", rgb & 0xffffff);
+		return buf;
+	}
+
+	/* "#rrggbb" */
+	static std::optional<uint32_t> parse_color(std::string_view s)
+	{
+		if (s.size() != 7 || s[0] != '#') return std::nullopt;
+		uint32_t v = 0;
+		for (char c : s.substr(1)) {
+			int const d = (c >= '0' && c <= '9') ? c - '0'
+			            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+			            : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+			if (d < 0) return std::nullopt;
+			v = v << 4 | uint32_t(d);
+		}
+		return v;
+	}
+
+	/* empty if equal; otherwise what differs, pixel-exactly */
+	static std::string difference(Image const &expected, Image const &actual)
+	{
+		if (expected.width != actual.width || expected.height != actual.height)
+			return "the screenshot is " + std::to_string(actual.width) + "x" + std::to_string(actual.height)
+			     + ", the reference " + std::to_string(expected.width) + "x" + std::to_string(expected.height);
+
+		size_t count = 0;
+		unsigned fx = 0, fy = 0;
+		for (unsigned y = 0; y < actual.height; y++)
+			for (unsigned x = 0; x < actual.width; x++)
+				if (actual.pixel(x, y) != expected.pixel(x, y) && !count++) { fx = x; fy = y; }
+
+		if (!count) return "";
+		return std::to_string(count) + " of " + std::to_string(size_t(actual.width) * actual.height)
+		     + " pixels differ, the first at " + std::to_string(fx) + "," + std::to_string(fy) + ": "
+		     + color_text(actual.pixel(fx, fy)) + " instead of " + color_text(expected.pixel(fx, fy));
+	}
+};
 
 
 /*
@@ -409,13 +506,16 @@ struct Core::Scenario_test::Main
 
 	std::vector<std::string> problems { };  /* why the scenario failed */
 
+	/* a mismatching screenshot is worth a look: its directory stays */
+	bool keep_for_look = false;
+
 	Main(Args const &args) : args(args) { }
 
 	~Main()
 	{
 		std::error_code ec;
 		if (dir.empty()) return;
-		if (args.keep_dir) std::printf("scenario %s: kept %s\n", name.c_str(), dir.c_str());
+		if (args.keep_dir || keep_for_look) std::printf("scenario %s: kept %s\n", name.c_str(), dir.c_str());
 		else std::filesystem::remove_all(dir, ec);
 	}
 
@@ -491,6 +591,18 @@ struct Core::Scenario_test::Main
 			}
 			else if (tag == "expect_init_state") {
 				if (!config_seen) return malformed(at, "<expect_init_state> before the first <init_config>");
+			}
+			else if (tag == "expect_screenshot" || tag == "expect_pixel") {
+				if (!config_seen) return malformed(at, "<" + std::string(tag) + "> before the first <init_config>");
+				if (!step.attribute("report")) return malformed(at, "<" + std::string(tag) + "> without a report");
+				if (tag == "expect_screenshot" && !step.attribute("reference"))
+					return malformed(at, "<expect_screenshot> without a reference");
+				if (tag == "expect_pixel") {
+					if (step.attribute("x").as_llong(-1) < 0 || step.attribute("y").as_llong(-1) < 0)
+						return malformed(at, "<expect_pixel> needs x and y (0 or more)");
+					if (!Image::parse_color(step.attribute("color").value()))
+						return malformed(at, "<expect_pixel> needs a color=\"#rrggbb\"");
+				}
 			}
 			else if (tag == "sleep") {
 				if (step.attribute("ms") && step.attribute("ms").as_llong(-1) < 0)
@@ -630,6 +742,109 @@ struct Core::Scenario_test::Main
 		return xml_matches(step, state.document_element());
 	}
 
+	/*
+	 * Screenshots: PNG reports, polled like the state report. Core writes
+	 * a report by renaming a complete file over the old one, so a PNG read
+	 * here is whole; it is decoded again only when a new one arrived.
+	 */
+
+	struct Screenshot_cache
+	{
+		std::filesystem::path path { };
+		ino_t                 inode = 0;
+		timespec              mtime { };
+		std::optional<Image>  image { };
+		std::string           why   { };
+	} screenshot_cache { };
+
+	Image const *screenshot(std::filesystem::path const &path, std::string &why)
+	{
+		struct stat st { };
+		if (::stat(path.c_str(), &st) < 0) {
+			why = "no screenshot at " + path.string() + " (yet)";
+			return nullptr;
+		}
+		Screenshot_cache &c = screenshot_cache;
+		bool const same = c.path == path && c.inode == st.st_ino
+		               && c.mtime.tv_sec == st.st_mtim.tv_sec && c.mtime.tv_nsec == st.st_mtim.tv_nsec;
+		if (!same) {
+			std::string load_why;
+			auto image = Image::load(path, load_why);
+			c = Screenshot_cache { path, st.st_ino, st.st_mtim, std::move(image), load_why };
+		}
+		why = c.why;
+		return c.image ? &*c.image : nullptr;
+	}
+
+	std::filesystem::path report_path(pugi::xml_node step) const
+	{
+		return dir / "report" / step.attribute("report").value();
+	}
+
+	std::string expect_screenshot(pugi::xml_node step)
+	{
+		std::filesystem::path const actual_path    = report_path(step);
+		std::filesystem::path const reference_path = scenario_dir / step.attribute("reference").value();
+		std::string why;
+
+		if (args.update_references) {
+			Wait const w = wait_until([&] { return screenshot(actual_path, why) != nullptr; }, deadline, true, 50);
+			if (w != Wait::MET) return wait_problem(w) + ": " + why;
+
+			std::error_code ec;
+			std::filesystem::create_directories(reference_path.parent_path(), ec);
+			std::filesystem::copy_file(actual_path, reference_path,
+			                           std::filesystem::copy_options::overwrite_existing, ec);
+			if (ec) return "cannot write " + reference_path.string() + ": " + ec.message();
+			std::printf("scenario %s: wrote reference %s\n", name.c_str(), reference_path.c_str());
+			return "";
+		}
+
+		auto const reference = Image::load(reference_path, why);
+		if (!reference) return "cannot read the reference " + why;
+
+		Wait const w = wait_until([&] {
+			Image const *actual = screenshot(actual_path, why);
+			if (actual) why = Image::difference(*reference, *actual);
+			return actual && why.empty();
+		}, deadline, true, 50);
+		if (w == Wait::MET) return "";
+
+		/* the report's directory is temporary: keep it, with the image named as one */
+		if (screenshot_cache.image) {
+			std::error_code ec;
+			std::filesystem::path const kept = actual_path.string() + ".actual.png";
+			std::filesystem::copy_file(actual_path, kept, std::filesystem::copy_options::overwrite_existing, ec);
+			if (!ec) {
+				keep_for_look = true;
+				why += "\nactual screenshot: " + kept.string();
+			}
+		}
+		return wait_problem(w) + ": " + why;
+	}
+
+	std::string expect_pixel(pugi::xml_node step)
+	{
+		unsigned const x = unsigned(step.attribute("x").as_uint());
+		unsigned const y = unsigned(step.attribute("y").as_uint());
+		uint32_t const color = *Image::parse_color(step.attribute("color").value());
+		std::string why;
+
+		Wait const w = wait_until([&] {
+			Image const *image = screenshot(report_path(step), why);
+			if (!image) return false;
+			if (x >= image->width || y >= image->height) {
+				why = "outside of the " + std::to_string(image->width) + "x"
+				    + std::to_string(image->height) + " screenshot";
+				return false;
+			}
+			uint32_t const seen = image->pixel(x, y);
+			why = "the pixel is " + Image::color_text(seen);
+			return seen == color;
+		}, deadline, true, 50);
+		return w == Wait::MET ? "" : wait_problem(w) + ": " + why;
+	}
+
 	/* returns the reason if the step failed */
 	std::string execute_step(pugi::xml_node step)
 	{
@@ -654,6 +869,8 @@ struct Core::Scenario_test::Main
 			step.print(expected, "\t", pugi::format_default | pugi::format_no_declaration);
 			return wait_problem(w) + "\nexpected:\n" + expected.str() + "last init state:\n" + seen;
 		}
+		if (tag == "expect_screenshot") return expect_screenshot(step);
+		if (tag == "expect_pixel")      return expect_pixel(step);
 		if (tag == "sleep") {
 			auto const until = Clock::now() + std::chrono::milliseconds(step.attribute("ms").as_llong(250));
 			if (until > deadline) {

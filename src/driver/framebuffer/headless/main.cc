@@ -1,0 +1,189 @@
+/*
+ * fb_headless: a virtual display without any host device
+ *
+ * It provides a Framebuffer whose pixels nobody shows and an Input whose
+ * events come from its own config, so that GUI components can be tested
+ * and scripted anywhere: a test rewrites the driver's config to inject
+ * input (<inject version>) and to take a screenshot (<capture version>),
+ * which is published as the PNG report "screenshot". See README.md.
+ */
+
+#include <optional>
+#include <string>
+
+#include <pugixml.hpp>
+
+#include <nestbox/component.h>
+#include <nestbox/manifest.h>
+#include <nestbox/timer.h>
+
+#include "framebuffer.h"
+#include "inject.h"
+#include "input.h"
+#include "screen.h"
+#include "screenshot.h"
+
+NESTBOX_MANIFEST(R"(
+	<manifest>
+		<requires> <service name="Timer"/> <service name="Report" optional="yes"/> </requires>
+		<provides> <service name="Framebuffer"/> <service name="Input"/> </provides>
+	</manifest>)");
+
+namespace Fb_headless { struct Main; }
+
+
+struct Fb_headless::Main : Sync_control
+{
+	Env &_env;
+
+	enum : uint32_t { DEFAULT_WIDTH = 640, DEFAULT_HEIGHT = 480 };
+	static constexpr uint64_t SYNC_PERIOD_US = 1000000 / 60;
+
+	Attached_rom       _config     { _env, "config" };
+	pugi::xml_document _config_doc { };
+	bool               _verbose = false;
+
+	Timer::Connection _timer { _env };
+	bool              _syncing = false;
+
+	Screen           _screen     { _env.pd() };
+	Framebuffer_root _fb_root    { _env.ep(), _screen, *this, _verbose };
+	Input_root       _input_root { _env.ep(), _env.pd() };
+	Screenshot       _screenshot { _env };
+
+	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
+	Signal_handler<Main> _sync_handler   { _env.ep(), *this, &Main::_handle_sync };
+
+	/* what was applied last: each new version of <inject> and <capture> acts once */
+	std::optional<std::string> _applied_config  { };
+	std::optional<std::string> _inject_version  { };
+	std::optional<std::string> _capture_version { };
+
+	/*
+	 * Sync signals stand for frames shown. The timer runs only while a
+	 * client asked for them: an idle display wakes nobody.
+	 */
+	void sync_sighs_changed() override
+	{
+		bool const wanted = _fb_root.any_wants_sync();
+		if (wanted == _syncing) return;
+		_syncing = wanted;
+		(void)_timer.trigger_periodic(wanted ? SYNC_PERIOD_US : 0);
+		if (_verbose) log(wanted ? "sync signals started" : "sync signals stopped");
+	}
+
+	void _handle_sync() { if (_syncing) _fb_root.notify_sync(); }
+
+	static std::optional<uint32_t> _side(pugi::xml_node config, char const *name, uint32_t fallback)
+	{
+		pugi::xml_attribute const a = config.attribute(name);
+		if (!a) return fallback;
+		long long const v = a.as_llong(-1);
+		if (v < 1 || v > Screen::MAX_SIDE) return std::nullopt;
+		return uint32_t(v);
+	}
+
+	void _apply_mode(pugi::xml_node config)
+	{
+		auto const w = _side(config, "width",  DEFAULT_WIDTH);
+		auto const h = _side(config, "height", DEFAULT_HEIGHT);
+		if (!w || !h) {
+			warning("width and height must be 1 … ", unsigned(Screen::MAX_SIDE), ", mode unchanged");
+			if (_screen.mode().area.w) return;
+		}
+		Area const area { w ? *w : DEFAULT_WIDTH, h ? *h : DEFAULT_HEIGHT };
+
+		Area const old = _screen.mode().area;
+		if (area.w == old.w && area.h == old.h) return;
+
+		if (auto set = _screen.set_mode(area); !set) {
+			error("no buffer for mode ", area.w, "x", area.h, ": ", error_name(set.error()));
+			return;
+		}
+		log("mode ", area.w, "x", area.h);
+		_fb_root.notify_mode();
+	}
+
+	void _apply_inject(pugi::xml_node config)
+	{
+		pugi::xml_node const inject = config.child("inject");
+		if (!inject) return;
+
+		std::string const version = inject.attribute("version").value();
+		if (_inject_version == version) return;
+		_inject_version = version;
+
+		auto const events = events_from_config(inject);
+		_input_root.submit(events);
+		if (_verbose) log("injected ", events.size(), " events (version ", version, ")");
+	}
+
+	void _apply_capture(pugi::xml_node config)
+	{
+		pugi::xml_node const capture = config.child("capture");
+		if (!capture) return;
+
+		std::string const version = capture.attribute("version").value();
+		if (_capture_version == version) return;
+		_capture_version = version;
+
+		if (auto captured = _screenshot.capture(_screen); !captured) {
+			error("capture ", version, " failed: ", error_name(captured.error()));
+			return;
+		}
+		log("captured ", version);
+	}
+
+	void _handle_config()
+	{
+		_config.update();
+
+		std::string_view const text = _config.text();
+		if (_applied_config && *_applied_config == text)
+			return;
+		_applied_config = std::string(text);
+
+		pugi::xml_parse_result const parsed =
+			_config_doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+
+		/* like Genode's config ROM, content that is no XML counts as an empty config */
+		if (!parsed || !_config_doc.document_element()) {
+			if (text.find_first_not_of(" \t\r\n") != std::string_view::npos)
+				error("malformed config (", parsed.description(), "), defaults apply");
+			_config_doc.reset();
+			_config_doc.append_child("config");
+		}
+
+		pugi::xml_node const config = _config_doc.document_element();
+		_verbose = config.attribute("verbose").as_bool(false);
+
+		/* in this order: a capture in the same config shows the new mode */
+		_apply_mode(config);
+		_apply_inject(config);
+		_apply_capture(config);
+	}
+
+	void _announce(char const *service, Rpc_object<Root::Session> &root)
+	{
+		auto cap = manage(_env.ep(), root);
+		if (!cap) {
+			error(service, " service: ", error_name(cap.error()));
+			return;
+		}
+		if (auto announced = _env.parent().announce(service, std::move(*cap)); !announced)
+			error(service, " service not announced: ", error_name(announced.error()));
+	}
+
+	Main(Env &env) : _env(env)
+	{
+		(void)_timer.sigh(_sync_handler.cap());
+		_config.sigh(_config_handler.cap());
+		_handle_config();
+
+		_announce("Framebuffer", _fb_root);
+		_announce("Input",       _input_root);
+	}
+};
+
+
+void nestbox::construct(nestbox::Env &env) { static Fb_headless::Main main(env); }

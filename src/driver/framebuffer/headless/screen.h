@@ -1,0 +1,90 @@
+/*
+ * The virtual display: one XRGB8888 buffer of the current mode
+ *
+ * The buffer is the driver's memory, allocated from its own PD: the screen
+ * exists whether or not a client draws into it, and a mode change replaces
+ * it. A client that still maps the old buffer keeps its mapping until it
+ * fetches the new one after the mode signal.
+ */
+#pragma once
+
+#include <algorithm>
+
+#include <nestbox/base/dataspace.h>
+#include <nestbox/log.h>
+#include <nestbox/session/framebuffer.h>
+#include <nestbox/session/pd.h>
+
+namespace Fb_headless {
+
+	using namespace nestbox;
+
+	class Screen;
+}
+
+
+class Fb_headless::Screen
+{
+	private:
+
+		Pd::Client        &_pd;
+		Framebuffer::Mode  _mode { { 0, 0 }, false };
+		Attached_dataspace _pixels { };
+
+	public:
+
+		/* bounds of a mode: a sane display, and an int32 coordinate space for clipping */
+		enum : uint32_t { MAX_SIDE = 8192 };
+
+		explicit Screen(Pd::Client &pd) : _pd(pd) { }
+
+		~Screen() { if (_pixels.valid()) (void)_pd.free(_pixels.cap().copy()); }
+
+		Screen(Screen const &) = delete;
+
+		Framebuffer::Mode mode() const { return _mode; }
+
+		/* Replace the buffer by a black one of 'area'; the old one stays if that fails */
+		Result<void> set_mode(Area area)
+		{
+			Framebuffer::Mode const mode { area, false };
+
+			auto ds = _pd.alloc(mode.bytes());
+			if (!ds) return failure(ds.error());
+
+			Attached_dataspace pixels(ds->copy());
+			if (!pixels.valid()) {
+				(void)_pd.free(std::move(*ds));
+				return failure(Error::OUT_OF_RAM);
+			}
+
+			if (_pixels.valid()) (void)_pd.free(_pixels.cap().copy());
+			_pixels = std::move(pixels);
+			_mode   = mode;
+			return { };
+		}
+
+		Result<Dataspace_capability> dataspace() const
+		{
+			if (!_pixels.valid()) return failure(Error::UNAVAILABLE);
+			return _pixels.cap().copy();
+		}
+
+		Framebuffer::Pixel const *pixels() const { return _pixels.local_addr<Framebuffer::Pixel>(); }
+
+		/*
+		 * The part of 'rect' on the screen (empty if none). The rect comes
+		 * from a client: its width may exceed int32 and its position be
+		 * anything, so the arithmetic is done in 64 bits.
+		 */
+		Rect clipped(Rect rect) const
+		{
+			int64_t const x1 = std::max<int64_t>(rect.at.x, 0);
+			int64_t const y1 = std::max<int64_t>(rect.at.y, 0);
+			int64_t const x2 = std::min<int64_t>(int64_t(rect.at.x) + rect.area.w, _mode.area.w);
+			int64_t const y2 = std::min<int64_t>(int64_t(rect.at.y) + rect.area.h, _mode.area.h);
+
+			if (x2 <= x1 || y2 <= y1) return Rect { { 0, 0 }, { 0, 0 } };
+			return Rect { { int32_t(x1), int32_t(y1) }, { uint32_t(x2 - x1), uint32_t(y2 - y1) } };
+		}
+};
