@@ -3,6 +3,7 @@
  */
 #pragma once
 
+#include <span>
 #include <string_view>
 
 #include <nestbox/base/dataspace.h>
@@ -40,6 +41,9 @@ class Attached_rom
 		void sigh(Signal_context_capability &&cap) { (void)_rom.sigh(std::move(cap)); }
 
 		bool valid() const { return _ds.valid(); }
+
+		/* The content as bytes (a font, an image), the whole dataspace */
+		std::span<std::byte const> bytes() const { return _ds.bytes(); }
 
 		/* The content as text, up to the first NUL */
 		std::string_view text() const

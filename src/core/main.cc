@@ -179,6 +179,8 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 
 		if (!options.sealed)
 			output.core_line("Warning: components run unsealed (--unsealed): they can reach the whole host");
+		else if (!pd_root.cgroups || !pd_root.cgroups->enforced())
+			output.core_line("Warning: no memory cgroup: RAM quotas are not enforced by the kernel");
 
 		/* a changed config that init will reject is reported here with its file name */
 		rom_modules.on_change([this] (std::string const &path) {

@@ -186,7 +186,8 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 	                SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(shutdown),
 	                SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait),
 	                SCMP_SYS(epoll_pwait), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(pipe2),
-	                SCMP_SYS(fcntl), SCMP_SYS(dup), SCMP_SYS(dup3), SCMP_SYS(fstat), SCMP_SYS(lseek) })
+	                SCMP_SYS(fcntl), SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(fstat),
+	                SCMP_SYS(lseek) })
 		allow(nr);
 	allow_if(SCMP_SYS(socketpair), SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 	allow_if(SCMP_SYS(newfstatat), SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
@@ -202,7 +203,7 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 	                SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(clock_gettime),
 	                SCMP_SYS(clock_getres), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
 	                SCMP_SYS(pause), SCMP_SYS(rt_sigsuspend), SCMP_SYS(rt_sigtimedwait),
-	                SCMP_SYS(gettimeofday), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getuid),
+	                SCMP_SYS(gettimeofday), SCMP_SYS(getpid), SCMP_SYS(getppid), SCMP_SYS(gettid), SCMP_SYS(getuid),
 	                SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(sched_yield),
 	                SCMP_SYS(sched_getaffinity), SCMP_SYS(getrandom), SCMP_SYS(restart_syscall),
 	                SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(uname) })
@@ -215,6 +216,17 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 	/* signals only to itself: the component is PID 2 of its namespace */
 	allow_if(SCMP_SYS(tgkill), SCMP_A0(SCMP_CMP_EQ, 2));
 	allow_if(SCMP_SYS(kill),   SCMP_A0(SCMP_CMP_EQ, 2));
+
+	/*
+	 * A dynamically linked binary: ld.so opens and maps its libraries, read
+	 * only, from the library directories bound into the otherwise empty root
+	 */
+	if (extras.loader) {
+		allow_if(SCMP_SYS(openat), SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+		for (int nr : { SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(pread64), SCMP_SYS(newfstatat),
+		                SCMP_SYS(statfs), SCMP_SYS(readlinkat) })
+			allow(nr);
+	}
 
 	/* what granted host resources need */
 	if (extras.tcp)

@@ -37,6 +37,7 @@ struct Filter_extras
 	std::vector<int> device_fds { };       /* ioctl on exactly these descriptors */
 	bool             directories = false;  /* opening and reading files in granted directories */
 	bool             writeable = false;    /* creating, renaming, removing there */
+	bool             loader = false;       /* a dynamic binary: ld.so reads its libraries */
 };
 
 /* True if the ELF in 'fd' has a PT_INTERP program header */

@@ -101,7 +101,8 @@ static void print_help()
 "Attributes of <scenario>: timeout=\"SECONDS\" for the whole scenario (default\n"
 "10); config_file=\"PATH\" runs that config file (relative to the scenario)\n"
 "instead of <init_config>; expect_exit=\"N\" waits for the run to exit with N\n"
-"after the last step instead of ending it; requires=\"memory_cgroup\" skips the\n"
+"after the last step instead of ending it; rom_dir=\"DIR\" serves ROM modules\n"
+"from DIR as well (nestbox run --rom-dir); requires=\"memory_cgroup\" skips the\n"
 "scenario (exit status 77) on a machine without a memory cgroup.\n"
 "\n"
 "Options:\n"
@@ -726,8 +727,18 @@ struct Core::Scenario_test::Main
 	bool start_run(std::string const &config)
 	{
 		double const run_timeout = timeout_s + 30;   /* a safety net behind ours */
-		return run.start({ "nestbox", "run", "--timeout", format_seconds(run_timeout),
-		                   "--report-dir", (dir / "report").string(), config });
+		std::vector<std::string> argv { "nestbox", "run", "--timeout", format_seconds(run_timeout),
+		                                "--report-dir", (dir / "report").string() };
+
+		/* <scenario rom_dir="…">: more ROM modules, e.g. a font (relative to the scenario) */
+		if (char const *rom_dir = scenario.attribute("rom_dir").value(); *rom_dir) {
+			std::filesystem::path p(rom_dir);
+			if (p.is_relative()) p = scenario_dir / p;
+			argv.push_back("--rom-dir");
+			argv.push_back(p.string());
+		}
+		argv.push_back(config);
+		return run.start(argv);
 	}
 
 	bool state_matches(pugi::xml_node step, std::string &seen)

@@ -196,6 +196,7 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 
 	Sandbox::Filter_extras extras;
 	extras.tcp         = r.host.tcp;
+	extras.loader      = plan.dynamic;
 	extras.directories = !r.host.directories.empty();
 	extras.writeable   = false;
 	for (auto const &d : r.host.directories) extras.writeable |= d.writeable;

@@ -444,7 +444,11 @@ Result<void> Child::upgrade(uint32_t id, std::string_view args)
 	it->second.donated_ram  += ram;
 	it->second.donated_caps += caps;
 
-	_router.upgrade(it->second, std::string(args), [] (Result<void>) { });
+	/* answered once the server has the quota: the client's next call cannot overtake it */
+	Deferred_reply reply = defer_reply();
+	_router.upgrade(it->second, std::string(args), [reply] (Result<void> r) mutable {
+		reply.send([&r] (Msg_writer &w) { Marshal<Result<void>>::put(w, r); });
+	});
 	return { };
 }
 
