@@ -160,6 +160,9 @@ void Entrypoint::_dispatch_request(Channel_binding &binding, Msg_reader &r)
 
 	if (r.failed()) {
 		result = failure(Error::MALFORMED);
+	} else if (request.opcode == OPCODE_MINT && binding.object->num_channels() >= MAX_CHANNELS_PER_OBJECT) {
+		/* a client may not exhaust the server's descriptors by copying capabilities */
+		result = failure(Error::OUT_OF_CAPS);
 	} else if (request.opcode == OPCODE_MINT) {
 		auto fd = mint(*binding.object);
 		if (fd) Marshal_fd::put(w, std::move(*fd));

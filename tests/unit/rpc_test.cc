@@ -283,3 +283,26 @@ TEST(Rpc, async_client_completes_on_the_entrypoint)
 	while (!failed) ep.dispatch_once(1000);
 	EXPECT_TRUE(calc.dead());
 }
+
+
+TEST(Rpc, copies_of_a_capability_are_bounded)
+{
+	Server_process<Calc_server> server;
+	Calc_client calc(server.take_cap());
+
+	/* a client cannot make the server mint channels without end */
+	std::vector<Capability<Calc>> copies;
+	Error last = Error::PEER_DEAD;
+	for (unsigned i = 0; i < 2 * MAX_CHANNELS_PER_OBJECT; i++) {
+		auto c = nestbox::copy(calc.cap());
+		if (!c) { last = c.error(); break; }
+		copies.push_back(std::move(*c));
+	}
+	EXPECT_EQ(copies.size(), MAX_CHANNELS_PER_OBJECT - 1);
+	EXPECT_EQ(last, Error::OUT_OF_CAPS);
+
+	/* closing copies makes room again */
+	copies.clear();
+	for (int i = 0; i < 100 && !nestbox::copy(calc.cap()); i++) ::usleep(1000);
+	EXPECT_TRUE(calc.add(1, 1).ok());
+}

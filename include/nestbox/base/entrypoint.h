@@ -61,6 +61,9 @@ class Deferred_reply
 		void send(std::function<void(Msg_writer &)> const &fill);
 };
 
+/* How many channels a client can make to one object by copying its capability */
+enum : size_t { MAX_CHANNELS_PER_OBJECT = 32 };
+
 class Entrypoint
 {
 	private:

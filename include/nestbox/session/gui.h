@@ -7,6 +7,10 @@
  * commands written into a command dataspace and applied by 'execute', so
  * that moving many views costs one call. View ids are the client's own;
  * the server checks every id it gets.
+ *
+ * Positions in input events are in the coordinates of the client's domain
+ * (as nitpicker does), not relative to a view. A buffer with alpha holds the
+ * pixels, then one alpha byte per pixel, then one input-mask byte per pixel.
  */
 #pragma once
 
