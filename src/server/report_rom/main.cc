@@ -14,6 +14,7 @@
 #include <pugixml.hpp>
 
 #include <nestbox/component.h>
+#include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 #include <nestbox/util/policy.h>
 
@@ -34,8 +35,7 @@ struct Report_rom::Main : Rom_policy
 {
 	Env &_env;
 
-	Attached_rom       _config     { _env, "config" };
-	pugi::xml_document _config_doc { };
+	Config_document _config { _env };
 
 	/* read by every report session, so that a new config applies to open sessions too */
 	bool _verbose = false;
@@ -46,30 +46,11 @@ struct Report_rom::Main : Rom_policy
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
 
-	/* the text '_config_doc' was parsed from, to parse each config only once */
-	std::optional<std::string> _applied_config { };
-
 	void _handle_config()
 	{
-		_config.update();
+		if (!_config.update("no ROM policies apply")) return;
 
-		std::string_view const text = _config.text();
-		if (_applied_config && *_applied_config == text)
-			return;
-		_applied_config = std::string(text);
-
-		pugi::xml_parse_result const parsed =
-			_config_doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
-
-		/* like Genode's config ROM, content that is no XML counts as an empty config */
-		if (!parsed || !_config_doc.document_element()) {
-			if (text.find_first_not_of(" \t\r\n") != std::string_view::npos)
-				error("malformed config (", parsed.description(), "), no ROM policies apply");
-			_config_doc.reset();
-			_config_doc.append_child("config");
-		}
-
-		std::string_view const verbose = _config_doc.document_element().attribute("verbose").value();
+		std::string_view const verbose = _config.node().attribute("verbose").value();
 		_verbose = (verbose == "yes" || verbose == "true" || verbose == "on");
 	}
 
@@ -83,7 +64,7 @@ struct Report_rom::Main : Rom_policy
 	{
 		_handle_config();
 
-		pugi::xml_node const policy = select_policy(_config_doc.document_element(), rom_label);
+		pugi::xml_node const policy = select_policy(_config.node(), rom_label);
 		if (!policy) {
 			warning("no policy for ROM request '", rom_label, "'");
 			return { };

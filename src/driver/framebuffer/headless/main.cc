@@ -14,6 +14,7 @@
 #include <pugixml.hpp>
 
 #include <nestbox/component.h>
+#include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 #include <nestbox/timer.h>
 
@@ -39,9 +40,8 @@ struct Fb_headless::Main : Sync_control
 	enum : uint32_t { DEFAULT_WIDTH = 640, DEFAULT_HEIGHT = 480 };
 	static constexpr uint64_t SYNC_PERIOD_US = 1000000 / 60;
 
-	Attached_rom       _config     { _env, "config" };
-	pugi::xml_document _config_doc { };
-	bool               _verbose = false;
+	Config_document _config  { _env };
+	bool            _verbose = false;
 
 	Timer::Connection _timer { _env };
 	bool              _syncing = false;
@@ -55,7 +55,6 @@ struct Fb_headless::Main : Sync_control
 	Signal_handler<Main> _sync_handler   { _env.ep(), *this, &Main::_handle_sync };
 
 	/* what was applied last: each new version of <inject> and <capture> acts once */
-	std::optional<std::string> _applied_config  { };
 	std::optional<std::string> _inject_version  { };
 	std::optional<std::string> _capture_version { };
 
@@ -136,25 +135,9 @@ struct Fb_headless::Main : Sync_control
 
 	void _handle_config()
 	{
-		_config.update();
+		if (!_config.update()) return;
 
-		std::string_view const text = _config.text();
-		if (_applied_config && *_applied_config == text)
-			return;
-		_applied_config = std::string(text);
-
-		pugi::xml_parse_result const parsed =
-			_config_doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
-
-		/* like Genode's config ROM, content that is no XML counts as an empty config */
-		if (!parsed || !_config_doc.document_element()) {
-			if (text.find_first_not_of(" \t\r\n") != std::string_view::npos)
-				error("malformed config (", parsed.description(), "), defaults apply");
-			_config_doc.reset();
-			_config_doc.append_child("config");
-		}
-
-		pugi::xml_node const config = _config_doc.document_element();
+		pugi::xml_node const config = _config.node();
 		_verbose = config.attribute("verbose").as_bool(false);
 
 		/* in this order: a capture in the same config shows the new mode */
