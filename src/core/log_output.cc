@@ -35,8 +35,16 @@ void Log_output::write(std::string_view label, std::string_view text)
 		std::string line;
 		line.reserve(label.size() + piece.size() + 3);
 		line += '['; line += label; line += "] ";
-		for (char c : piece)
-			line += (c == '\r') ? ' ' : c;
+
+		/*
+		 * Control characters could drive the user's terminal (escape
+		 * sequences) or hide what came before (carriage return): a component
+		 * gets printable text and tabs only.
+		 */
+		for (char c : piece) {
+			unsigned char const u = static_cast<unsigned char>(c);
+			line += (u < 0x20 && c != '\t') || u == 0x7f ? '?' : c;
+		}
 		_emit(line);
 		text = (nl == std::string_view::npos) ? std::string_view() : text.substr(nl + 1);
 	} while (!text.empty());
