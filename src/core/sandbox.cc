@@ -228,6 +228,22 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 			allow(nr);
 	}
 
+	/*
+	 * An X client: a Unix-domain socket to the server (the root holds only
+	 * /tmp/.X11-unix), and SysV shared memory for MIT-SHM, which lives in the
+	 * component's own IPC namespace and so stays its own
+	 */
+	if (extras.x11) {
+		allow_if(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+		for (int nr : { SCMP_SYS(connect), SCMP_SYS(shmget), SCMP_SYS(shmat), SCMP_SYS(shmdt),
+		                SCMP_SYS(shmctl), SCMP_SYS(sysinfo) })
+			allow(nr);
+		if (!extras.tcp)   /* the TCP grant allows these already */
+			for (int nr : { SCMP_SYS(getsockopt), SCMP_SYS(setsockopt), SCMP_SYS(getpeername),
+			                SCMP_SYS(getsockname) })
+				allow(nr);
+	}
+
 	/* what granted host resources need */
 	if (extras.tcp)
 		for (int nr : { SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(getsockname), SCMP_SYS(getpeername),

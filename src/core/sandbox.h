@@ -38,6 +38,7 @@ struct Filter_extras
 	bool             directories = false;  /* opening and reading files in granted directories */
 	bool             writeable = false;    /* creating, renaming, removing there */
 	bool             loader = false;       /* a dynamic binary: ld.so reads its libraries */
+	bool             x11 = false;          /* a client of the X server whose sockets are bound in */
 };
 
 /* True if the ELF in 'fd' has a PT_INTERP program header */

@@ -121,8 +121,10 @@ static Result<Spawned> spawn_unsealed(Spawn_request const &r, int dev_null, Pipe
 	if (!exec.open()) return failure(Error::OUT_OF_CAPS);
 
 	std::string const host_env = "NESTBOX_HOST=" + r.host.environment();
+	std::string const display  = "DISPLAY=" + r.host.x11_display;
 	char *argv[] = { const_cast<char *>(r.label.c_str()), nullptr };
-	char *envp[] = { const_cast<char *>(host_env.c_str()), nullptr };
+	char *envp[] = { const_cast<char *>(host_env.c_str()),
+	                 r.host.x11_display.empty() ? nullptr : const_cast<char *>(display.c_str()), nullptr };
 	Fd_layout const fds(r, dev_null, out.write.get(), exec.write.get(), -1);
 	pid_t const core_pid = ::getpid();
 
@@ -197,6 +199,7 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 	Sandbox::Filter_extras extras;
 	extras.tcp         = r.host.tcp;
 	extras.loader      = plan.dynamic;
+	extras.x11         = !r.host.x11_display.empty();
 	extras.directories = !r.host.directories.empty();
 	extras.writeable   = false;
 	for (auto const &d : r.host.directories) extras.writeable |= d.writeable;
@@ -204,8 +207,10 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 		if (r.host.fds[i].device) extras.device_fds.push_back(int(NUM_ENV_FDS + i));
 
 	std::string const host_env = "NESTBOX_HOST=" + r.host.environment();
+	std::string const display  = "DISPLAY=" + r.host.x11_display;
 	char *argv[] = { const_cast<char *>(r.label.c_str()), nullptr };
-	char *envp[] = { const_cast<char *>(host_env.c_str()), nullptr };
+	char *envp[] = { const_cast<char *>(host_env.c_str()),
+	                 r.host.x11_display.empty() ? nullptr : const_cast<char *>(display.c_str()), nullptr };
 	Fd_layout const fds(r, dev_null, out.write.get(), exec.write.get(), control_child.get());
 
 	int pidfd = -1;
@@ -359,6 +364,15 @@ Result<Host_resources> Host_resources::open(std::string const &grants, std::stri
 				return failure(Error::UNAVAILABLE);
 			}
 			h.directories.push_back(Directory { path, grant[4] == 'r' && grant[5] == 'w' });
+		} else if (grant.starts_with("x11:")) {
+			/* the X server's sockets, read-only (connecting needs no write access) */
+			h.x11_display = grant.substr(4);
+			struct stat st { };
+			if (::stat("/tmp/.X11-unix", &st) < 0 || !S_ISDIR(st.st_mode)) {
+				problem = "no X server sockets in /tmp/.X11-unix";
+				return failure(Error::UNAVAILABLE);
+			}
+			h.directories.push_back(Directory { "/tmp/.X11-unix", false });
 		} else if (!grant.empty()) {
 			problem = "unknown host resource \"" + grant + "\"";
 			return failure(Error::INVALID_ARGS);

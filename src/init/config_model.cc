@@ -4,6 +4,8 @@
 
 #include "config_model.h"
 
+#include <cctype>
+
 #include <nestbox/util/arg_string.h>
 
 using namespace Init;
@@ -115,6 +117,14 @@ Host_grant parse_host_grant(pugi::xml_node g)
 		h.kind      = Host_grant::Kind::DIRECTORY;
 		h.path      = safe_path("path");
 		h.writeable = g.attribute("writeable").as_bool(false);
+	} else if (type == "x11") {
+		/* a local X display: ":N" or ":N.S" */
+		h.kind = Host_grant::Kind::X11;
+		h.path = g.attribute("display").as_string(":0");
+		bool ok = h.path.size() >= 2 && h.path[0] == ':';
+		for (size_t i = 1; ok && i < h.path.size(); i++)
+			ok = std::isdigit(static_cast<unsigned char>(h.path[i])) || h.path[i] == '.';
+		if (!ok) throw Parse_failure { g, "<x11> needs a local display like \":0\"" };
 	} else {
 		throw Parse_failure { g, "unknown host resource <" + std::string(type) + ">" };
 	}
@@ -219,6 +229,7 @@ std::string Host_grant::encoded() const
 	case Kind::TCP_LISTEN: return "tcp:" + address + ":" + std::to_string(port);
 	case Kind::DEVICE:     return "device:" + path;
 	case Kind::DIRECTORY:  return std::string(writeable ? "dir-rw:" : "dir-ro:") + path;
+	case Kind::X11:        return "x11:" + path;
 	}
 	return { };
 }

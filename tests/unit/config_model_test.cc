@@ -99,3 +99,29 @@ TEST(Config_model, route_rules_match_service_and_labels)
 	EXPECT_TRUE (unscoped.matches("LOG", "", "client"));
 	EXPECT_FALSE(unscoped.matches("LOG", "", "other"));
 }
+
+
+TEST(Config_model, host_grants)
+{
+	Config_error e { };
+	auto m = parse(R"(<config><start name="a"><host>
+		<tcp listen="5900"/> <device path="/dev/kvm"/>
+		<directory path="/srv/data" writeable="yes"/> <x11 display=":99"/>
+	</host></start></config>)", e);
+	ASSERT_TRUE(m) << e.message;
+	auto const &h = m->starts[0].host;
+	ASSERT_EQ(h.size(), 4u);
+	EXPECT_EQ(h[0].encoded(), "tcp:127.0.0.1:5900");
+	EXPECT_EQ(h[1].encoded(), "device:/dev/kvm");
+	EXPECT_EQ(h[2].encoded(), "dir-rw:/srv/data");
+	EXPECT_EQ(h[3].encoded(), "x11::99");
+
+	/* what could break the session argument, escape the root or name a remote display */
+	for (char const *bad : { "<tcp listen=\"0\"/>", "<device path=\"dev/kvm\"/>",
+	                         "<directory path=\"/srv/../etc\"/>", "<directory path=\"/a|b\"/>",
+	                         "<x11 display=\"remote:0\"/>", "<printer/>" }) {
+		Config_error err { };
+		std::string const text = std::string("<config><start name=\"a\"><host>") + bad + "</host></start></config>";
+		EXPECT_FALSE(parse(text, err)) << bad;
+	}
+}
