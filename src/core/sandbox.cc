@@ -204,7 +204,8 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 	                SCMP_SYS(clock_getres), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
 	                SCMP_SYS(pause), SCMP_SYS(rt_sigsuspend), SCMP_SYS(rt_sigtimedwait),
 	                SCMP_SYS(gettimeofday), SCMP_SYS(getpid), SCMP_SYS(getppid), SCMP_SYS(gettid), SCMP_SYS(getuid),
-	                SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(sched_yield),
+	                SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(getresuid),
+	                SCMP_SYS(getresgid), SCMP_SYS(sched_yield),
 	                SCMP_SYS(sched_getaffinity), SCMP_SYS(getrandom), SCMP_SYS(restart_syscall),
 	                SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(uname) })
 		allow(nr);
@@ -212,6 +213,7 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 	allow_if(SCMP_SYS(clone), SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 	allow_if(SCMP_SYS(prctl), SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
 	allow_if(SCMP_SYS(prctl), SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+	allow_if(SCMP_SYS(prctl), SCMP_A0(SCMP_CMP_EQ, PR_CAPBSET_READ));   /* libcap asks; the answer is "none" */
 
 	/* signals only to itself: the component is PID 2 of its namespace */
 	allow_if(SCMP_SYS(tgkill), SCMP_A0(SCMP_CMP_EQ, 2));
