@@ -13,6 +13,7 @@
 #include <pugixml.hpp>
 
 #include <nestbox/component.h>
+#include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 #include <nestbox/timer.h>
 
@@ -63,7 +64,7 @@ struct Animation::Main
 
 	Env &_env;
 
-	Attached_rom _config_rom { _env, "config" };
+	Config_document _config_rom { _env };
 	Config       _config     { };
 
 	Window            _window { _env, "animation" };
@@ -105,12 +106,8 @@ struct Animation::Main
 
 	void _handle_config()
 	{
-		_config_rom.update();
-
-		pugi::xml_document doc;
-		std::string_view const text = _config_rom.text();
-		doc.load_buffer(text.data(), text.size());
-		Config const config = Config::from_xml(doc.document_element());
+		(void)_config_rom.update();
+		Config const config = Config::from_xml(_config_rom.node());
 
 		/* a config that changes nothing leaves a running animation alone */
 		if (_scene && config == _config) return;

@@ -12,6 +12,7 @@
 #include <pugixml.hpp>
 
 #include <nestbox/component.h>
+#include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 
 #include <app/config.h>
@@ -57,7 +58,7 @@ struct Paint::Main
 {
 	Env &_env;
 
-	Attached_rom _config_rom { _env, "config" };
+	Config_document _config_rom { _env };
 	Config       _config     { };
 
 	Window  _window  { _env, "paint" };
@@ -93,12 +94,8 @@ struct Paint::Main
 
 	void _handle_config()
 	{
-		_config_rom.update();
-
-		pugi::xml_document doc;
-		std::string_view const text = _config_rom.text();
-		doc.load_buffer(text.data(), text.size());
-		_config = Config::from_xml(doc.document_element());
+		(void)_config_rom.update();
+		_config = Config::from_xml(_config_rom.node());
 
 		_apply_placement();
 	}

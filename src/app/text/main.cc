@@ -13,6 +13,7 @@
 #include <pugixml.hpp>
 
 #include <nestbox/component.h>
+#include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 
 #include <app/font.h>
@@ -60,7 +61,7 @@ struct Text::Main
 {
 	Env &_env;
 
-	Attached_rom _config_rom { _env, "config" };
+	Config_document _config_rom { _env };
 	Config       _config     { };
 
 	/* a font is binary, so it is mapped as a dataspace, not read as text */
@@ -104,12 +105,8 @@ struct Text::Main
 
 	void _handle_config()
 	{
-		_config_rom.update();
-
-		pugi::xml_document doc;
-		std::string_view const text = _config_rom.text();
-		doc.load_buffer(text.data(), text.size());
-		Config const config = Config::from_xml(doc.document_element());
+		(void)_config_rom.update();
+		Config const config = Config::from_xml(_config_rom.node());
 
 		if (!_font || config.size != _config.size) {
 			auto font = Font::create(_font_data.bytes(), config.size);

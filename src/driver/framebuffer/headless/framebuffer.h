@@ -25,6 +25,9 @@ struct Fb_headless::Sync_control
 {
 	virtual ~Sync_control() = default;
 	virtual void sync_sighs_changed() = 0;
+
+	/* 'rect' (clipped, not empty) changed: a driver that shows pixels shows it */
+	virtual void damage(Rect) { }
 };
 
 
@@ -58,15 +61,16 @@ class Fb_headless::Framebuffer_session : public Rpc_object<Framebuffer::Session>
 		Result<Dataspace_capability> dataspace() override { return _screen.dataspace(); }
 
 		/*
-		 * Nothing shows the pixels, so there is nothing to copy; but the rect
-		 * is clipped as a real driver must, and logged on request, so that a
-		 * test can see which damage a client reports.
+		 * The rect is clipped (a client's rect is not to be trusted), logged on
+		 * request so that a test can see which damage a client reports, and
+		 * handed to the driver, which shows it if it has anything to show on
 		 */
 		void refresh(Rect rect) override
 		{
 			Rect const r = _screen.clipped(rect);
-			if (_verbose && !r.empty())
-				log("refresh ", r.at.x, ",", r.at.y, " ", r.area.w, "x", r.area.h);
+			if (r.empty()) return;
+			if (_verbose) log("refresh ", r.at.x, ",", r.at.y, " ", r.area.w, "x", r.area.h);
+			_sync.damage(r);
 		}
 
 		/* an invalid capability unregisters: sync signals stop */

@@ -37,7 +37,6 @@ struct Fb_headless::Main : Sync_control
 {
 	Env &_env;
 
-	enum : uint32_t { DEFAULT_WIDTH = 640, DEFAULT_HEIGHT = 480 };
 	static constexpr uint64_t SYNC_PERIOD_US = 1000000 / 60;
 
 	Config_document _config  { _env };
@@ -73,27 +72,11 @@ struct Fb_headless::Main : Sync_control
 
 	void _handle_sync() { if (_syncing) _fb_root.notify_sync(); }
 
-	static std::optional<uint32_t> _side(pugi::xml_node config, char const *name, uint32_t fallback)
-	{
-		pugi::xml_attribute const a = config.attribute(name);
-		if (!a) return fallback;
-		long long const v = a.as_llong(-1);
-		if (v < 1 || v > Screen::MAX_SIDE) return std::nullopt;
-		return uint32_t(v);
-	}
-
 	void _apply_mode(pugi::xml_node config)
 	{
-		auto const w = _side(config, "width",  DEFAULT_WIDTH);
-		auto const h = _side(config, "height", DEFAULT_HEIGHT);
-		if (!w || !h) {
-			warning("width and height must be 1 … ", unsigned(Screen::MAX_SIDE), ", mode unchanged");
-			if (_screen.mode().area.w) return;
-		}
-		Area const area { w ? *w : DEFAULT_WIDTH, h ? *h : DEFAULT_HEIGHT };
-
-		Area const old = _screen.mode().area;
-		if (area.w == old.w && area.h == old.h) return;
+		auto const requested = requested_mode(config, _screen.mode().area);
+		if (!requested) return;
+		Area const area = *requested;
 
 		if (auto set = _screen.set_mode(area); !set) {
 			error("no buffer for mode ", area.w, "x", area.h, ": ", error_name(set.error()));

@@ -9,6 +9,9 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
+
+#include <pugixml.hpp>
 
 #include <nestbox/base/dataspace.h>
 #include <nestbox/log.h>
@@ -88,3 +91,34 @@ class Fb_headless::Screen
 			return Rect { { int32_t(x1), int32_t(y1) }, { uint32_t(x2 - x1), uint32_t(y2 - y1) } };
 		}
 };
+
+
+namespace Fb_headless {
+
+	/*
+	 * The mode a driver's <config width height> asks for, or nullopt when it
+	 * asks for the mode the screen has. Out-of-range sides are refused with a
+	 * warning: the current mode stays, or, before there is one, the default.
+	 */
+	inline std::optional<Area> requested_mode(pugi::xml_node config, Area current)
+	{
+		enum : uint32_t { DEFAULT_WIDTH = 640, DEFAULT_HEIGHT = 480 };
+
+		auto side = [&] (char const *name, uint32_t fallback) -> std::optional<uint32_t> {
+			pugi::xml_attribute const a = config.attribute(name);
+			if (!a) return fallback;
+			long long const v = a.as_llong(-1);
+			if (v < 1 || v > Screen::MAX_SIDE) return std::nullopt;
+			return uint32_t(v);
+		};
+		auto const w = side("width",  DEFAULT_WIDTH);
+		auto const h = side("height", DEFAULT_HEIGHT);
+		if (!w || !h) {
+			warning("width and height must be 1 … ", unsigned(Screen::MAX_SIDE), ", mode unchanged");
+			if (current.w) return std::nullopt;
+		}
+		Area const area { w ? *w : DEFAULT_WIDTH, h ? *h : DEFAULT_HEIGHT };
+		if (area.w == current.w && area.h == current.h) return std::nullopt;
+		return area;
+	}
+}

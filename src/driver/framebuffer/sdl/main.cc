@@ -25,7 +25,8 @@
 #include <nestbox/manifest.h>
 #include <nestbox/timer.h>
 
-#include "framebuffer.h"
+/* the services are fb_headless's: only what shows the screen differs */
+#include "../headless/framebuffer.h"
 #include "../headless/input.h"
 
 NESTBOX_MANIFEST(R"(
@@ -36,7 +37,7 @@ NESTBOX_MANIFEST(R"(
 
 namespace Fb_sdl {
 
-	using Fb_headless::Input_root;
+	using namespace Fb_headless;
 
 	struct Main;
 
@@ -104,7 +105,6 @@ struct Fb_sdl::Main : Sync_control
 {
 	Env &_env;
 
-	enum : uint32_t { DEFAULT_WIDTH = 640, DEFAULT_HEIGHT = 480 };
 	static constexpr uint64_t TICK_US  = 10000;            /* event polling */
 	static constexpr uint64_t FRAME_NS = 1000000000 / 60;  /* presenting, sync signals */
 
@@ -309,27 +309,11 @@ struct Fb_sdl::Main : Sync_control
 		_adapt_window();
 	}
 
-	static std::optional<uint32_t> _side(pugi::xml_node config, char const *name, uint32_t fallback)
-	{
-		pugi::xml_attribute const a = config.attribute(name);
-		if (!a) return fallback;
-		long long const v = a.as_llong(-1);
-		if (v < 1 || v > Screen::MAX_SIDE) return std::nullopt;
-		return uint32_t(v);
-	}
-
 	void _apply_mode(pugi::xml_node config)
 	{
-		auto const w = _side(config, "width",  DEFAULT_WIDTH);
-		auto const h = _side(config, "height", DEFAULT_HEIGHT);
-		if (!w || !h) {
-			warning("width and height must be 1 … ", unsigned(Screen::MAX_SIDE), ", mode unchanged");
-			if (_screen.mode().area.w) return;
-		}
-		Area const area { w ? *w : DEFAULT_WIDTH, h ? *h : DEFAULT_HEIGHT };
-
-		Area const old = _screen.mode().area;
-		if (area.w == old.w && area.h == old.h) return;
+		auto const requested = requested_mode(config, _screen.mode().area);
+		if (!requested) return;
+		Area const area = *requested;
 
 		/* the texture refers to nothing of the old buffer, but must not outlive its size */
 		if (auto set = _screen.set_mode(area); !set) {
