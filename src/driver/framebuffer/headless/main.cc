@@ -18,11 +18,11 @@
 #include <nestbox/manifest.h>
 #include <nestbox/timer.h>
 
-#include "framebuffer.h"
-#include "inject.h"
-#include "input.h"
-#include "screen.h"
-#include "screenshot.h"
+#include <fb_driver/framebuffer.h>
+#include <fb_driver/inject.h>
+#include <fb_driver/input.h>
+#include <fb_driver/screen.h>
+#include <fb_driver/screenshot.h>
 
 NESTBOX_MANIFEST(R"(
 	<manifest>
@@ -30,10 +30,10 @@ NESTBOX_MANIFEST(R"(
 		<provides> <service name="Framebuffer"/> <service name="Input"/> </provides>
 	</manifest>)");
 
-namespace Fb_headless { struct Main; }
+namespace Fb_driver { struct Main; }
 
 
-struct Fb_headless::Main : Sync_control
+struct Fb_driver::Main : Sync_control
 {
 	Env &_env;
 
@@ -152,4 +152,4 @@ struct Fb_headless::Main : Sync_control
 };
 
 
-void nestbox::construct(nestbox::Env &env) { static Fb_headless::Main main(env); }
+void nestbox::construct(nestbox::Env &env) { static Fb_driver::Main main(env); }

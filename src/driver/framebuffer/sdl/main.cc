@@ -26,8 +26,8 @@
 #include <nestbox/timer.h>
 
 /* the services are fb_headless's: only what shows the screen differs */
-#include "../headless/framebuffer.h"
-#include "../headless/input.h"
+#include <fb_driver/framebuffer.h>
+#include <fb_driver/input.h>
 
 NESTBOX_MANIFEST(R"(
 	<manifest>
@@ -37,7 +37,7 @@ NESTBOX_MANIFEST(R"(
 
 namespace Fb_sdl {
 
-	using namespace Fb_headless;
+	using namespace Fb_driver;
 
 	struct Main;
 

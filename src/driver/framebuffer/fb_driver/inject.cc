@@ -12,7 +12,7 @@
 
 #include <nestbox/log.h>
 
-#include "inject.h"
+#include <fb_driver/inject.h>
 
 using namespace nestbox;
 using Input::Event;
@@ -87,7 +87,7 @@ namespace {
 }
 
 
-std::vector<Event> Fb_headless::events_from_config(pugi::xml_node inject)
+std::vector<Event> Fb_driver::events_from_config(pugi::xml_node inject)
 {
 	std::vector<Event> out;
 

@@ -9,7 +9,7 @@
 
 #include <nestbox/session/input.h>
 
-namespace Fb_headless {
+namespace Fb_driver {
 
 	/* The events of 'inject' in order; unknown or invalid nodes are skipped with a warning */
 	std::vector<nestbox::Input::Event> events_from_config(pugi::xml_node inject);

@@ -9,7 +9,7 @@
 
 #include <nestbox/session/framebuffer.h>
 
-namespace Fb_headless {
+namespace Fb_driver {
 
 	/*
 	 * Encode 'area' pixels (XRGB8888, no padding) as an 8-bit RGB PNG into

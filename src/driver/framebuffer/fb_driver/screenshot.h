@@ -13,13 +13,13 @@
 #include <nestbox/base/dataspace.h>
 #include <nestbox/report.h>
 
-#include "png_writer.h"
-#include "screen.h"
+#include <fb_driver/png_writer.h>
+#include <fb_driver/screen.h>
 
-namespace Fb_headless { class Screenshot; }
+namespace Fb_driver { class Screenshot; }
 
 
-class Fb_headless::Screenshot
+class Fb_driver::Screenshot
 {
 	private:
 

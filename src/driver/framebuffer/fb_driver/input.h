@@ -16,7 +16,7 @@
 #include <nestbox/root_component.h>
 #include <nestbox/session/input.h>
 
-namespace Fb_headless {
+namespace Fb_driver {
 
 	using namespace nestbox;
 
@@ -26,7 +26,7 @@ namespace Fb_headless {
 }
 
 
-struct Fb_headless::Event_queue
+struct Fb_driver::Event_queue
 {
 	enum : size_t { MAX_QUEUED = 1024 };
 
@@ -47,7 +47,7 @@ struct Fb_headless::Event_queue
 };
 
 
-class Fb_headless::Input_session : public Rpc_object<Input::Session>
+class Fb_driver::Input_session : public Rpc_object<Input::Session>
 {
 	private:
 
@@ -97,7 +97,7 @@ class Fb_headless::Input_session : public Rpc_object<Input::Session>
 };
 
 
-class Fb_headless::Input_root : public Root_component<Input_session>
+class Fb_driver::Input_root : public Root_component<Input_session>
 {
 	private:
 

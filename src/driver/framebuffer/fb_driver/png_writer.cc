@@ -10,7 +10,7 @@
 
 #include <png.h>
 
-#include "png_writer.h"
+#include <fb_driver/png_writer.h>
 
 namespace {
 
@@ -41,7 +41,7 @@ namespace {
 }
 
 
-std::optional<size_t> Fb_headless::encode_png(nestbox::Framebuffer::Pixel const *pixels,
+std::optional<size_t> Fb_driver::encode_png(nestbox::Framebuffer::Pixel const *pixels,
                                               nestbox::Area area, std::span<unsigned char> out)
 {
 	if (!pixels || area.w == 0 || area.h == 0) return std::nullopt;

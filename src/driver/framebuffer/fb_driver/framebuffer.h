@@ -10,9 +10,9 @@
 #include <nestbox/base/signal.h>
 #include <nestbox/root_component.h>
 
-#include "screen.h"
+#include <fb_driver/screen.h>
 
-namespace Fb_headless {
+namespace Fb_driver {
 
 	struct Sync_control;
 	class  Framebuffer_session;
@@ -21,7 +21,7 @@ namespace Fb_headless {
 
 
 /* Told whenever the set of sessions that want sync signals may have changed */
-struct Fb_headless::Sync_control
+struct Fb_driver::Sync_control
 {
 	virtual ~Sync_control() = default;
 	virtual void sync_sighs_changed() = 0;
@@ -31,7 +31,7 @@ struct Fb_headless::Sync_control
 };
 
 
-class Fb_headless::Framebuffer_session : public Rpc_object<Framebuffer::Session>
+class Fb_driver::Framebuffer_session : public Rpc_object<Framebuffer::Session>
 {
 	private:
 
@@ -82,7 +82,7 @@ class Fb_headless::Framebuffer_session : public Rpc_object<Framebuffer::Session>
 };
 
 
-class Fb_headless::Framebuffer_root : public Root_component<Framebuffer_session>
+class Fb_driver::Framebuffer_root : public Root_component<Framebuffer_session>
 {
 	private:
 

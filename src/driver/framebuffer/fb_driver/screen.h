@@ -18,7 +18,7 @@
 #include <nestbox/session/framebuffer.h>
 #include <nestbox/session/pd.h>
 
-namespace Fb_headless {
+namespace Fb_driver {
 
 	using namespace nestbox;
 
@@ -26,7 +26,7 @@ namespace Fb_headless {
 }
 
 
-class Fb_headless::Screen
+class Fb_driver::Screen
 {
 	private:
 
@@ -93,7 +93,7 @@ class Fb_headless::Screen
 };
 
 
-namespace Fb_headless {
+namespace Fb_driver {
 
 	/*
 	 * The mode a driver's <config width height> asks for, or nullopt when it
