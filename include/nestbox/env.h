@@ -6,6 +6,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nestbox/base/dataspace.h>
 #include <nestbox/base/signal.h>
@@ -48,6 +50,9 @@ class Env
 		 * A granted directory has no descriptor: it is at its path.
 		 */
 		int host_fd(std::string_view name) const;
+
+		/* All granted descriptors with their names, in the start node's order */
+		std::vector<std::pair<std::string, int>> host_fds() const;
 
 		Entrypoint     &ep()     { return _ep; }
 		Parent::Client &parent() { return _parent; }

@@ -51,17 +51,26 @@ Result<Dataspace_capability> Env::alloc(size_t size)
 }
 
 
-int Env::host_fd(std::string_view name) const
+std::vector<std::pair<std::string, int>> Env::host_fds() const
 {
+	std::vector<std::pair<std::string, int>> fds;
 	std::string_view rest = _host;
 	while (!rest.empty()) {
 		size_t const bar = rest.find('|');
 		std::string_view const entry = rest.substr(0, bar);
 		rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
 		size_t const eq = entry.rfind('=');
-		if (eq != std::string_view::npos && entry.substr(0, eq) == name)
-			return std::atoi(std::string(entry.substr(eq + 1)).c_str());
+		if (eq != std::string_view::npos)
+			fds.emplace_back(entry.substr(0, eq), std::atoi(std::string(entry.substr(eq + 1)).c_str()));
 	}
+	return fds;
+}
+
+
+int Env::host_fd(std::string_view name) const
+{
+	for (auto const &[n, fd] : host_fds())
+		if (n == name) return fd;
 	return -1;
 }
 
