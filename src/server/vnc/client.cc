@@ -1,0 +1,783 @@
+/*
+ * One connection: a VNC viewer, a browser, or a WebSocket client
+ */
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <nestbox/log.h>
+
+#include "client.h"
+#include "cursor.h"
+#include "keymap.h"
+
+using namespace Vnc;
+using nestbox::Input::Event;
+
+namespace {
+
+	enum : size_t {
+		DETECT_MS     = 150,          /* how long a browser may take to send its request */
+		MAX_HTTP      = 16 * 1024,
+		FLOW_LIMIT    = 256 * 1024,   /* no new update while this much output is queued */
+		HARD_LIMIT    = 64 << 20,     /* a peer that reads nothing is dropped here */
+		READ_CHUNK    = 64 * 1024,
+		MAX_RECT_COLS = 8,            /* rectangles of at most 512x256 pixels */
+		MAX_RECT_ROWS = 4,
+	};
+
+	enum : uint32_t { BTN_LEFT = 0x110, BTN_RIGHT = 0x111, BTN_MIDDLE = 0x112 };
+
+	struct Writer
+	{
+		std::vector<uint8_t> &out;
+
+		void u8(uint8_t v)   { out.push_back(v); }
+		void u16(uint16_t v) { out.push_back(uint8_t(v >> 8)); out.push_back(uint8_t(v)); }
+		void u32(uint32_t v) { u16(uint16_t(v >> 16)); u16(uint16_t(v)); }
+		void s32(int32_t v)  { u32(uint32_t(v)); }
+		void bytes(void const *p, size_t n) { auto b = static_cast<uint8_t const *>(p); out.insert(out.end(), b, b + n); }
+		void rect_header(int32_t x, int32_t y, uint32_t w, uint32_t h, int32_t encoding)
+		{
+			u16(uint16_t(x)); u16(uint16_t(y)); u16(uint16_t(w)); u16(uint16_t(h)); s32(encoding);
+		}
+		void pixel_format(Pixel_format const &f)
+		{
+			u8(f.bits_per_pixel); u8(f.depth); u8(f.big_endian); u8(f.true_colour);
+			u16(f.red_max); u16(f.green_max); u16(f.blue_max);
+			u8(f.red_shift); u8(f.green_shift); u8(f.blue_shift);
+			u8(0); u8(0); u8(0);
+		}
+	};
+
+	Rect intersect(Rect a, Rect b)
+	{
+		int32_t const x1 = std::max(a.at.x, b.at.x), y1 = std::max(a.at.y, b.at.y);
+		int32_t const x2 = std::min(a.x2(), b.x2()), y2 = std::min(a.y2(), b.y2());
+		if (x2 < x1 || y2 < y1) return Rect { { 0, 0 }, { 0, 0 } };
+		return Rect { { x1, y1 }, { uint32_t(x2 - x1 + 1), uint32_t(y2 - y1 + 1) } };
+	}
+}
+
+
+Client::Client(nestbox::Entrypoint &ep, Server &server, int fd, std::string peer, uint64_t now_ms)
+: _ep(ep), _server(server), _fd(fd), _peer(std::move(peer)), _accepted_ms(now_ms)
+{
+	_ep.watch(_fd.get(), *this, EPOLLIN | EPOLLRDHUP);
+}
+
+
+Client::~Client()
+{
+	if (_fd.valid()) _ep.unwatch(_fd.get());
+}
+
+
+uint64_t Client::detect_deadline_ms() const { return _accepted_ms + DETECT_MS; }
+
+
+void Client::detect_timeout(uint64_t now_ms)
+{
+	if (_phase == Phase::DETECT && now_ms >= detect_deadline_ms()) _detected_rfb();
+}
+
+
+void Client::_close(std::string const &why)
+{
+	if (_phase == Phase::CLOSING) return;
+	if (_phase != Phase::DETECT && _phase != Phase::HTTP)
+		nestbox::log("client ", _peer, " disconnected: ", why);
+	_phase = Phase::CLOSING;
+	release_input();
+	_ep.unwatch(_fd.get());
+	_fd.reset();
+	_in_flight.reset();
+	_server.closed(*this);
+}
+
+
+/* output */
+
+void Client::_watch()
+{
+	if (!_fd.valid()) return;
+	bool const want = !_out.empty();
+	if (want == _want_write) return;
+	_want_write = want;
+	_ep.watch(_fd.get(), *this, uint32_t(EPOLLIN | EPOLLRDHUP) | (want ? uint32_t(EPOLLOUT) : 0u));
+}
+
+
+void Client::_queue_message(std::vector<Chunk> &&chunks)
+{
+	if (_phase == Phase::CLOSING) return;
+
+	/* a WebSocket carries each message in one binary frame (the server does not mask) */
+	if (_websocket) {
+		size_t total = 0;
+		for (Chunk const &c : chunks) total += c.size();
+		std::vector<uint8_t> header { 0x82 };
+		if (total < 126) header.push_back(uint8_t(total));
+		else if (total < 65536) { header.push_back(126); header.push_back(uint8_t(total >> 8)); header.push_back(uint8_t(total)); }
+		else { header.push_back(127); for (int i = 7; i >= 0; i--) header.push_back(uint8_t(uint64_t(total) >> (8 * i))); }
+		_queued += header.size();
+		_out.push_back(Chunk { std::move(header), { }, 0 });
+	}
+	for (Chunk &c : chunks) {
+		if (c.size() == 0) continue;
+		_queued += c.size();
+		_out.push_back(std::move(c));
+	}
+	if (_queued > HARD_LIMIT) { _close("does not read (" + std::to_string(_queued >> 20) + " MiB queued)"); return; }
+	_flush();
+}
+
+
+void Client::_queue(std::vector<uint8_t> &&bytes)
+{
+	std::vector<Chunk> chunks;
+	chunks.push_back(Chunk { std::move(bytes), { }, 0 });
+	_queue_message(std::move(chunks));
+}
+
+
+void Client::_flush()
+{
+	while (!_out.empty() && _fd.valid()) {
+		iovec iov[64];
+		int n = 0;
+		for (auto it = _out.begin(); it != _out.end() && n < 64; ++it, ++n)
+			iov[n] = { const_cast<uint8_t *>(it->data()) + it->offset, it->size() - it->offset };
+
+		msghdr msg { };
+		msg.msg_iov    = iov;
+		msg.msg_iovlen = size_t(n);
+		ssize_t sent = ::sendmsg(_fd.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (sent < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+			if (errno == EINTR) continue;
+			_close(std::strerror(errno));
+			return;
+		}
+		_queued -= size_t(sent);
+		while (sent > 0) {
+			Chunk &c = _out.front();
+			size_t const left = c.size() - c.offset;
+			if (size_t(sent) < left) { c.offset += size_t(sent); sent = 0; break; }
+			sent -= ssize_t(left);
+			_out.pop_front();
+		}
+	}
+	if (_out.empty() && _phase == Phase::HTTP) { _close("HTTP response sent"); return; }
+	_watch();
+}
+
+
+/* input */
+
+void Client::handle_io(uint32_t events)
+{
+	if (events & EPOLLOUT) {
+		_flush();
+		if (_phase == Phase::CLOSING) return;
+		if (_queued < FLOW_LIMIT) try_update();
+	}
+	if (_phase == Phase::CLOSING) return;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) _read();
+}
+
+
+void Client::_read()
+{
+	uint8_t buf[READ_CHUNK];
+	ssize_t const n = ::read(_fd.get(), buf, sizeof(buf));
+	if (n == 0) { _close("connection closed by the viewer"); return; }
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR) return;
+		_close(std::strerror(errno));
+		return;
+	}
+	std::span<uint8_t const> const got(buf, size_t(n));
+
+	if (_phase == Phase::DETECT || _phase == Phase::HTTP) {
+		_raw_in.insert(_raw_in.end(), got.begin(), got.end());
+		if (_phase == Phase::DETECT) {
+			switch (Web::guess(_raw_in)) {
+			case Web::Guess::NEED_MORE: return;
+			case Web::Guess::HTTP:      _phase = Phase::HTTP; break;
+			case Web::Guess::NOT_HTTP:
+				/* an RFB client that spoke first cannot follow the protocol */
+				_close("sent data before the server's greeting");
+				return;
+			}
+		}
+		_handle_http();
+		return;
+	}
+
+	if (_websocket) {
+		std::vector<uint8_t> replies;
+		auto const status = _websocket->decode(got, _in, replies);
+		if (!replies.empty()) {
+			std::vector<Chunk> chunks;
+			chunks.push_back(Chunk { std::move(replies), { }, 0 });
+			/* control frames are framed already: bypass the framing of _queue_message */
+			for (Chunk &c : chunks) { _queued += c.size(); _out.push_back(std::move(c)); }
+			_flush();
+		}
+		if (status == Web::Websocket::Status::CLOSED)         { _close("WebSocket closed"); return; }
+		if (status == Web::Websocket::Status::PROTOCOL_ERROR) { _close("WebSocket protocol error"); return; }
+	} else {
+		_in.insert(_in.end(), got.begin(), got.end());
+	}
+	_handle_rfb();
+}
+
+
+void Client::_handle_http()
+{
+	if (_raw_in.size() > MAX_HTTP + READ_CHUNK) { _close("HTTP request too large"); return; }
+
+	Web::Http_result result = Web::handle(_raw_in);
+	switch (result.kind) {
+	case Web::Http_result::Kind::NEED_MORE:
+		return;
+	case Web::Http_result::Kind::RESPOND_AND_CLOSE:
+		_raw_in.clear();
+		{
+			std::vector<Chunk> chunks;
+			chunks.push_back(Chunk { std::move(result.response), { }, 0 });
+			for (Chunk &c : chunks) { _queued += c.size(); _out.push_back(std::move(c)); }
+		}
+		_flush();
+		return;
+	case Web::Http_result::Kind::UPGRADE_TO_WEBSOCKET:
+		{
+			std::vector<uint8_t> const rest(_raw_in.begin() + ptrdiff_t(result.consumed), _raw_in.end());
+			_raw_in.clear();
+			_queued += result.response.size();
+			_out.push_back(Chunk { std::move(result.response), { }, 0 });
+			_websocket.emplace();
+			nestbox::log("client ", _peer, " connected over WebSocket");
+			_detected_rfb();
+			if (_phase == Phase::CLOSING || rest.empty()) return;
+			std::vector<uint8_t> replies;
+			if (_websocket->decode(rest, _in, replies) != Web::Websocket::Status::OK) {
+				_close("WebSocket protocol error");
+				return;
+			}
+			_handle_rfb();
+		}
+		return;
+	}
+}
+
+
+/* the RFB handshake */
+
+void Client::_detected_rfb()
+{
+	if (!_websocket) nestbox::log("client ", _peer, " connected");
+	_phase = Phase::VERSION;
+	std::string const greeting = "RFB 003.008\n";
+	_queue(std::vector<uint8_t>(greeting.begin(), greeting.end()));
+}
+
+
+void Client::_handle_rfb()
+{
+	while (_phase != Phase::CLOSING) {
+		if (_skip) {
+			size_t const n = size_t(std::min<uint64_t>(_skip, _in.size()));
+			_in.erase(_in.begin(), _in.begin() + ptrdiff_t(n));
+			_skip -= n;
+			if (_skip) return;
+		}
+		if (_phase != Phase::NORMAL) {
+			if (!_handshake_step()) return;
+			continue;
+		}
+		Parse_result r = parse_client_message(_in);
+		if (r.status == Parse_result::Status::NEED_MORE) return;
+		if (r.status == Parse_result::Status::ERROR) { _close("protocol error: " + r.error); return; }
+		_in.erase(_in.begin(), _in.begin() + ptrdiff_t(r.consumed));
+		_skip = r.skip;
+		_handle(std::move(r.message));
+	}
+}
+
+
+/* One step of the handshake if its bytes are there; false if they are not */
+bool Client::_handshake_step()
+{
+	auto take = [&] (size_t n) -> std::optional<std::vector<uint8_t>> {
+		if (_in.size() < n) return std::nullopt;
+		std::vector<uint8_t> bytes(_in.begin(), _in.begin() + ptrdiff_t(n));
+		_in.erase(_in.begin(), _in.begin() + ptrdiff_t(n));
+		return bytes;
+	};
+	bool const password = !_server.password().empty();
+	uint8_t const security_type = password ? 2 : 1;   /* VNC authentication or None */
+
+	auto security_result = [&] (bool ok, char const *reason) {
+		std::vector<uint8_t> out;
+		Writer w { out };
+		w.u32(ok ? 0 : 1);
+		if (!ok && _minor >= 8) { w.u32(uint32_t(std::strlen(reason))); w.bytes(reason, std::strlen(reason)); }
+		_queue(std::move(out));
+	};
+
+	auto start_auth = [&] {
+		_challenge = random_challenge();
+		_queue(std::vector<uint8_t>(_challenge.begin(), _challenge.end()));
+		_phase = Phase::AUTH;
+	};
+
+	switch (_phase) {
+
+	case Phase::VERSION: {
+		auto v = take(12);
+		if (!v) return false;
+		std::string const s(v->begin(), v->end());
+		unsigned major = 0, minor = 0;
+		if (s.size() != 12 || s.compare(0, 4, "RFB ") || s[7] != '.' || s[11] != '\n'
+		 || std::sscanf(s.c_str(), "RFB %3u.%3u", &major, &minor) != 2 || major != 3) {
+			_close("not an RFB 3.x client");
+			return false;
+		}
+		_minor = minor >= 8 ? 8 : minor == 7 ? 7 : 3;   /* 3.889 (Apple) speaks 3.8 */
+		if (_minor == 3) {
+			std::vector<uint8_t> out;
+			Writer { out }.u32(security_type);
+			_queue(std::move(out));
+			if (password) start_auth(); else _phase = Phase::CLIENT_INIT;
+		} else {
+			_queue({ 1, security_type });
+			_phase = Phase::SECURITY;
+		}
+		return true;
+	}
+	case Phase::SECURITY: {
+		auto t = take(1);
+		if (!t) return false;
+		if ((*t)[0] != security_type) {
+			security_result(false, "security type not offered");
+			_close("chose security type " + std::to_string((*t)[0]) + ", not offered");
+			return false;
+		}
+		if (password) start_auth();
+		else {
+			if (_minor >= 8) security_result(true, "");
+			_phase = Phase::CLIENT_INIT;
+		}
+		return true;
+	}
+	case Phase::AUTH: {
+		auto response = take(16);
+		if (!response) return false;
+		bool const ok = response_matches(expected_response(_server.password(), _challenge), response->data());
+		security_result(ok, "authentication failed");
+		if (!ok) { _close("authentication failed"); return false; }
+		_phase = Phase::CLIENT_INIT;
+		return true;
+	}
+	case Phase::CLIENT_INIT: {
+		if (!take(1)) return false;   /* the shared flag: every session is shared */
+		_send_server_init();
+		return true;
+	}
+	default: return false;
+	}
+}
+
+
+void Client::_send_server_init()
+{
+	auto frame = _server.frames().current();
+	std::string const &name = _server.desktop_name();
+
+	std::vector<uint8_t> out;
+	Writer w { out };
+	w.u16(uint16_t(frame->area.w));
+	w.u16(uint16_t(frame->area.h));
+	w.pixel_format(_format);
+	w.u32(uint32_t(name.size()));
+	w.bytes(name.data(), name.size());
+	_queue(std::move(out));
+
+	_phase = Phase::NORMAL;
+	_dirty = Tile_set(frame->area);
+	_dirty.set_all();
+	nestbox::log("client ", _peer, " speaks RFB 3.", _minor, _server.password().empty() ? "" : ", authenticated");
+}
+
+
+/* messages */
+
+void Client::_handle(Client_message &&message)
+{
+	if (auto *m = std::get_if<Set_pixel_format>(&message)) {
+		if (!m->format.valid()) { _close("unsupported pixel format"); return; }
+		_format = m->format;
+		return;
+	}
+	if (auto *m = std::get_if<Set_encodings>(&message)) { _set_encodings(m->encodings); return; }
+
+	if (auto *m = std::get_if<Update_request>(&message)) {
+		Rect const screen { { 0, 0 }, _server.frames().current()->area };
+		Rect const r = intersect(Rect { { m->x, m->y }, { m->w, m->h } }, screen);
+		if (!m->incremental) _dirty.add(r);
+		_requested = r.empty() ? screen : r;
+		_update_requested = true;
+		try_update();
+		return;
+	}
+	if (auto *m = std::get_if<Key_event>(&message)) {
+		_key(m->down, evdev_from_keysym(m->keysym), unicode_from_keysym(m->keysym));
+		return;
+	}
+	if (auto *m = std::get_if<Qemu_key_event>(&message)) {
+		uint32_t code = evdev_from_xt(m->keycode);
+		if (!code) code = evdev_from_keysym(m->keysym);
+		_key(m->down, code, unicode_from_keysym(m->keysym));
+		return;
+	}
+	if (auto *m = std::get_if<Pointer_event>(&message)) { _pointer(*m); return; }
+
+	if (std::get_if<Cut_text>(&message)) return;   /* no clipboard yet */
+
+	if (auto *m = std::get_if<Enable_continuous>(&message)) {
+		if (!_continuous_supported) { _close("continuous updates without announcing them"); return; }
+		Rect const screen { { 0, 0 }, _server.frames().current()->area };
+		_continuous = m->enable;
+		_continuous_region = intersect(Rect { { m->x, m->y }, { m->w, m->h } }, screen);
+		if (!_continuous) {
+			std::vector<uint8_t> end { END_OF_CONTINUOUS_UPDATES };
+			if (_in_flight) _after_update.push_back(std::move(end)); else _queue(std::move(end));
+		}
+		try_update();
+		return;
+	}
+	if (auto *m = std::get_if<Client_fence>(&message)) {
+		if (!(m->flags & FENCE_REQUEST)) return;   /* the answer to our own fence */
+		std::vector<uint8_t> out;
+		Writer w { out };
+		w.u8(SERVER_FENCE); w.u8(0); w.u8(0); w.u8(0);
+		w.u32(m->flags & (FENCE_BLOCK_BEFORE | FENCE_BLOCK_AFTER | FENCE_SYNC_NEXT));
+		w.u8(uint8_t(m->payload.size()));
+		w.bytes(m->payload.data(), m->payload.size());
+		/* everything before the fence reaches the viewer first: an update being encoded too */
+		if (_in_flight) _after_update.push_back(std::move(out)); else _queue(std::move(out));
+		return;
+	}
+	if (auto *m = std::get_if<Set_desktop_size>(&message)) {
+		uint32_t const status = _server.request_mode(Area { m->w, m->h }, *this);
+		if (status != 0) resize_refused(status);
+		return;
+	}
+}
+
+
+void Client::_set_encodings(std::vector<int32_t> const &encodings)
+{
+	bool const had_fence = _fence, had_continuous = _continuous_supported, had_qemu = _qemu_keys,
+	           had_extended = _extended_desktop_size, had_cursor = _cursor;
+
+	_encoding = RAW;
+	bool chosen = false;
+	_jpeg_quality = -1;
+	_compress_level = -1;
+	_copy_rect = _cursor = _desktop_size = _extended_desktop_size = _last_rect = false;
+	_qemu_keys = _desktop_name = _fence = _continuous_supported = false;
+
+	for (int32_t const e : encodings) {
+		switch (e) {
+		case RAW: case HEXTILE: case ZRLE: case TIGHT:
+			if (!chosen) { _encoding = e; chosen = true; }
+			break;
+		case COPY_RECT:             _copy_rect = true; break;
+		case CURSOR:                _cursor = true; break;
+		case DESKTOP_SIZE:          _desktop_size = true; break;
+		case EXTENDED_DESKTOP_SIZE: _extended_desktop_size = true; break;
+		case LAST_RECT:             _last_rect = true; break;
+		case QEMU_EXTENDED_KEY:     _qemu_keys = true; break;
+		case DESKTOP_NAME:          _desktop_name = true; break;
+		case FENCE:                 _fence = true; break;
+		case CONTINUOUS_UPDATES:    _continuous_supported = true; break;
+		default:
+			if (e >= JPEG_QUALITY_0 && e <= JPEG_QUALITY_9 && _jpeg_quality < 0)
+				_jpeg_quality = e - JPEG_QUALITY_0;
+			if (e >= COMPRESS_LEVEL_0 && e <= COMPRESS_LEVEL_9 && _compress_level < 0)
+				_compress_level = e - COMPRESS_LEVEL_0;
+			break;
+		}
+	}
+
+	/* announcements of what we support, each once (rfbproto) */
+	if (_qemu_keys && !had_qemu) _send_qemu_ack = true;
+	if (_cursor && !had_cursor) _send_cursor = true;
+	if (_extended_desktop_size && !had_extended) {
+		_send_desktop_size = true;
+		_resize_reason = BY_SERVER;
+		_resize_status = 0;
+	}
+	if (_fence && !had_fence) {
+		std::vector<uint8_t> out;
+		Writer w { out };
+		w.u8(SERVER_FENCE); w.u8(0); w.u8(0); w.u8(0);
+		w.u32(FENCE_REQUEST);
+		w.u8(0);
+		_queue(std::move(out));
+	}
+	if (_continuous_supported && !had_continuous) _queue({ END_OF_CONTINUOUS_UPDATES });
+}
+
+
+void Client::_key(bool down, uint32_t code, uint32_t unicode)
+{
+	if (!code) return;
+	auto held = std::find(_pressed.begin(), _pressed.end(), code);
+	if (down) {
+		if (held == _pressed.end()) _pressed.push_back(code);
+		Event const e { Event::PRESS, code, 0, 0, unicode };
+		_server.submit_input({ &e, 1 });
+	} else {
+		if (held == _pressed.end()) return;   /* a release without its press */
+		_pressed.erase(held);
+		Event const e { Event::RELEASE, code, 0, 0, 0 };
+		_server.submit_input({ &e, 1 });
+	}
+}
+
+
+void Client::_pointer(Pointer_event const &p)
+{
+	std::vector<Event> events;
+	if (p.x != _pointer_x || p.y != _pointer_y) {
+		_pointer_x = p.x; _pointer_y = p.y;
+		events.push_back(Event { Event::ABS_MOTION, 0, p.x, p.y, 0 });
+	}
+	static constexpr uint32_t buttons[3] = { BTN_LEFT, BTN_MIDDLE, BTN_RIGHT };
+	for (unsigned i = 0; i < 3; i++) {
+		bool const was = _buttons & (1u << i), is = p.buttons & (1u << i);
+		if (was != is) events.push_back(Event { is ? Event::PRESS : Event::RELEASE, buttons[i], 0, 0, 0 });
+	}
+	/* buttons 4 … 7 are wheel steps: up, down, left, right, counted when pressed */
+	static constexpr int32_t wheel_x[4] = { 0, 0, -1, 1 }, wheel_y[4] = { 1, -1, 0, 0 };
+	for (unsigned i = 0; i < 4; i++) {
+		uint8_t const bit = uint8_t(1u << (3 + i));
+		if ((p.buttons & bit) && !(_buttons & bit))
+			events.push_back(Event { Event::WHEEL, 0, wheel_x[i], wheel_y[i], 0 });
+	}
+	_buttons = p.buttons;
+	if (!events.empty()) _server.submit_input(events);
+}
+
+
+void Client::release_input()
+{
+	std::vector<Event> events;
+	for (uint32_t code : _pressed) events.push_back(Event { Event::RELEASE, code, 0, 0, 0 });
+	_pressed.clear();
+	static constexpr uint32_t buttons[3] = { BTN_LEFT, BTN_MIDDLE, BTN_RIGHT };
+	for (unsigned i = 0; i < 3; i++)
+		if (_buttons & (1u << i)) events.push_back(Event { Event::RELEASE, buttons[i], 0, 0, 0 });
+	_buttons = 0;
+	if (!events.empty()) _server.submit_input(events);
+}
+
+
+/* updates */
+
+void Client::frame_changed(Tile_set const &tiles)
+{
+	if (_phase != Phase::NORMAL) return;
+	_dirty.add(tiles);
+	try_update();
+}
+
+
+void Client::mode_changed(Resize_reason reason, uint32_t status)
+{
+	if (_phase != Phase::NORMAL) return;
+	if (!_desktop_size && !_extended_desktop_size) {
+		_close("cannot follow the new screen size (no DesktopSize support)");
+		return;
+	}
+	_dirty = Tile_set(_server.frames().current()->area);
+	_dirty.set_all();
+	_send_desktop_size = true;
+	_resize_reason = reason;
+	_resize_status = status;
+	try_update();
+}
+
+
+void Client::resize_refused(uint32_t status)
+{
+	if (!_extended_desktop_size) return;
+	_send_desktop_size = true;
+	_resize_reason = BY_THIS_CLIENT;
+	_resize_status = status;
+	try_update();
+}
+
+
+Encode_params Client::_params() const
+{
+	Encode_params p;
+	p.encoding       = _encoding;
+	p.format         = _format;
+	p.jpeg_quality   = _encoding == TIGHT ? _jpeg_quality : -1;
+	p.compress_level = _encoding == TIGHT || _encoding == ZRLE ? (_compress_level < 0 ? 2 : _compress_level) : 0;
+	return p;
+}
+
+
+bool Client::_may_update() const
+{
+	return _phase == Phase::NORMAL && !_in_flight && (_update_requested || _continuous)
+	    && _queued < FLOW_LIMIT;
+}
+
+
+void Client::_append_pseudo(Update &u)
+{
+	Writer w { u.pseudo };
+	auto const area = _server.frames().current()->area;
+
+	if (_send_desktop_size) {
+		if (_extended_desktop_size) {
+			w.rect_header(_resize_reason, int32_t(_resize_status), area.w, area.h, EXTENDED_DESKTOP_SIZE);
+			w.u8(1); w.u8(0); w.u8(0); w.u8(0);
+			w.u32(0); w.u16(0); w.u16(0); w.u16(uint16_t(area.w)); w.u16(uint16_t(area.h)); w.u32(0);
+		} else {
+			w.rect_header(0, 0, area.w, area.h, DESKTOP_SIZE);
+		}
+		u.pseudo_count++;
+		_send_desktop_size = false;
+	}
+	if (_send_qemu_ack) {
+		w.rect_header(0, 0, 0, 0, QEMU_EXTENDED_KEY);
+		u.pseudo_count++;
+		_send_qemu_ack = false;
+	}
+	if (_send_name && _desktop_name) {
+		std::string const &name = _server.desktop_name();
+		w.rect_header(0, 0, 0, 0, DESKTOP_NAME);
+		w.u32(uint32_t(name.size()));
+		w.bytes(name.data(), name.size());
+		u.pseudo_count++;
+		_send_name = false;
+	}
+	if (_send_cursor && _cursor) {
+		Cursor_image const &c = arrow_cursor();
+		w.rect_header(c.hot_x, c.hot_y, c.width, c.height, CURSOR);
+		encode_cursor(_format, Pixels { c.argb.data(), c.width, { c.width, c.height } }, u.pseudo);
+		u.pseudo_count++;
+		_send_cursor = false;
+	}
+}
+
+
+void Client::try_update()
+{
+	if (!_may_update()) return;
+
+	bool const pseudo = _send_desktop_size || _send_qemu_ack || (_send_name && _desktop_name) || (_send_cursor && _cursor);
+	if (_dirty.empty() && !pseudo) return;
+
+	std::shared_ptr<Frame const> frame = _server.frames().current();
+	Rect const region = _continuous ? _continuous_region : _requested;
+
+	/* the dirty tiles in the region, as runs along tile rows, merged downwards */
+	auto update = std::make_shared<Update>();
+	update->encoding = _encoding;
+	uint32_t const columns = _dirty.columns(), rows = _dirty.rows();
+	std::vector<uint8_t> taken(size_t(columns) * rows, 0);
+	auto wanted = [&] (uint32_t c, uint32_t r) {
+		if (!_dirty.test(c, r) || taken[size_t(r) * columns + c]) return false;
+		return !intersect(frame->tile_rect(c, r), region).empty();
+	};
+	for (uint32_t r = 0; r < rows; r++)
+		for (uint32_t c = 0; c < columns; c++) {
+			if (!wanted(c, r)) continue;
+			uint32_t run = 1;
+			while (c + run < columns && run < MAX_RECT_COLS && wanted(c + run, r)) run++;
+			uint32_t height = 1;
+			for (; r + height < rows && height < MAX_RECT_ROWS; height++) {
+				bool whole = true;
+				for (uint32_t i = 0; i < run && whole; i++) whole = wanted(c + i, r + height);
+				if (!whole) break;
+			}
+			for (uint32_t y = 0; y < height; y++)
+				for (uint32_t x = 0; x < run; x++) {
+					taken[size_t(r + y) * columns + c + x] = 1;
+					_dirty.clear(c + x, r + y);
+				}
+			Rect const first = frame->tile_rect(c, r), last = frame->tile_rect(c + run - 1, r + height - 1);
+			update->rects.push_back(Rect { first.at, { uint32_t(last.x2() - first.at.x + 1), uint32_t(last.y2() - first.at.y + 1) } });
+			c += run - 1;
+		}
+
+	if (update->rects.empty() && !pseudo) return;
+
+	_append_pseudo(*update);
+	_update_requested = false;
+	_in_flight = update;
+	update->payloads.resize(update->rects.size());
+	update->missing = update->rects.size() + 1;   /* +1: callbacks may come at once, below */
+
+	Encode_params const params = _params();
+	std::weak_ptr<Client> weak = weak_from_this();
+	for (size_t i = 0; i < update->rects.size(); i++)
+		_server.pool().request(frame, update->rects[i], params, [weak, update, i] (Payload const &p) {
+			update->payloads[i] = p;
+			if (--update->missing) return;
+			if (auto self = weak.lock(); self && self->_in_flight == update) self->_finish_update();
+		});
+	if (--update->missing == 0) _finish_update();
+}
+
+
+void Client::_finish_update()
+{
+	std::shared_ptr<Update> const u = _in_flight;
+	_in_flight.reset();
+	if (!u || _phase != Phase::NORMAL) return;
+
+	size_t const count = u->rects.size() + u->pseudo_count;
+	std::vector<Chunk> chunks;
+	std::vector<uint8_t> head;
+	Writer w { head };
+	w.u8(FRAMEBUFFER_UPDATE); w.u8(0);
+	w.u16(_last_rect || count > 0xfffe ? uint16_t(0xffff) : uint16_t(count));
+	head.insert(head.end(), u->pseudo.begin(), u->pseudo.end());
+
+	for (size_t i = 0; i < u->rects.size(); i++) {
+		Rect const &r = u->rects[i];
+		Writer { head }.rect_header(r.at.x, r.at.y, r.area.w, r.area.h, u->encoding);
+		chunks.push_back(Chunk { std::move(head), { }, 0 });
+		head.clear();
+		if (u->encoding == ZRLE && !_zrle_started) {
+			_zrle_started = true;
+			chunks.push_back(Chunk { zrle_with_stream_header(*u->payloads[i]), { }, 0 });
+		} else {
+			chunks.push_back(Chunk { { }, u->payloads[i], 0 });
+		}
+	}
+	if (_last_rect || count > 0xfffe) Writer { head }.rect_header(0, 0, 0, 0, LAST_RECT);
+	if (!head.empty()) chunks.push_back(Chunk { std::move(head), { }, 0 });
+	_queue_message(std::move(chunks));
+
+	for (auto &bytes : _after_update) _queue(std::move(bytes));
+	_after_update.clear();
+
+	/* frames that came while encoding */
+	if (_continuous) try_update();
+}

@@ -1,0 +1,207 @@
+/*
+ * Unit tests of the vnc server's parts: the client-message parser, the key
+ * maps, the frame snapshots and VNC authentication
+ */
+
+#include <gtest/gtest.h>
+
+#include <client_messages.h>
+#include <frame.h>
+#include <keymap.h>
+#include <vnc_auth.h>
+
+using namespace Vnc;
+
+namespace {
+
+	std::vector<uint8_t> bytes(std::initializer_list<int> list)
+	{
+		std::vector<uint8_t> v;
+		for (int b : list) v.push_back(uint8_t(b));
+		return v;
+	}
+}
+
+
+TEST(VncClientMessages, every_prefix_of_a_message_needs_more)
+{
+	std::vector<std::vector<uint8_t>> const messages = {
+		bytes({ 0, 0, 0, 0, 16, 16, 0, 1, 0, 31, 0, 63, 0, 31, 11, 5, 0, 0, 0, 0 }),
+		bytes({ 2, 0, 0, 2, 0, 0, 0, 16, 0xff, 0xff, 0xff, 0x11 }),
+		bytes({ 3, 1, 0, 1, 0, 2, 0, 3, 0, 4 }),
+		bytes({ 4, 1, 0, 0, 0, 0, 0, 0x61 }),
+		bytes({ 5, 1, 0, 10, 0, 20 }),
+		bytes({ 150, 1, 0, 0, 0, 0, 1, 0, 1, 0 }),
+		bytes({ 248, 0, 0, 0, 0x80, 0, 0, 1, 2, 7, 8 }),
+		bytes({ 251, 0, 4, 0, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 4, 0, 3, 0, 0, 0, 0, 0 }),
+		bytes({ 255, 0, 0, 1, 0, 0, 0, 0x61, 0, 0, 0, 0x1e }),
+	};
+	for (auto const &m : messages) {
+		for (size_t n = 0; n < m.size(); n++)
+			EXPECT_EQ(parse_client_message({ m.data(), n }).status, Parse_result::Status::NEED_MORE)
+				<< "type " << int(m[0]) << " with " << n << " bytes";
+		Parse_result const r = parse_client_message(m);
+		ASSERT_EQ(r.status, Parse_result::Status::MESSAGE) << "type " << int(m[0]) << ": " << r.error;
+		EXPECT_EQ(r.consumed, m.size()) << "type " << int(m[0]);
+	}
+}
+
+
+TEST(VncClientMessages, fields_are_decoded)
+{
+	auto const pf = parse_client_message(bytes({ 0, 0, 0, 0, 16, 16, 1, 1, 0, 31, 0, 63, 0, 31, 11, 5, 0, 0, 0, 0 }));
+	Pixel_format const &f = std::get<Set_pixel_format>(pf.message).format;
+	EXPECT_EQ(f.bits_per_pixel, 16); EXPECT_TRUE(f.big_endian); EXPECT_EQ(f.green_max, 63);
+	EXPECT_EQ(f.red_shift, 11); EXPECT_EQ(f.green_shift, 5); EXPECT_EQ(f.blue_shift, 0);
+
+	auto const enc = parse_client_message(bytes({ 2, 0, 0, 2, 0, 0, 0, 16, 0xff, 0xff, 0xff, 0x11 }));
+	EXPECT_EQ(std::get<Set_encodings>(enc.message).encodings, (std::vector<int32_t> { 16, -239 }));
+
+	auto const req = std::get<Update_request>(parse_client_message(bytes({ 3, 1, 0, 1, 0, 2, 0, 3, 0, 4 })).message);
+	EXPECT_TRUE(req.incremental); EXPECT_EQ(req.x, 1); EXPECT_EQ(req.y, 2); EXPECT_EQ(req.w, 3); EXPECT_EQ(req.h, 4);
+
+	auto const key = std::get<Qemu_key_event>(parse_client_message(bytes({ 255, 0, 0, 1, 0, 0, 0, 0x61, 0, 0, 0, 0x1e })).message);
+	EXPECT_TRUE(key.down); EXPECT_EQ(key.keysym, 0x61u); EXPECT_EQ(key.keycode, 0x1eu);
+
+	auto const fence = std::get<Client_fence>(parse_client_message(bytes({ 248, 0, 0, 0, 0x80, 0, 0, 1, 2, 7, 8 })).message);
+	EXPECT_EQ(fence.flags, 0x80000001u);
+	EXPECT_EQ(fence.payload, bytes({ 7, 8 }));
+
+	auto const size = std::get<Set_desktop_size>(parse_client_message(
+		bytes({ 251, 0, 4, 0, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 4, 0, 3, 0, 0, 0, 0, 0 })).message);
+	EXPECT_EQ(size.w, 1024); EXPECT_EQ(size.h, 768); ASSERT_EQ(size.screens.size(), 1u); EXPECT_EQ(size.screens[0].id, 1u);
+}
+
+
+TEST(VncClientMessages, cut_text_is_skipped_not_buffered)
+{
+	/* four gigabytes announced: the parser takes the header and says how much to drop */
+	auto const r = parse_client_message(bytes({ 6, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff }));
+	ASSERT_EQ(r.status, Parse_result::Status::MESSAGE);
+	EXPECT_EQ(r.consumed, 8u);
+	EXPECT_EQ(r.skip, 0x7fffffffu);
+
+	/* extended clipboard: a negative length */
+	auto const ext = parse_client_message(bytes({ 6, 0, 0, 0, 0xff, 0xff, 0xff, 0xfc }));
+	EXPECT_EQ(ext.skip, 4u);
+}
+
+
+TEST(VncClientMessages, hostile_messages_are_refused_with_a_reason)
+{
+	for (auto const &m : { bytes({ 7 }), bytes({ 2, 0, 0xff, 0xff }), bytes({ 248, 0, 0, 0, 0, 0, 0, 0, 200 }),
+	                       bytes({ 251, 0, 4, 0, 3, 0, 200, 0 }), bytes({ 255, 9 }) }) {
+		Parse_result const r = parse_client_message(m);
+		EXPECT_EQ(r.status, Parse_result::Status::ERROR) << "type " << int(m[0]);
+		EXPECT_FALSE(r.error.empty());
+	}
+}
+
+
+TEST(VncKeymap, keysyms_and_xt_codes_become_evdev_codes)
+{
+	EXPECT_EQ(evdev_from_keysym('a'), 30u);      /* KEY_A */
+	EXPECT_EQ(evdev_from_keysym('A'), 30u);
+	EXPECT_EQ(evdev_from_keysym('!'), 2u);       /* KEY_1, shifted */
+	EXPECT_EQ(evdev_from_keysym(0xff0d), 28u);   /* Return: KEY_ENTER */
+	EXPECT_EQ(evdev_from_keysym(0xffe1), 42u);   /* Shift_L */
+	EXPECT_EQ(evdev_from_keysym(0xe4), uint32_t(KEY_UNKNOWN));   /* ä has no US key, goes as Unicode */
+	EXPECT_EQ(unicode_from_keysym(0xe4), 0xe4u);
+	EXPECT_EQ(unicode_from_keysym(0x010020ac), 0x20acu);   /* € */
+	EXPECT_EQ(unicode_from_keysym(0xff0d), 0u);
+	EXPECT_EQ(evdev_from_keysym(0x12345), 0u);
+
+	EXPECT_EQ(evdev_from_xt(0x1e), 30u);         /* A */
+	EXPECT_EQ(evdev_from_xt(0x58), 88u);         /* F12 */
+	EXPECT_EQ(evdev_from_xt(0xc8), 103u);        /* e0 48: Up */
+	EXPECT_EQ(evdev_from_xt(0x9d), 97u);         /* e0 1d: right Ctrl */
+	EXPECT_EQ(evdev_from_xt(0xff), 0u);
+}
+
+
+TEST(VncFrames, only_tiles_whose_content_changed_count)
+{
+	Area const area { 200, 130 };   /* 4x3 tiles, the last column and row partial */
+	Frame_history history;
+	history.reset(area);
+	std::vector<uint32_t> screen(size_t(area.w) * area.h, 0);
+
+	Tile_set damaged(area);
+	damaged.set_all();
+	EXPECT_TRUE(history.capture(screen.data(), damaged).empty()) << "black stays black";
+
+	screen[size_t(129) * area.w + 199] = 0xffffff;   /* the last pixel: tile (3, 2) */
+	screen[70] = 0x123456;                           /* tile (1, 0) */
+	Tile_set const changed = history.capture(screen.data(), damaged);
+	EXPECT_EQ(changed.count(), 2u);
+	EXPECT_TRUE(changed.test(3, 2));
+	EXPECT_TRUE(changed.test(1, 0));
+
+	auto const frame = history.current();
+	EXPECT_EQ(frame->pixels[size_t(129) * area.w + 199], 0xffffffu);
+
+	/* a frame never changes once published, even as the screen and history go on */
+	std::shared_ptr<Frame const> const held = history.current();
+	for (uint32_t i = 0; i < 10; i++) {
+		screen[70] = i;
+		(void)history.capture(screen.data(), damaged);
+	}
+	EXPECT_EQ(held->pixels[70], 0x123456u);
+	EXPECT_EQ(history.current()->pixels[70], 9u);
+	EXPECT_EQ(history.current()->pixels[size_t(129) * area.w + 199], 0xffffffu);
+
+	/* undamaged tiles are not looked at: a client's refresh decides */
+	screen[0] = 0xabcdef;
+	Tile_set elsewhere(area);
+	elsewhere.set(2, 2);
+	EXPECT_TRUE(history.capture(screen.data(), elsewhere).empty());
+}
+
+
+TEST(VncFrames, recycled_buffers_catch_up_with_every_change)
+{
+	Area const area { 256, 256 };
+	Frame_history history;
+	history.reset(area);
+	std::vector<uint32_t> screen(size_t(area.w) * area.h, 0);
+	Tile_set all(area);
+	all.set_all();
+
+	/* each frame changes another tile; every frame must equal the screen */
+	for (uint32_t i = 1; i < 40; i++) {
+		screen[size_t((i * 37) % 256) * area.w + (i * 53) % 256] = i;
+		(void)history.capture(screen.data(), all);
+		ASSERT_EQ(history.current()->pixels, screen) << "frame " << i;
+	}
+}
+
+
+TEST(VncFrames, equal_content_hashes_equal)
+{
+	Area const area { 128, 64 };
+	Frame_history history;
+	history.reset(area);
+	std::vector<uint32_t> screen(size_t(area.w) * area.h, 0x808080);
+	for (uint32_t y = 0; y < 64; y++) { screen[y * 128 + 5] = y; screen[y * 128 + 64 + 5] = y; }
+	Tile_set all(area);
+	all.set_all();
+	(void)history.capture(screen.data(), all);
+	auto const f = history.current();
+	Rect const left { { 0, 0 }, { 64, 64 } }, right { { 64, 0 }, { 64, 64 } };
+	EXPECT_EQ(content_hash(*f, left), content_hash(*f, right));
+	screen[64 + 6] = 1;
+	(void)history.capture(screen.data(), all);
+	EXPECT_NE(content_hash(*history.current(), left), content_hash(*history.current(), right));
+}
+
+
+TEST(VncAuth, response_depends_on_password_and_challenge)
+{
+	Challenge const c = random_challenge();
+	Challenge const r = expected_response("secret", c);
+	EXPECT_TRUE(response_matches(r, expected_response("secret", c).data()));
+	EXPECT_FALSE(response_matches(r, expected_response("secreT", c).data()));
+	/* only eight characters count, as in every VNC implementation */
+	EXPECT_TRUE(response_matches(expected_response("12345678", c), expected_response("123456789", c).data()));
+	EXPECT_NE(random_challenge(), c);
+}
