@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <client_messages.h>
+#include <copy_detect.h>
 #include <frame.h>
 #include <keymap.h>
 #include <vnc_auth.h>
@@ -204,4 +205,112 @@ TEST(VncAuth, response_depends_on_password_and_challenge)
 	/* only eight characters count, as in every VNC implementation */
 	EXPECT_TRUE(response_matches(expected_response("12345678", c), expected_response("123456789", c).data()));
 	EXPECT_NE(random_challenge(), c);
+}
+
+
+namespace {
+
+	/* text-like content: short runs of ink in rows, different everywhere */
+	uint32_t page_pixel(uint32_t x, uint32_t y)
+	{
+		uint32_t const line = y / 16, column = x / 9;
+		bool const ink = ((line * 131 + column * 17) % 7 > 1) && (y % 16 > 3) && (x % 9 < 6)
+		              && (((x * 3 + y * 5 + line) % 11) < 6);
+		return ink ? 0x101010 + (line % 5) * 0x030000 : 0xf0f0f0;
+	}
+
+	struct Two_frames
+	{
+		Area area;
+		Frame_history history { };
+		std::vector<uint32_t> screen;
+		std::shared_ptr<Frame const> previous { };
+		Tile_set changed { };
+
+		Two_frames(Area area, auto const &first, auto const &second) : area(area), screen(size_t(area.w) * area.h)
+		{
+			history.reset(area);
+			Tile_set all(area);
+			all.set_all();
+			fill(first);
+			(void)history.capture(screen.data(), all);
+			previous = history.current();
+			fill(second);
+			changed = history.capture(screen.data(), all);
+		}
+
+		void fill(auto const &fn)
+		{
+			for (uint32_t y = 0; y < area.h; y++)
+				for (uint32_t x = 0; x < area.w; x++) screen[size_t(y) * area.w + x] = fn(x, y);
+		}
+
+		/* the next frame made from the previous by the plan's copies plus the tiles not copied */
+		std::vector<uint32_t> apply(Copy_plan const &plan)
+		{
+			std::vector<uint32_t> out = previous->pixels;
+			for (Rect const &r : plan.rects) {
+				std::vector<uint32_t> tmp;
+				for (uint32_t y = 0; y < r.area.h; y++)
+					for (uint32_t x = 0; x < r.area.w; x++)
+						tmp.push_back(out[size_t(r.at.y + int32_t(y) - plan.dy) * area.w + uint32_t(r.at.x + int32_t(x) - plan.dx)]);
+				for (uint32_t y = 0; y < r.area.h; y++)
+					for (uint32_t x = 0; x < r.area.w; x++)
+						out[size_t(r.at.y + int32_t(y)) * area.w + uint32_t(r.at.x) + x] = tmp[size_t(y) * r.area.w + x];
+			}
+			auto const next = history.current();
+			for (uint32_t row = 0; row < changed.rows(); row++)
+				for (uint32_t column = 0; column < changed.columns(); column++) {
+					if (!changed.test(column, row) || plan.tiles.test(column, row)) continue;
+					Rect const t = next->tile_rect(column, row);
+					for (uint32_t y = 0; y < t.area.h; y++)
+						for (uint32_t x = 0; x < t.area.w; x++) {
+							size_t const at = size_t(t.at.y + int32_t(y)) * area.w + uint32_t(t.at.x) + x;
+							out[at] = next->pixels[at];
+						}
+				}
+			return out;
+		}
+	};
+}
+
+
+TEST(VncCopyDetect, scrolled_text_is_copied)
+{
+	Two_frames f(Area { 640, 480 }, [] (uint32_t x, uint32_t y) { return page_pixel(x, y); },
+	                                [] (uint32_t x, uint32_t y) { return page_pixel(x, y + 24); });
+	auto const plan = detect_copy(*f.previous, *f.history.current(), f.changed);
+	ASSERT_TRUE(plan);
+	EXPECT_EQ(plan->dx, 0);
+	EXPECT_EQ(plan->dy, -24);
+	EXPECT_GT(plan->tiles.count(), f.changed.count() * 3 / 4) << "most of the page is a copy";
+	EXPECT_EQ(f.apply(*plan), f.history.current()->pixels) << "copies in the plan's order rebuild the frame";
+}
+
+
+TEST(VncCopyDetect, a_moving_window_is_copied_in_a_safe_order)
+{
+	auto window = [] (int32_t wx, int32_t wy) {
+		return [=] (uint32_t x, uint32_t y) {
+			bool const inside = int32_t(x) >= wx && int32_t(x) < wx + 300 && int32_t(y) >= wy && int32_t(y) < wy + 260;
+			return inside ? page_pixel(uint32_t(int32_t(x) - wx), uint32_t(int32_t(y) - wy)) : 0x3060a0u;
+		};
+	};
+	for (auto [dx, dy] : { std::pair { 7, 3 }, std::pair { -7, -3 }, std::pair { 70, -40 } }) {
+		Two_frames f(Area { 800, 600 }, window(200, 150), window(200 + dx, 150 + dy));
+		auto const plan = detect_copy(*f.previous, *f.history.current(), f.changed);
+		ASSERT_TRUE(plan) << dx << "," << dy;
+		EXPECT_EQ(plan->dx, dx);
+		EXPECT_EQ(plan->dy, dy);
+		EXPECT_FALSE(plan->tiles.empty());
+		EXPECT_EQ(f.apply(*plan), f.history.current()->pixels) << dx << "," << dy;
+	}
+}
+
+
+TEST(VncCopyDetect, new_content_is_not_a_copy)
+{
+	Two_frames f(Area { 320, 240 }, [] (uint32_t x, uint32_t y) { return page_pixel(x, y); },
+	                                [] (uint32_t x, uint32_t y) { return (x * 7919 + y * 104729) * 2654435761u; });
+	EXPECT_FALSE(detect_copy(*f.previous, *f.history.current(), f.changed));
 }

@@ -594,10 +594,18 @@ void Client::release_input()
 
 /* updates */
 
-void Client::frame_changed(Tile_set const &tiles)
+void Client::frame_changed(Tile_set const &tiles, Copy_plan const *copy)
 {
 	if (_phase != Phase::NORMAL) return;
-	_dirty.add(tiles);
+	if (copy && wants_copy(copy->from_serial)) {
+		_copy = *copy;
+		for (uint32_t row = 0; row < tiles.rows(); row++)
+			for (uint32_t column = 0; column < tiles.columns(); column++)
+				if (tiles.test(column, row) && !copy->tiles.test(column, row)) _dirty.set(column, row);
+	} else {
+		_dirty.add(tiles);
+	}
+	_synced_serial = 0;
 	try_update();
 }
 
@@ -611,6 +619,8 @@ void Client::mode_changed(Resize_reason reason, uint32_t status)
 	}
 	_dirty = Tile_set(_server.frames().current()->area);
 	_dirty.set_all();
+	_copy.reset();
+	_synced_serial = 0;
 	_send_desktop_size = true;
 	_resize_reason = reason;
 	_resize_status = status;
@@ -655,7 +665,8 @@ void Client::_append_pseudo(Update &u)
 		if (_extended_desktop_size) {
 			w.rect_header(_resize_reason, int32_t(_resize_status), area.w, area.h, EXTENDED_DESKTOP_SIZE);
 			w.u8(1); w.u8(0); w.u8(0); w.u8(0);
-			w.u32(0); w.u16(0); w.u16(0); w.u16(uint16_t(area.w)); w.u16(uint16_t(area.h)); w.u32(0);
+			/* screen id 1: libvncclient ignores a screen with id 0 */
+			w.u32(1); w.u16(0); w.u16(0); w.u16(uint16_t(area.w)); w.u16(uint16_t(area.h)); w.u32(0);
 		} else {
 			w.rect_header(0, 0, area.w, area.h, DESKTOP_SIZE);
 		}
@@ -690,7 +701,7 @@ void Client::try_update()
 	if (!_may_update()) return;
 
 	bool const pseudo = _send_desktop_size || _send_qemu_ack || (_send_name && _desktop_name) || (_send_cursor && _cursor);
-	if (_dirty.empty() && !pseudo) return;
+	if (_dirty.empty() && !pseudo && !_copy) return;
 
 	std::shared_ptr<Frame const> frame = _server.frames().current();
 	Rect const region = _continuous ? _continuous_region : _requested;
@@ -725,9 +736,16 @@ void Client::try_update()
 			c += run - 1;
 		}
 
-	if (update->rects.empty() && !pseudo) return;
+	if (update->rects.empty() && !pseudo && !_copy) return;
 
 	_append_pseudo(*update);
+	if (_copy) {
+		for (Rect const &r : _copy->rects)
+			update->copies.emplace_back(r, Point { r.at.x - _copy->dx, r.at.y - _copy->dy });
+		_copy.reset();
+	}
+	/* with nothing left dirty, the viewer will have this frame whole: the base of the next copy */
+	_synced_serial = _dirty.empty() ? frame->serial : 0;
 	_update_requested = false;
 	_in_flight = update;
 	update->payloads.resize(update->rects.size());
@@ -751,13 +769,20 @@ void Client::_finish_update()
 	_in_flight.reset();
 	if (!u || _phase != Phase::NORMAL) return;
 
-	size_t const count = u->rects.size() + u->pseudo_count;
+	size_t const count = u->rects.size() + u->pseudo_count + u->copies.size();
 	std::vector<Chunk> chunks;
 	std::vector<uint8_t> head;
 	Writer w { head };
 	w.u8(FRAMEBUFFER_UPDATE); w.u8(0);
 	w.u16(_last_rect || count > 0xfffe ? uint16_t(0xffff) : uint16_t(count));
 	head.insert(head.end(), u->pseudo.begin(), u->pseudo.end());
+
+	/* copies first: they read what the viewer has, before anything is drawn over it */
+	for (auto const &[dst, src] : u->copies) {
+		Writer w { head };
+		w.rect_header(dst.at.x, dst.at.y, dst.area.w, dst.area.h, COPY_RECT);
+		w.u16(uint16_t(src.x)); w.u16(uint16_t(src.y));
+	}
 
 	for (size_t i = 0; i < u->rects.size(); i++) {
 		Rect const &r = u->rects[i];

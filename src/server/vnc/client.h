@@ -27,6 +27,7 @@
 #include <nestbox/util/unique_fd.h>
 
 #include "client_messages.h"
+#include "copy_detect.h"
 #include "encode_pool.h"
 #include "frame.h"
 #include "vnc_auth.h"
@@ -86,6 +87,7 @@ namespace Vnc {
 				size_t               missing = 0;
 				std::vector<uint8_t> pseudo { };   /* pseudo-rectangles, encoded, go first */
 				unsigned             pseudo_count = 0;
+				std::vector<std::pair<Rect, Point>> copies { };   /* CopyRects (destination, source), next */
 				int32_t              encoding = RAW;
 			};
 
@@ -124,6 +126,8 @@ namespace Vnc {
 			bool     _continuous = false;
 			Rect     _continuous_region { };
 			bool     _zrle_started = false;
+			uint64_t _synced_serial = 0;           /* the frame the viewer has whole, 0 if none */
+			std::optional<Copy_plan> _copy { };    /* to be sent with the next update */
 			std::shared_ptr<Update> _in_flight { };
 			std::vector<std::vector<uint8_t>> _after_update { };   /* fence replies waiting for it */
 
@@ -176,8 +180,14 @@ namespace Vnc {
 			void detect_timeout(uint64_t now_ms);
 			uint64_t detect_deadline_ms() const;
 
-			/* The frame changed in 'tiles' */
-			void frame_changed(Tile_set const &tiles);
+			/* The frame changed in 'tiles'; 'copy' says which of them moved, if known */
+			void frame_changed(Tile_set const &tiles, Copy_plan const *copy);
+
+			/* whether a copy plan could serve this viewer now */
+			bool wants_copy(uint64_t from_serial) const
+			{
+				return _phase == Phase::NORMAL && _copy_rect && !_copy && _dirty.empty() && _synced_serial == from_serial;
+			}
 
 			/* The screen has a new size (tiles all dirty); 'status' for the requesting client */
 			void mode_changed(Resize_reason, uint32_t status);

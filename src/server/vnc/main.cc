@@ -157,10 +157,33 @@ struct Vnc::Main : Sync_control, Server
 	{
 		_capture_scheduled = false;
 		if (_damage.empty() || !_screen.pixels()) return;
+		std::shared_ptr<Frame const> const previous = _frames.current();
 		Tile_set const changed = _frames.capture(_screen.pixels(), _damage);
 		_damage.clear_all();
 		if (changed.empty()) return;
-		for (auto &c : _clients) c->frame_changed(changed);
+
+		std::optional<Copy_plan> const copy = _detect_copy(*previous, changed);
+		for (auto &c : _clients) c->frame_changed(changed, copy ? &*copy : nullptr);
+	}
+
+	/*
+	 * Moved content, if a viewer could use it. Where nothing moves (an
+	 * animation), each miss doubles the number of frames not searched,
+	 * up to 16: detection costs little where it finds nothing.
+	 */
+	unsigned _copy_misses = 0, _copy_skip = 0;
+
+	std::optional<Copy_plan> _detect_copy(Frame const &previous, Tile_set const &changed)
+	{
+		bool const wanted = std::any_of(_clients.begin(), _clients.end(),
+		                                [&] (auto const &c) { return c->wants_copy(previous.serial); });
+		if (!wanted) return std::nullopt;
+		if (_copy_skip) { _copy_skip--; return std::nullopt; }
+
+		auto plan = detect_copy(previous, *_frames.current(), changed);
+		if (plan) _copy_misses = 0;
+		else _copy_skip = std::min(1u << std::min(_copy_misses++, 4u), 16u) - 1;
+		return plan;
 	}
 
 	void _handle_sync() { if (_syncing) _fb_root.notify_sync(); }

@@ -1,0 +1,334 @@
+/*
+ * The vnc server's connections, in-process, against viewers on loopback
+ *
+ * Built with AddressSanitizer where the compiler has it: the leak checker
+ * at exit proves that viewers vanishing at every stage of a connection
+ * (before the greeting, mid-handshake, with an update being encoded, in the
+ * middle of a WebSocket frame) leave nothing behind. The second test shows
+ * that a viewer that stops reading does not hold up another one.
+ */
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <list>
+
+#include <gtest/gtest.h>
+
+#include <client.h>
+#include <copy_detect.h>
+#include <listener.h>
+
+using namespace Vnc;
+
+namespace {
+
+	struct Test_server : Server
+	{
+		nestbox::Entrypoint &ep;
+		Area const           area;
+		Frame_history        history { };
+		Encode_pool          encoders { ep, 2, 8 << 20 };
+		std::string          name { "test" }, secret { };
+		std::list<std::shared_ptr<Client>> clients { };
+		std::vector<uint32_t> screen;
+		size_t               input_events = 0;
+
+		nestbox::Unique_fd listen_fd { };
+		uint16_t           port = 0;
+		std::optional<Listener> listener { };
+
+		Test_server(nestbox::Entrypoint &ep, Area area)
+		: ep(ep), area(area), screen(size_t(area.w) * area.h, 0)
+		{
+			history.reset(area);
+			listen_fd = nestbox::Unique_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+			sockaddr_in a { };
+			a.sin_family = AF_INET;
+			a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			socklen_t len = sizeof(a);
+			EXPECT_EQ(::bind(listen_fd.get(), reinterpret_cast<sockaddr *>(&a), sizeof(a)), 0);
+			EXPECT_EQ(::listen(listen_fd.get(), 64), 0);
+			::getsockname(listen_fd.get(), reinterpret_cast<sockaddr *>(&a), &len);
+			port = ntohs(a.sin_port);
+			listener.emplace(ep, listen_fd.get(), [this] (int fd) {
+				clients.push_back(std::make_shared<Client>(this->ep, *this, fd, "viewer", 0));
+			});
+		}
+
+		~Test_server() { clients.clear(); }
+
+		Frame_history     &frames()       override { return history; }
+		Encode_pool       &pool()         override { return encoders; }
+		std::string const &desktop_name() override { return name; }
+		std::string const &password()     override { return secret; }
+
+		void submit_input(std::span<nestbox::Input::Event const> e) override { input_events += e.size(); }
+
+		uint32_t request_mode(Area, Client &) override { return 1; /* prohibited */ }
+
+		void closed(Client &client) override
+		{
+			Client *gone = &client;
+			ep.schedule([this, gone] { clients.remove_if([gone] (auto const &c) { return c.get() == gone; }); });
+		}
+
+		/* The whole screen in one colour, taken as a frame */
+		void publish(uint32_t colour)
+		{
+			std::fill(screen.begin(), screen.end(), colour);
+			publish_screen();
+		}
+
+		/* 'screen' as the next frame, with what moved in it found as Main does */
+		void publish_screen()
+		{
+			Tile_set all(area);
+			all.set_all();
+			auto const previous = history.current();
+			Tile_set const changed = history.capture(screen.data(), all);
+			auto const copy = detect_copy(*previous, *history.current(), changed);
+			for (auto &c : clients) c->frame_changed(changed, copy ? &*copy : nullptr);
+		}
+
+		/* Connections not decided yet are RFB viewers: no need to wait for the detection */
+		void decide() { for (auto &c : clients) c->detect_timeout(UINT64_MAX); }
+	};
+
+	/* A viewer's end of a connection: the server's entrypoint runs while it waits */
+	struct Viewer
+	{
+		Test_server &server;
+		int          fd;
+
+		explicit Viewer(Test_server &server) : server(server), fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0))
+		{
+			sockaddr_in a { };
+			a.sin_family = AF_INET;
+			a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			a.sin_port = htons(server.port);
+			EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof(a)), 0);
+			::fcntl(fd, F_SETFL, O_NONBLOCK);
+			pump(3);
+		}
+
+		~Viewer() { if (fd >= 0) ::close(fd); }
+
+		void pump(int rounds = 1) { for (int i = 0; i < rounds; i++) server.ep.dispatch_once(2); }
+
+		void send(std::vector<uint8_t> const &bytes)
+		{
+			ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), ssize_t(bytes.size()));
+			pump(2);
+		}
+
+		std::vector<uint8_t> read(size_t n)
+		{
+			std::vector<uint8_t> got;
+			for (int tries = 0; got.size() < n && tries < 5000; tries++) {
+				uint8_t buf[65536];
+				ssize_t const r = ::recv(fd, buf, std::min(sizeof(buf), n - got.size()), MSG_DONTWAIT);
+				if (r > 0) { got.insert(got.end(), buf, buf + r); continue; }
+				if (r == 0) break;
+				pump();
+			}
+			EXPECT_EQ(got.size(), n) << "the server sent too little";
+			return got;
+		}
+
+		static uint32_t u32(std::vector<uint8_t> const &b, size_t at)
+		{
+			return uint32_t(b[at]) << 24 | uint32_t(b[at + 1]) << 16 | uint32_t(b[at + 2]) << 8 | b[at + 3];
+		}
+
+		/* Version, security None, ClientInit; returns the ServerInit's name length */
+		void handshake()
+		{
+			server.decide();
+			pump(2);
+			EXPECT_EQ(read(12), std::vector<uint8_t>({ 'R', 'F', 'B', ' ', '0', '0', '3', '.', '0', '0', '8', '\n' }));
+			std::string const v = "RFB 003.008\n";
+			send({ v.begin(), v.end() });
+			EXPECT_EQ(read(2), std::vector<uint8_t>({ 1, 1 }));
+			send({ 1 });
+			EXPECT_EQ(u32(read(4), 0), 0u);
+			send({ 1 });
+			auto const init = read(24);
+			read(u32(init, 20));
+		}
+
+		void request(bool incremental)
+		{
+			uint16_t const w = uint16_t(server.area.w), h = uint16_t(server.area.h);
+			send({ 3, incremental, 0, 0, 0, 0, uint8_t(w >> 8), uint8_t(w), uint8_t(h >> 8), uint8_t(h) });
+		}
+
+		/* One Raw update at 32 bpp: the colour of its last pixel */
+		uint32_t raw_update()
+		{
+			auto const head = read(4);
+			EXPECT_EQ(head[0], 0);
+			size_t const rects = size_t(head[2]) << 8 | head[3];
+			uint32_t last = 0;
+			for (size_t i = 0; i < rects; i++) {
+				auto const r = read(12);
+				size_t const w = size_t(r[4]) << 8 | r[5], h = size_t(r[6]) << 8 | r[7];
+				EXPECT_EQ(u32(r, 8), 0u) << "Raw";
+				auto const pixels = read(w * h * 4);
+				std::memcpy(&last, pixels.data() + pixels.size() - 4, 4);
+			}
+			return last;
+		}
+
+		/* Apply one update of Raw and CopyRect rectangles to 'fb'; returns the CopyRects */
+		unsigned apply_update(std::vector<uint32_t> &fb)
+		{
+			auto const head = read(4);
+			EXPECT_EQ(head[0], 0);
+			size_t const rects = size_t(head[2]) << 8 | head[3];
+			unsigned copies = 0;
+			size_t const stride = server.area.w;
+			for (size_t i = 0; i < rects; i++) {
+				auto const r = read(12);
+				size_t const x = size_t(r[0]) << 8 | r[1], y = size_t(r[2]) << 8 | r[3];
+				size_t const w = size_t(r[4]) << 8 | r[5], h = size_t(r[6]) << 8 | r[7];
+				if (u32(r, 8) == uint32_t(COPY_RECT)) {
+					auto const src = read(4);
+					size_t const sx = size_t(src[0]) << 8 | src[1], sy = size_t(src[2]) << 8 | src[3];
+					std::vector<uint32_t> tmp;
+					for (size_t j = 0; j < h; j++)
+						tmp.insert(tmp.end(), fb.begin() + ptrdiff_t((sy + j) * stride + sx), fb.begin() + ptrdiff_t((sy + j) * stride + sx + w));
+					for (size_t j = 0; j < h; j++)
+						std::copy(tmp.begin() + ptrdiff_t(j * w), tmp.begin() + ptrdiff_t((j + 1) * w), fb.begin() + ptrdiff_t((y + j) * stride + x));
+					copies++;
+					continue;
+				}
+				EXPECT_EQ(u32(r, 8), 0u) << "Raw";
+				auto const pixels = read(w * h * 4);
+				for (size_t j = 0; j < h; j++)
+					std::memcpy(fb.data() + (y + j) * stride + x, pixels.data() + j * w * 4, w * 4);
+			}
+			return copies;
+		}
+
+		void abort_connection()
+		{
+			linger const l { 1, 0 };   /* a reset, not an orderly close */
+			::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+			::close(fd);
+			fd = -1;
+			pump(3);
+		}
+	};
+}
+
+
+TEST(VncSession, viewers_vanishing_at_any_stage_leave_nothing_behind)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 320, 200 });
+
+	for (unsigned i = 0; i < 100; i++) {
+		server.publish(0x010203 * i);
+		Viewer v(server);
+		switch (i % 6) {
+		case 0: break;                                    /* before anything */
+		case 1: server.decide(); v.pump(2); v.read(12); break;   /* after the greeting */
+		case 2: server.decide(); v.pump(2); v.send({ 'R', 'F', 'B', ' ' }); break;   /* mid-version */
+		case 3:                                           /* while an update is encoded */
+			v.handshake();
+			v.send({ 2, 0, 0, 2, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xe8 });   /* Tight, JPEG quality 8 */
+			v.request(false);
+			break;
+		case 4:                                           /* halfway through an update */
+			v.handshake();
+			v.request(false);
+			v.read(100);
+			break;
+		case 5: {                                         /* in the middle of a WebSocket frame */
+			std::string const upgrade = "GET /websockify HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+			                            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+			                            "Sec-WebSocket-Version: 13\r\n\r\n";
+			v.send({ upgrade.begin(), upgrade.end() });
+			v.pump(3);
+			v.send({ 0x82, 0x85, 1, 2, 3 });
+			break;
+		}
+		}
+		v.abort_connection();
+	}
+	for (int i = 0; i < 200 && !server.clients.empty(); i++) ep.dispatch_once(5);
+	EXPECT_TRUE(server.clients.empty()) << server.clients.size() << " connections left";
+
+	/* and the server still serves */
+	Viewer v(server);
+	v.handshake();
+	v.request(false);
+	EXPECT_EQ(v.raw_update(), 0x010203u * 99);
+}
+
+
+TEST(VncSession, a_viewer_that_stops_reading_does_not_hold_up_another)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 256, 256 });   /* each Raw update: 256 KiB */
+
+	Viewer stalled(server);
+	int const small = 4096;
+	::setsockopt(stalled.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	stalled.handshake();
+
+	Viewer reader(server);
+	reader.handshake();
+
+	for (uint32_t colour = 1; colour <= 30; colour++) {
+		stalled.request(true);   /* asks for more, reads nothing */
+		server.publish(colour);
+		reader.request(true);
+		ASSERT_EQ(reader.raw_update(), colour) << "the reader missed frame " << colour;
+	}
+
+	int unread = 0;
+	::ioctl(stalled.fd, FIONREAD, &unread);
+	EXPECT_GT(unread, 0) << "the stalled viewer was sent something";
+	EXPECT_EQ(server.clients.size(), 2u) << "both are still connected: the stalled one merely waits";
+}
+
+
+TEST(VncSession, scrolled_content_reaches_the_viewer_as_copies)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 320, 256 });
+	auto page = [] (uint32_t x, uint32_t y) {
+		return ((x * 31 + y * 17) % 23 < 9 && y % 12 > 2) ? 0x202020u + (y / 12 % 7) * 0x100000u : 0xeeeeeeu;
+	};
+	auto draw = [&] (uint32_t scroll) {
+		for (uint32_t y = 0; y < server.area.h; y++)
+			for (uint32_t x = 0; x < server.area.w; x++) server.screen[size_t(y) * server.area.w + x] = page(x, y + scroll);
+		server.publish_screen();
+	};
+	draw(0);
+
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0 });   /* CopyRect, Raw */
+	std::vector<uint32_t> fb(size_t(server.area.w) * server.area.h, 0);
+	v.request(false);
+	v.apply_update(fb);
+	ASSERT_EQ(fb, server.screen);
+
+	unsigned copies = 0;
+	for (uint32_t scroll = 5; scroll <= 50; scroll += 5) {
+		draw(scroll);
+		v.request(true);
+		unsigned const step = v.apply_update(fb);
+		copies += step;
+		ASSERT_EQ(fb, server.screen) << "after scrolling to " << scroll;
+	}
+	EXPECT_GE(copies, 10u) << "each scroll step copies what the viewer has";
+}
