@@ -1,0 +1,224 @@
+/*
+ * One connection: what its viewer is sent (updates, pseudo-rectangles, copies)
+ */
+
+#include "client.h"
+#include "cursor.h"
+#include "wire.h"
+
+using namespace Vnc;
+using namespace Vnc::Wire;
+
+
+void Client::frame_changed(Tile_set const &tiles, Copy_plan const *copy)
+{
+	if (_phase != Phase::NORMAL) return;
+	if (copy && wants_copy(copy->from_serial)) {
+		_copy = *copy;
+		for (uint32_t row = 0; row < tiles.rows(); row++)
+			for (uint32_t column = 0; column < tiles.columns(); column++)
+				if (tiles.test(column, row) && !copy->tiles.test(column, row)) _dirty.set(column, row);
+	} else {
+		_dirty.add(tiles);
+	}
+	_synced_serial = 0;
+	try_update();
+}
+
+
+void Client::mode_changed(Resize_reason reason, uint32_t status)
+{
+	if (_phase != Phase::NORMAL) return;
+	if (!_desktop_size && !_extended_desktop_size) {
+		_close("cannot follow the new screen size (no DesktopSize support)");
+		return;
+	}
+	_dirty = Tile_set(_server.frames().current()->area);
+	_dirty.set_all();
+	_copy.reset();
+	_synced_serial = 0;
+	_send_desktop_size = true;
+	_resize_reason = reason;
+	_resize_status = status;
+	try_update();
+}
+
+
+void Client::resize_refused(uint32_t status)
+{
+	if (!_extended_desktop_size) return;
+	_send_desktop_size = true;
+	_resize_reason = BY_THIS_CLIENT;
+	_resize_status = status;
+	try_update();
+}
+
+
+Encode_params Client::_params() const
+{
+	Encode_params p;
+	p.encoding       = _encoding;
+	p.format         = _format;
+	p.jpeg_quality   = _encoding == TIGHT ? _jpeg_quality : -1;
+	p.compress_level = _encoding == TIGHT || _encoding == ZRLE ? (_compress_level < 0 ? 2 : _compress_level) : 0;
+	return p;
+}
+
+
+bool Client::_may_update() const
+{
+	return _phase == Phase::NORMAL && !_in_flight && (_update_requested || _continuous)
+	    && _queued < FLOW_LIMIT;
+}
+
+
+void Client::_append_pseudo(Update &u)
+{
+	Writer w { u.pseudo };
+	auto const area = _server.frames().current()->area;
+
+	if (_send_desktop_size) {
+		if (_extended_desktop_size) {
+			w.rect_header(_resize_reason, int32_t(_resize_status), area.w, area.h, EXTENDED_DESKTOP_SIZE);
+			w.u8(1); w.u8(0); w.u8(0); w.u8(0);
+			/* screen id 1: libvncclient ignores a screen with id 0 */
+			w.u32(1); w.u16(0); w.u16(0); w.u16(uint16_t(area.w)); w.u16(uint16_t(area.h)); w.u32(0);
+		} else {
+			w.rect_header(0, 0, area.w, area.h, DESKTOP_SIZE);
+		}
+		u.pseudo_count++;
+		_send_desktop_size = false;
+	}
+	if (_send_qemu_ack) {
+		w.rect_header(0, 0, 0, 0, QEMU_EXTENDED_KEY);
+		u.pseudo_count++;
+		_send_qemu_ack = false;
+	}
+	if (_send_name && _desktop_name) {
+		std::string const &name = _server.desktop_name();
+		w.rect_header(0, 0, 0, 0, DESKTOP_NAME);
+		w.u32(uint32_t(name.size()));
+		w.bytes(name.data(), name.size());
+		u.pseudo_count++;
+		_send_name = false;
+	}
+	if (_send_cursor && _cursor) {
+		Cursor_image const &c = arrow_cursor();
+		w.rect_header(c.hot_x, c.hot_y, c.width, c.height, CURSOR);
+		encode_cursor(_format, Pixels { c.argb.data(), c.width, { c.width, c.height } }, u.pseudo);
+		u.pseudo_count++;
+		_send_cursor = false;
+	}
+}
+
+
+void Client::try_update()
+{
+	if (!_may_update()) return;
+
+	bool const pseudo = _send_desktop_size || _send_qemu_ack || (_send_name && _desktop_name) || (_send_cursor && _cursor);
+	if (_dirty.empty() && !pseudo && !_copy) return;
+
+	std::shared_ptr<Frame const> frame = _server.frames().current();
+	Rect const region = _continuous ? _continuous_region : _requested;
+
+	/* the dirty tiles in the region, as runs along tile rows, merged downwards */
+	auto update = std::make_shared<Update>();
+	update->encoding = _encoding;
+	uint32_t const columns = _dirty.columns(), rows = _dirty.rows();
+	std::vector<uint8_t> taken(size_t(columns) * rows, 0);
+	auto wanted = [&] (uint32_t c, uint32_t r) {
+		if (!_dirty.test(c, r) || taken[size_t(r) * columns + c]) return false;
+		return !intersect(frame->tile_rect(c, r), region).empty();
+	};
+	for (uint32_t r = 0; r < rows; r++)
+		for (uint32_t c = 0; c < columns; c++) {
+			if (!wanted(c, r)) continue;
+			uint32_t run = 1;
+			while (c + run < columns && run < MAX_RECT_COLS && wanted(c + run, r)) run++;
+			uint32_t height = 1;
+			for (; r + height < rows && height < MAX_RECT_ROWS; height++) {
+				bool whole = true;
+				for (uint32_t i = 0; i < run && whole; i++) whole = wanted(c + i, r + height);
+				if (!whole) break;
+			}
+			for (uint32_t y = 0; y < height; y++)
+				for (uint32_t x = 0; x < run; x++) {
+					taken[size_t(r + y) * columns + c + x] = 1;
+					_dirty.clear(c + x, r + y);
+				}
+			Rect const first = frame->tile_rect(c, r), last = frame->tile_rect(c + run - 1, r + height - 1);
+			update->rects.push_back(Rect { first.at, { uint32_t(last.x2() - first.at.x + 1), uint32_t(last.y2() - first.at.y + 1) } });
+			c += run - 1;
+		}
+
+	if (update->rects.empty() && !pseudo && !_copy) return;
+
+	_append_pseudo(*update);
+	if (_copy) {
+		for (Rect const &r : _copy->rects)
+			update->copies.emplace_back(r, Point { r.at.x - _copy->dx, r.at.y - _copy->dy });
+		_copy.reset();
+	}
+	/* with nothing left dirty, the viewer will have this frame whole: the base of the next copy */
+	_synced_serial = _dirty.empty() ? frame->serial : 0;
+	_update_requested = false;
+	_in_flight = update;
+	update->payloads.resize(update->rects.size());
+	update->missing = update->rects.size() + 1;   /* +1: callbacks may come at once, below */
+
+	Encode_params const params = _params();
+	std::weak_ptr<Client> weak = weak_from_this();
+	for (size_t i = 0; i < update->rects.size(); i++)
+		_server.pool().request(frame, update->rects[i], params, [weak, update, i] (Payload const &p) {
+			update->payloads[i] = p;
+			if (--update->missing) return;
+			if (auto self = weak.lock(); self && self->_in_flight == update) self->_finish_update();
+		});
+	if (--update->missing == 0) _finish_update();
+}
+
+
+void Client::_finish_update()
+{
+	std::shared_ptr<Update> const u = _in_flight;
+	_in_flight.reset();
+	if (!u || _phase != Phase::NORMAL) return;
+
+	size_t const count = u->rects.size() + u->pseudo_count + u->copies.size();
+	std::vector<Chunk> chunks;
+	std::vector<uint8_t> head;
+	Writer w { head };
+	w.u8(FRAMEBUFFER_UPDATE); w.u8(0);
+	w.u16(_last_rect || count > 0xfffe ? uint16_t(0xffff) : uint16_t(count));
+	head.insert(head.end(), u->pseudo.begin(), u->pseudo.end());
+
+	/* copies first: they read what the viewer has, before anything is drawn over it */
+	for (auto const &[dst, src] : u->copies) {
+		Writer w { head };
+		w.rect_header(dst.at.x, dst.at.y, dst.area.w, dst.area.h, COPY_RECT);
+		w.u16(uint16_t(src.x)); w.u16(uint16_t(src.y));
+	}
+
+	for (size_t i = 0; i < u->rects.size(); i++) {
+		Rect const &r = u->rects[i];
+		Writer { head }.rect_header(r.at.x, r.at.y, r.area.w, r.area.h, u->encoding);
+		chunks.push_back(Chunk { std::move(head), { }, 0 });
+		head.clear();
+		if (u->encoding == ZRLE && !_zrle_started) {
+			_zrle_started = true;
+			chunks.push_back(Chunk { zrle_with_stream_header(*u->payloads[i]), { }, 0 });
+		} else {
+			chunks.push_back(Chunk { { }, u->payloads[i], 0 });
+		}
+	}
+	if (_last_rect || count > 0xfffe) Writer { head }.rect_header(0, 0, 0, 0, LAST_RECT);
+	if (!head.empty()) chunks.push_back(Chunk { std::move(head), { }, 0 });
+	_queue_message(std::move(chunks));
+
+	for (auto &bytes : _after_update) _queue(std::move(bytes));
+	_after_update.clear();
+
+	/* frames that came while encoding */
+	if (_continuous) try_update();
+}

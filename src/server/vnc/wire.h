@@ -1,0 +1,55 @@
+/*
+ * What the connection code shares: limits, and writing RFB's big-endian fields
+ */
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "frame.h"
+
+namespace Vnc::Wire {
+
+	enum : size_t {
+		DETECT_MS     = 150,          /* how long a browser may take to send its request */
+		MAX_HTTP      = 16 * 1024,
+		FLOW_LIMIT    = 256 * 1024,   /* no new update while this much output is queued */
+		HARD_LIMIT    = 64 << 20,     /* a peer that reads nothing is dropped here */
+		READ_CHUNK    = 64 * 1024,
+		MAX_RECT_COLS = 8,            /* rectangles of at most 512x256 pixels */
+		MAX_RECT_ROWS = 4,
+	};
+
+	enum : uint32_t { BTN_LEFT = 0x110, BTN_RIGHT = 0x111, BTN_MIDDLE = 0x112 };
+
+	struct Writer
+	{
+		std::vector<uint8_t> &out;
+
+		void u8(uint8_t v)   { out.push_back(v); }
+		void u16(uint16_t v) { out.push_back(uint8_t(v >> 8)); out.push_back(uint8_t(v)); }
+		void u32(uint32_t v) { u16(uint16_t(v >> 16)); u16(uint16_t(v)); }
+		void s32(int32_t v)  { u32(uint32_t(v)); }
+		void bytes(void const *p, size_t n) { auto b = static_cast<uint8_t const *>(p); out.insert(out.end(), b, b + n); }
+		void rect_header(int32_t x, int32_t y, uint32_t w, uint32_t h, int32_t encoding)
+		{
+			u16(uint16_t(x)); u16(uint16_t(y)); u16(uint16_t(w)); u16(uint16_t(h)); s32(encoding);
+		}
+		void pixel_format(Pixel_format const &f)
+		{
+			u8(f.bits_per_pixel); u8(f.depth); u8(f.big_endian); u8(f.true_colour);
+			u16(f.red_max); u16(f.green_max); u16(f.blue_max);
+			u8(f.red_shift); u8(f.green_shift); u8(f.blue_shift);
+			u8(0); u8(0); u8(0);
+		}
+	};
+
+	inline Rect intersect(Rect a, Rect b)
+	{
+		int32_t const x1 = std::max(a.at.x, b.at.x), y1 = std::max(a.at.y, b.at.y);
+		int32_t const x2 = std::min(a.x2(), b.x2()), y2 = std::min(a.y2(), b.y2());
+		if (x2 < x1 || y2 < y1) return Rect { { 0, 0 }, { 0, 0 } };
+		return Rect { { x1, y1 }, { uint32_t(x2 - x1 + 1), uint32_t(y2 - y1 + 1) } };
+	}
+}
