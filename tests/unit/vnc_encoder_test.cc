@@ -13,6 +13,7 @@
 
 #include "encoder.h"
 #include "vnc_decode.h"
+#include "encode_zlib.h"
 
 using namespace Vnc;
 using Vnc_test::Decoder;
@@ -240,6 +241,28 @@ TEST(VncEncoder, zrle_payloads_are_segments_of_one_stream)
 			EXPECT_EQ(got, expected(f, images[i]));
 		}
 	}
+}
+
+
+TEST(VncEncoder, tight_in_a_viewers_own_stream_goes_on_and_mixes_with_shared_payloads)
+{
+	Pixel_format const f { };
+	Decoder dec(f);
+	Deflater own(15, 6);
+	for (unsigned round = 0; round < 3; round++)
+		for (Kind k : kinds) {
+			Image const img = make(k, 40, 20, round + 1);
+			std::vector<uint8_t> mine;
+			encode_tight_own_stream({ TIGHT, f, -1, 6 }, img.pixels(), own, mine);
+			std::vector<uint32_t> got;
+			ASSERT_NO_THROW(got = dec.decode(TIGHT, 40, 20, mine));
+			EXPECT_EQ(got, expected(f, img));
+
+			/* a shared payload in between resets only its own stream */
+			std::vector<uint8_t> const shared = encoded({ TIGHT, f, -1, 6 }, img);
+			ASSERT_NO_THROW(got = dec.decode(TIGHT, 40, 20, shared));
+			EXPECT_EQ(got, expected(f, img));
+		}
 }
 
 

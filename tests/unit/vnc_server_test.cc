@@ -138,6 +138,11 @@ TEST(VncFrames, only_tiles_whose_content_changed_count)
 	EXPECT_TRUE(changed.test(3, 2));
 	EXPECT_TRUE(changed.test(1, 0));
 
+	/* each with the box of the pixels that changed: one pixel here */
+	Tile_set::Box const b = changed.box(3, 2);
+	EXPECT_EQ(b.x1, 7); EXPECT_EQ(b.x2, 7); EXPECT_EQ(b.y1, 1); EXPECT_EQ(b.y2, 1);
+	EXPECT_EQ(changed.box(1, 0).x1, 6); EXPECT_EQ(changed.box(1, 0).y2, 0);
+
 	auto const frame = history.current();
 	EXPECT_EQ(frame->pixels[size_t(129) * area.w + 199], 0xffffffu);
 
@@ -177,22 +182,31 @@ TEST(VncFrames, recycled_buffers_catch_up_with_every_change)
 }
 
 
-TEST(VncFrames, equal_content_hashes_equal)
+TEST(VncFrames, a_key_changes_exactly_when_its_pixels_do)
 {
-	Area const area { 128, 64 };
+	Area const area { 192, 64 };
 	Frame_history history;
 	history.reset(area);
 	std::vector<uint32_t> screen(size_t(area.w) * area.h, 0x808080);
-	for (uint32_t y = 0; y < 64; y++) { screen[y * 128 + 5] = y; screen[y * 128 + 64 + 5] = y; }
 	Tile_set all(area);
 	all.set_all();
 	(void)history.capture(screen.data(), all);
-	auto const f = history.current();
-	Rect const left { { 0, 0 }, { 64, 64 } }, right { { 64, 0 }, { 64, 64 } };
-	EXPECT_EQ(content_hash(*f, left), content_hash(*f, right));
-	screen[64 + 6] = 1;
+
+	Rect const left { { 0, 0 }, { 64, 64 } }, middle { { 64, 0 }, { 64, 64 } }, caret { { 70, 10 }, { 2, 18 } };
+	auto const before = history.current();
+	uint64_t const left_key = content_key(*before, left), middle_key = content_key(*before, middle);
+	EXPECT_NE(left_key, middle_key) << "tiles changed in one frame differ by place";
+	EXPECT_NE(content_key(*before, caret), middle_key) << "a part of a tile is not the tile";
+
+	screen[64 + 5] = 1;   /* the middle tile only */
 	(void)history.capture(screen.data(), all);
-	EXPECT_NE(content_hash(*history.current(), left), content_hash(*history.current(), right));
+	auto const after = history.current();
+	EXPECT_EQ(content_key(*after, left), left_key);
+	EXPECT_NE(content_key(*after, middle), middle_key);
+
+	/* a new history (a mode change) never repeats a key */
+	history.reset(area);
+	EXPECT_NE(content_key(*history.current(), left), left_key);
 }
 
 
@@ -285,6 +299,14 @@ TEST(VncCopyDetect, scrolled_text_is_copied)
 	EXPECT_EQ(plan->dy, -24);
 	EXPECT_GT(plan->tiles.count(), f.changed.count() * 3 / 4) << "most of the page is a copy";
 	EXPECT_EQ(f.apply(*plan), f.history.current()->pixels) << "copies in the plan's order rebuild the frame";
+
+	/* the last offset as a hint gives the same plan; a wrong hint is outvoted */
+	auto const hinted = detect_copy(*f.previous, *f.history.current(), f.changed, Offset { 0, -24 });
+	ASSERT_TRUE(hinted);
+	EXPECT_EQ(hinted->tiles.count(), plan->tiles.count());
+	auto const misled = detect_copy(*f.previous, *f.history.current(), f.changed, Offset { 7, 3 });
+	ASSERT_TRUE(misled);
+	EXPECT_EQ(misled->dy, -24);
 }
 
 

@@ -332,3 +332,28 @@ TEST(VncSession, scrolled_content_reaches_the_viewer_as_copies)
 	}
 	EXPECT_GE(copies, 10u) << "each scroll step copies what the viewer has";
 }
+
+
+TEST(VncSession, a_small_change_is_sent_as_its_own_pixels)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 320, 200 });
+	server.publish(0x101010);
+
+	Viewer v(server);
+	v.handshake();
+	std::vector<uint32_t> fb(size_t(server.area.w) * server.area.h, 0);
+	v.request(false);
+	v.apply_update(fb);
+
+	/* a caret: 2x18 pixels inside one tile */
+	for (uint32_t y = 70; y < 88; y++) { server.screen[y * 320 + 100] = 0xffffff; server.screen[y * 320 + 101] = 0xffffff; }
+	server.publish_screen();
+	v.request(true);
+	auto const head = v.read(4);
+	ASSERT_EQ(size_t(head[2]) << 8 | head[3], 1u);
+	auto const r = v.read(12);
+	EXPECT_EQ(std::vector<uint8_t>(r.begin(), r.begin() + 8), std::vector<uint8_t>({ 0, 100, 0, 70, 0, 2, 0, 18 }))
+		<< "the rectangle is the caret's, not its tile's";
+	v.read(2 * 18 * 4);
+}

@@ -28,6 +28,7 @@
 
 #include "client_messages.h"
 #include "copy_detect.h"
+#include "encode_zlib.h"
 #include "encode_pool.h"
 #include "frame.h"
 #include "vnc_auth.h"
@@ -126,6 +127,7 @@ namespace Vnc {
 			bool     _continuous = false;
 			Rect     _continuous_region { };
 			bool     _zrle_started = false;
+			std::unique_ptr<Deflater> _tight_stream { };   /* stream 3, for small rectangles */
 			uint64_t _synced_serial = 0;           /* the frame the viewer has whole, 0 if none */
 			std::optional<Copy_plan> _copy { };    /* to be sent with the next update */
 			std::shared_ptr<Update> _in_flight { };

@@ -17,7 +17,8 @@ void Client::frame_changed(Tile_set const &tiles, Copy_plan const *copy)
 		_copy = *copy;
 		for (uint32_t row = 0; row < tiles.rows(); row++)
 			for (uint32_t column = 0; column < tiles.columns(); column++)
-				if (tiles.test(column, row) && !copy->tiles.test(column, row)) _dirty.set(column, row);
+				if (tiles.test(column, row) && !copy->tiles.test(column, row))
+					_dirty.set(column, row, tiles.box(column, row));
 	} else {
 		_dirty.add(tiles);
 	}
@@ -142,13 +143,19 @@ void Client::try_update()
 				for (uint32_t i = 0; i < run && whole; i++) whole = wanted(c + i, r + height);
 				if (!whole) break;
 			}
+			/* the block's rectangle shrinks to what changed in its tiles */
+			int32_t x1 = INT32_MAX, y1 = INT32_MAX, x2 = INT32_MIN, y2 = INT32_MIN;
 			for (uint32_t y = 0; y < height; y++)
 				for (uint32_t x = 0; x < run; x++) {
+					Rect const t = frame->tile_rect(c + x, r + y);
+					Tile_set::Box const &b = _dirty.box(c + x, r + y);
+					x1 = std::min(x1, t.at.x + b.x1); y1 = std::min(y1, t.at.y + b.y1);
+					x2 = std::max(x2, std::min(t.at.x + b.x2, t.x2()));
+					y2 = std::max(y2, std::min(t.at.y + b.y2, t.y2()));
 					taken[size_t(r + y) * columns + c + x] = 1;
 					_dirty.clear(c + x, r + y);
 				}
-			Rect const first = frame->tile_rect(c, r), last = frame->tile_rect(c + run - 1, r + height - 1);
-			update->rects.push_back(Rect { first.at, { uint32_t(last.x2() - first.at.x + 1), uint32_t(last.y2() - first.at.y + 1) } });
+			update->rects.push_back(Rect { { x1, y1 }, { uint32_t(x2 - x1 + 1), uint32_t(y2 - y1 + 1) } });
 			c += run - 1;
 		}
 
@@ -169,12 +176,28 @@ void Client::try_update()
 
 	Encode_params const params = _params();
 	std::weak_ptr<Client> weak = weak_from_this();
-	for (size_t i = 0; i < update->rects.size(); i++)
-		_server.pool().request(frame, update->rects[i], params, [weak, update, i] (Payload const &p) {
+	for (size_t i = 0; i < update->rects.size(); i++) {
+		/*
+		 * A small Tight rectangle (a caret, a clock) is encoded at once in
+		 * the viewer's own zlib stream: cheaper than sharing it, and the
+		 * stream, which saw the previous ones, compresses it far better.
+		 */
+		Rect const &r = update->rects[i];
+		if (_encoding == TIGHT && size_t(r.area.w) * r.area.h <= OWN_STREAM_PIXELS) {
+			/* at zlib's best: for a few hundred bytes the CPU time is nothing */
+			if (!_tight_stream) _tight_stream = std::make_unique<Deflater>(15, 9);
+			std::vector<uint8_t> out;
+			encode_tight_own_stream(params, frame->pixels_of(r), *_tight_stream, out);
+			update->payloads[i] = std::make_shared<std::vector<uint8_t> const>(std::move(out));
+			update->missing--;
+			continue;
+		}
+		_server.pool().request(frame, r, params, [weak, update, i] (Payload const &p) {
 			update->payloads[i] = p;
 			if (--update->missing) return;
 			if (auto self = weak.lock(); self && self->_in_flight == update) self->_finish_update();
 		});
+	}
 	if (--update->missing == 0) _finish_update();
 }
 

@@ -16,6 +16,8 @@
 
 namespace Vnc {
 
+	struct Deflater;
+
 	/* Client pixel values of XRGB8888 pixels */
 	struct Converter
 	{
@@ -194,5 +196,5 @@ namespace Vnc {
 	/* Encoders of the individual encodings (hextile.cc, zrle.cc, tight.cc) */
 	void encode_hextile(Pixel_format const &, Pixels, std::vector<uint8_t> &);
 	void encode_zrle(Pixel_format const &, int compress_level, Pixels, std::vector<uint8_t> &);
-	void encode_tight(Encode_params const &, Pixels, std::vector<uint8_t> &);
+	void encode_tight(Encode_params const &, Pixels, std::vector<uint8_t> &, Deflater *own_stream = nullptr);
 }

@@ -111,7 +111,7 @@ void Encode_pool::_evict()
 void Encode_pool::request(std::shared_ptr<Frame const> const &frame, Rect rect,
                           Encode_params const &params, Done done)
 {
-	Encode_key const key { params, rect.area.w, rect.area.h, content_hash(*frame, rect) };
+	Encode_key const key { params, rect.area.w, rect.area.h, content_key(*frame, rect) };
 
 	auto [it, inserted] = _entries.try_emplace(key);
 	Entry &entry = it->second;

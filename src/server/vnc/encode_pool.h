@@ -2,8 +2,9 @@
  * Encoding on a small thread pool, each result shared by every client
  *
  * A client's update is a list of rectangles of one frame. Each is looked
- * up by what determines its bytes: the content of its tiles, its size and
- * the encode parameters (encoding, pixel format, quality, level). A payload
+ * up by what determines its bytes: its pixels (the versions of its tiles,
+ * see 'content_key') and the encode parameters (encoding, pixel format,
+ * quality, level). A payload
  * that is cached or already being encoded for another client is not
  * encoded again. The workers never touch the entrypoint's state: they take
  * jobs from a queue and hand results back through a pipe that the

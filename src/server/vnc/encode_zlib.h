@@ -35,10 +35,12 @@ namespace Vnc {
 		/*
 		 * Compress 'in' as a fresh stream ended by a sync flush and append it
 		 * to 'out': byte-aligned, no final block, referencing nothing before.
+		 * With 'fresh' false, the stream goes on from the last call instead
+		 * (one viewer's own stream, which may refer to what it sent before).
 		 */
-		void compress(uint8_t const *in, size_t len, std::vector<uint8_t> &out)
+		void compress(uint8_t const *in, size_t len, std::vector<uint8_t> &out, bool fresh = true)
 		{
-			deflateReset(&zs);
+			if (fresh) deflateReset(&zs);
 
 			size_t start = out.size();
 			out.resize(start + deflateBound(&zs, uLong(len)) + 16);

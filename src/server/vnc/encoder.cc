@@ -105,3 +105,10 @@ void Vnc::put_pixel(Pixel_format const &format, uint32_t xrgb, std::vector<uint8
 	uint8_t *end = pixel_out(format).put(bytes, format.value(xrgb));
 	out.insert(out.end(), bytes, end);
 }
+
+
+void Vnc::encode_tight_own_stream(Encode_params const &params, Pixels pixels, Deflater &stream,
+                                  std::vector<uint8_t> &out)
+{
+	encode_tight(params, pixels, out, &stream);
+}

@@ -50,6 +50,16 @@ namespace Vnc {
 	/* Append the payload of 'pixels' encoded as 'params' say to 'out' */
 	void encode(Encode_params const &params, Pixels pixels, std::vector<uint8_t> &out);
 
+	struct Deflater;
+
+	/*
+	 * Tight in a viewer's own zlib stream (number 3), which goes on from the
+	 * viewer's previous rectangle instead of starting afresh: for rectangles
+	 * too small to be worth sharing, which compress far better with what
+	 * the stream saw before. The payload belongs to that viewer alone.
+	 */
+	void encode_tight_own_stream(Encode_params const &, Pixels, Deflater &, std::vector<uint8_t> &out);
+
 	/* A ZRLE payload with the zlib stream header put in front (length adjusted) */
 	std::vector<uint8_t> zrle_with_stream_header(std::span<uint8_t const> payload);
 

@@ -18,23 +18,13 @@ namespace {
 		return h ^ (h >> 32);
 	}
 
-	uint64_t hash_tile(Frame const &frame, Rect r)
+	/* Copy tile 't' from 'src' (a whole screen of the frame's size) into 'frame' */
+	void copy_tile(Frame &frame, uint32_t const *src, Rect t)
 	{
-		uint64_t h = mix(r.area.w, r.area.h);
-		for (uint32_t y = 0; y < r.area.h; y++) {
-			uint32_t const *row = frame.pixels.data() + size_t(r.at.y + int32_t(y)) * frame.area.w + uint32_t(r.at.x);
-			uint64_t a = 0, b = 0;
-			uint32_t x = 0;
-			for (; x + 2 <= r.area.w; x += 2) {
-				uint64_t v;
-				std::memcpy(&v, row + x, 8);
-				a = (a ^ v) * 0x100000001b3ull;
-				b = (b + v) * 0xc2b2ae3d27d4eb4full;
-			}
-			if (x < r.area.w) a = (a ^ row[x]) * 0x100000001b3ull;
-			h = mix(h, a ^ (b >> 7));
+		for (uint32_t y = 0; y < t.area.h; y++) {
+			size_t const at = size_t(t.at.y + int32_t(y)) * frame.area.w + uint32_t(t.at.x);
+			std::memcpy(frame.pixels.data() + at, src + at, t.area.w * 4);
 		}
-		return h;
 	}
 }
 
@@ -42,12 +32,16 @@ namespace {
 void Tile_set::add(Rect rect)
 {
 	if (rect.empty() || _columns == 0) return;
-	uint32_t const c1 = uint32_t(std::max(rect.at.x, 0)) / TILE;
-	uint32_t const r1 = uint32_t(std::max(rect.at.y, 0)) / TILE;
-	uint32_t const c2 = std::min<uint32_t>(uint32_t(std::max(rect.x2(), 0)) / TILE, _columns - 1);
-	uint32_t const r2 = std::min<uint32_t>(uint32_t(std::max(rect.y2(), 0)) / TILE, _rows - 1);
-	for (uint32_t r = r1; r <= r2; r++)
-		for (uint32_t c = c1; c <= c2; c++) set(c, r);
+	int32_t const rx1 = std::max(rect.at.x, 0), ry1 = std::max(rect.at.y, 0);
+	int32_t const rx2 = std::min<int32_t>(rect.x2(), int32_t(_columns * TILE) - 1);
+	int32_t const ry2 = std::min<int32_t>(rect.y2(), int32_t(_rows * TILE) - 1);
+	if (rx2 < rx1 || ry2 < ry1) return;
+	for (uint32_t r = uint32_t(ry1) / TILE; r <= uint32_t(ry2) / TILE; r++)
+		for (uint32_t c = uint32_t(rx1) / TILE; c <= uint32_t(rx2) / TILE; c++) {
+			int32_t const tx = int32_t(c * TILE), ty = int32_t(r * TILE);
+			set(c, r, Box { uint8_t(std::max(rx1 - tx, 0)), uint8_t(std::max(ry1 - ty, 0)),
+			                uint8_t(std::min(rx2 - tx, int32_t(TILE) - 1)), uint8_t(std::min(ry2 - ty, int32_t(TILE) - 1)) });
+		}
 }
 
 
@@ -58,13 +52,14 @@ Rect Frame::tile_rect(uint32_t column, uint32_t row) const
 }
 
 
-uint64_t Vnc::content_hash(Frame const &frame, Rect r)
+uint64_t Vnc::content_key(Frame const &frame, Rect r)
 {
-	uint64_t h = mix(r.area.w, r.area.h);
+	/* a version names a tile's content at its place only: the place is part of the key */
+	uint64_t h = mix(mix(r.area.w, r.area.h), uint64_t(uint32_t(r.at.x)) << 32 | uint32_t(r.at.y));
 	uint32_t const columns = frame.columns();
 	for (uint32_t row = uint32_t(r.at.y) / TILE; row * TILE < uint32_t(r.at.y) + r.area.h; row++)
 		for (uint32_t column = uint32_t(r.at.x) / TILE; column * TILE < uint32_t(r.at.x) + r.area.w; column++)
-			h = mix(h, frame.tile_hash[size_t(row) * columns + column]);
+			h = mix(h, frame.tile_version[size_t(row) * columns + column]);
 	return h;
 }
 
@@ -75,10 +70,8 @@ void Frame_history::reset(Area area)
 	_buffers.clear();
 	_changes.clear();
 	_current = std::make_shared<Frame>(area);
-	Tile_set all(area);
-	for (uint32_t row = 0; row < all.rows(); row++)
-		for (uint32_t column = 0; column < all.columns(); column++)
-			_current->tile_hash[size_t(row) * all.columns() + column] = hash_tile(*_current, _current->tile_rect(column, row));
+	_current->serial = ++_last_serial;
+	std::fill(_current->tile_version.begin(), _current->tile_version.end(), _current->serial);
 	_buffers.push_back(_current);
 }
 
@@ -109,18 +102,22 @@ Tile_set Frame_history::capture(uint32_t const *screen, Tile_set const &damaged)
 	Frame const &cur = *_current;
 	uint32_t const columns = changed.columns();
 
-	/* which damaged tiles differ from the current frame */
+	/* which damaged tiles differ from the current frame, and where */
 	for (uint32_t row = 0; row < changed.rows(); row++)
 		for (uint32_t column = 0; column < columns; column++) {
 			if (!damaged.test(column, row)) continue;
 			Rect const t = cur.tile_rect(column, row);
+			Tile_set::Box box { };
 			for (uint32_t y = 0; y < t.area.h; y++) {
 				size_t const at = size_t(t.at.y + int32_t(y)) * _area.w + uint32_t(t.at.x);
-				if (std::memcmp(screen + at, cur.pixels.data() + at, t.area.w * 4)) {
-					changed.set(column, row);
-					break;
-				}
+				uint32_t const *a = screen + at, *b = cur.pixels.data() + at;
+				if (!std::memcmp(a, b, t.area.w * 4)) continue;
+				uint32_t x1 = 0, x2 = t.area.w - 1;
+				while (a[x1] == b[x1]) x1++;
+				while (a[x2] == b[x2]) x2--;
+				box.add(Tile_set::Box { uint8_t(x1), uint8_t(y), uint8_t(x2), uint8_t(y) });
 			}
+			changed.set(column, row, box);
 		}
 	if (changed.empty()) return changed;
 
@@ -140,15 +137,11 @@ Tile_set Frame_history::capture(uint32_t const *screen, Tile_set const &damaged)
 			Rect const t = cur.tile_rect(column, row);
 			bool const from_screen = changed.test(column, row);
 			if (!from_screen && !stale.test(column, row)) continue;
-			uint32_t const *src = from_screen ? screen : cur.pixels.data();
-			for (uint32_t y = 0; y < t.area.h; y++) {
-				size_t const at = size_t(t.at.y + int32_t(y)) * _area.w + uint32_t(t.at.x);
-				std::memcpy(next->pixels.data() + at, src + at, t.area.w * 4);
-			}
-			next->tile_hash[i] = from_screen ? hash_tile(*next, t) : cur.tile_hash[i];
+			copy_tile(*next, from_screen ? screen : cur.pixels.data(), t);
+			next->tile_version[i] = from_screen ? _last_serial + 1 : cur.tile_version[i];
 		}
 
-	next->serial = cur.serial + 1;
+	next->serial = ++_last_serial;
 	_current = next;
 
 	_changes.emplace_back(next->serial, changed);

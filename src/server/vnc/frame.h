@@ -13,6 +13,7 @@
  */
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -29,51 +30,80 @@ namespace Vnc {
 
 	enum : uint32_t { TILE = 64 };
 
-	/* One flag per tile of a screen of 'area' */
+	/*
+	 * The tiles of a screen of 'area' that are marked, each with the box
+	 * (in tile coordinates) that holds what changed in it: a caret that
+	 * blinks is sent as its own few pixels, not as a tile
+	 */
 	class Tile_set
 	{
+		public:
+
+			struct Box
+			{
+				uint8_t x1 = TILE, y1 = TILE, x2 = 0, y2 = 0;   /* inclusive; empty as constructed */
+
+				bool empty() const { return x1 > x2; }
+
+				void add(Box const &o)
+				{
+					x1 = std::min(x1, o.x1); y1 = std::min(y1, o.y1);
+					x2 = std::max(x2, o.x2); y2 = std::max(y2, o.y2);
+				}
+			};
+
+			static constexpr Box WHOLE { 0, 0, TILE - 1, TILE - 1 };
+
 		private:
 
-			uint32_t             _columns = 0, _rows = 0;
-			std::vector<uint8_t> _flags { };
-			size_t               _count = 0;
+			uint32_t         _columns = 0, _rows = 0;
+			std::vector<Box> _boxes { };
+			size_t           _count = 0;
 
 		public:
 
 			Tile_set() = default;
 			explicit Tile_set(Area area)
 			: _columns((area.w + TILE - 1) / TILE), _rows((area.h + TILE - 1) / TILE),
-			  _flags(size_t(_columns) * _rows, 0) { }
+			  _boxes(size_t(_columns) * _rows) { }
 
 			uint32_t columns() const { return _columns; }
 			uint32_t rows()    const { return _rows; }
 			size_t   count()   const { return _count; }
 			bool     empty()   const { return _count == 0; }
 
-			bool test(uint32_t column, uint32_t row) const { return _flags[size_t(row) * _columns + column]; }
+			bool test(uint32_t column, uint32_t row) const { return !box(column, row).empty(); }
 
-			void set(uint32_t column, uint32_t row)
+			Box const &box(uint32_t column, uint32_t row) const { return _boxes[size_t(row) * _columns + column]; }
+
+			/* Mark a tile, or the part 'b' of it */
+			void set(uint32_t column, uint32_t row, Box const &b = WHOLE)
 			{
-				uint8_t &f = _flags[size_t(row) * _columns + column];
-				if (!f) { f = 1; _count++; }
+				if (b.empty()) return;
+				Box &mine = _boxes[size_t(row) * _columns + column];
+				if (mine.empty()) _count++;
+				mine.add(b);
 			}
 
 			void clear(uint32_t column, uint32_t row)
 			{
-				uint8_t &f = _flags[size_t(row) * _columns + column];
-				if (f) { f = 0; _count--; }
+				Box &mine = _boxes[size_t(row) * _columns + column];
+				if (!mine.empty()) { mine = Box { }; _count--; }
 			}
 
-			void set_all()   { std::fill(_flags.begin(), _flags.end(), 1); _count = _flags.size(); }
-			void clear_all() { std::fill(_flags.begin(), _flags.end(), 0); _count = 0; }
+			void set_all()   { std::fill(_boxes.begin(), _boxes.end(), WHOLE); _count = _boxes.size(); }
+			void clear_all() { std::fill(_boxes.begin(), _boxes.end(), Box { }); _count = 0; }
 
-			/* Set the tiles 'rect' (on the screen) touches */
+			/* Mark the tiles 'rect' (on the screen) touches */
 			void add(Rect rect);
 
 			void add(Tile_set const &other)
 			{
-				for (size_t i = 0; i < _flags.size() && i < other._flags.size(); i++)
-					if (other._flags[i] && !_flags[i]) { _flags[i] = 1; _count++; }
+				for (size_t i = 0; i < _boxes.size() && i < other._boxes.size(); i++) {
+					if (other._boxes[i].empty()) continue;
+					if (_boxes[i].empty()) _count++;
+					_boxes[i].add(other._boxes[i]);
+				}
 			}
 	};
 
@@ -82,10 +112,11 @@ namespace Vnc {
 		uint64_t              serial = 0;
 		Area                  area   { 0, 0 };
 		std::vector<uint32_t> pixels { };
-		std::vector<uint64_t> tile_hash { };   /* content of each tile, row by row */
+		std::vector<uint64_t> tile_version { };   /* the serial of the frame each tile last changed in */
 
 		explicit Frame(Area area)
-		: area(area), pixels(size_t(area.w) * area.h, 0), tile_hash(Tile_set(area).columns() * size_t(Tile_set(area).rows()), 0) { }
+		: area(area), pixels(size_t(area.w) * area.h, 0),
+		  tile_version(Tile_set(area).columns() * size_t(Tile_set(area).rows()), 0) { }
 
 		uint32_t columns() const { return (area.w + TILE - 1) / TILE; }
 
@@ -101,7 +132,8 @@ namespace Vnc {
 
 			enum : size_t { MAX_BUFFERS = 4, MAX_CHANGES = 8 };
 
-			Area _area { 0, 0 };
+			Area     _area { 0, 0 };
+			uint64_t _last_serial = 0;   /* of the newest frame ever made */
 
 			std::vector<std::shared_ptr<Frame>> _buffers { };
 			std::shared_ptr<Frame>              _current { };
@@ -121,11 +153,18 @@ namespace Vnc {
 			/*
 			 * Take the 'damaged' tiles of 'screen' (the live buffer, 'area'
 			 * pixels) into a new frame. Returns the tiles whose content
-			 * changed, empty if none did (then no frame is made).
+			 * changed, each with the box of the pixels that did, empty if
+			 * none did (then no frame is made).
 			 */
 			Tile_set capture(uint32_t const *screen, Tile_set const &damaged);
 	};
 
-	/* A hash of the content of a rect made of whole tiles of 'frame' */
-	uint64_t content_hash(Frame const &frame, Rect tile_aligned);
+	/*
+	 * A key for the pixels of 'rect' of 'frame': its place and size and the
+	 * versions of the tiles it touches. Equal keys mean equal pixels,
+	 * without looking at a pixel: serials never repeat, not even across
+	 * mode changes. (Content that returns to an earlier state, a caret
+	 * blinking back, gets a new key and is encoded again: a few pixels.)
+	 */
+	uint64_t content_key(Frame const &frame, Rect rect);
 }

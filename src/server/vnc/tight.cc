@@ -88,8 +88,19 @@ namespace {
 			out.push_back(uint8_t(len >> 14));
 	}
 
+	/*
+	 * Which zlib stream a rectangle uses: a kind's stream, reset in each
+	 * rectangle (shared payloads), or a viewer's own stream 3, which goes on
+	 */
+	struct Stream_choice
+	{
+		Deflater *own;
+
+		uint8_t control(Stream kind) const { return own ? uint8_t(3u << 4) : uint8_t(1u << kind | kind << 4); }
+	};
+
 	/* Append 'data' as Tight sends filtered data: short data plain, else compressed */
-	void put_data(std::vector<uint8_t> &out, std::vector<uint8_t> const &data, int level)
+	void put_data(std::vector<uint8_t> &out, std::vector<uint8_t> const &data, int level, Stream_choice streams)
 	{
 		if (data.size() < MIN_TO_COMPRESS) {
 			out.insert(out.end(), data.begin(), data.end());
@@ -99,7 +110,8 @@ namespace {
 		/* compress behind room for the longest length field, then close the gap */
 		size_t const at = out.size();
 		out.resize(at + 3);
-		thread_deflater(false, level).compress(data.data(), data.size(), out);
+		if (streams.own) streams.own->compress(data.data(), data.size(), out, false);
+		else thread_deflater(false, level).compress(data.data(), data.size(), out);
 
 		size_t const len = out.size() - at - 3;
 		std::vector<uint8_t> field;
@@ -156,8 +168,9 @@ namespace {
 }
 
 
-void Vnc::encode_tight(Encode_params const &params, Pixels pixels, std::vector<uint8_t> &out)
+void Vnc::encode_tight(Encode_params const &params, Pixels pixels, std::vector<uint8_t> &out, Deflater *own_stream)
 {
+	Stream_choice const streams { own_stream };
 	Pixel_format const &format = params.format;
 	Converter  const conv(format);
 	Tpixel_out const tp(format);
@@ -168,9 +181,6 @@ void Vnc::encode_tight(Encode_params const &params, Pixels pixels, std::vector<u
 	thread_local std::vector<uint8_t>  data;
 	thread_local Palette<256> palette { };
 
-	val.resize(n);
-	conv.convert(pixels, 0, 0, w, h, val.data());
-
 	/*
 	 * With JPEG at hand, a rectangle of more than a few dozen colours is
 	 * better served lossy (TigerVNC's thresholds); without it, any palette
@@ -180,20 +190,24 @@ void Vnc::encode_tight(Encode_params const &params, Pixels pixels, std::vector<u
 	unsigned const max_colours = std::min<size_t>(jpeg_ok ? (params.compress_level < 2 ? 24 : 96) : 256,
 	                                              std::max<size_t>(2, n / 2));
 
+	/* colours are counted on the source pixels: a rectangle that goes to JPEG is never converted */
 	palette.clear();
 	bool indexed = true;
-	for (size_t i = 0; i < n && indexed; ) {
-		uint32_t const c = val[i];
-		size_t run = 1;
-		while (i + run < n && val[i + run] == c) run++;
-		i += run;
-		indexed = palette.insert(c) && palette.count <= max_colours;
+	for (uint32_t y = 0; y < h && indexed; y++) {
+		uint32_t const *line = pixels.base + size_t(y) * pixels.stride;
+		for (uint32_t x = 0; x < w && indexed; ) {
+			uint32_t const c = line[x];
+			uint32_t run = 1;
+			while (x + run < w && line[x + run] == c) run++;
+			x += run;
+			indexed = palette.insert(conv.value(c)) && palette.count <= max_colours;
+		}
 	}
 
 	if (indexed && palette.count == 1) {
 		out.push_back(FILL);
 		uint8_t bytes[4];
-		uint8_t *end = tp.put(bytes, val[0]);
+		uint8_t *end = tp.put(bytes, conv.value(pixels.base[0]));
 		out.insert(out.end(), bytes, end);
 		return;
 	}
@@ -201,21 +215,24 @@ void Vnc::encode_tight(Encode_params const &params, Pixels pixels, std::vector<u
 	if (!indexed && jpeg_ok && n >= 64 && encode_jpeg(params.jpeg_quality, pixels, out))
 		return;
 
+	val.resize(n);
+	conv.convert(pixels, 0, 0, w, h, val.data());
+
 	data.clear();
 	Byte_writer writer(data);
 
 	if (!indexed) {
-		uint8_t const stream = STREAM_FULL_COLOUR;
-		out.push_back(uint8_t(1u << stream | stream << 4));
+		Stream const stream = STREAM_FULL_COLOUR;
+		out.push_back(streams.control(stream));
 		uint8_t *p = writer.reserve(n * tp.size());
 		writer.commit(tp.put(p, val.data(), n));
 		writer.finish();
-		put_data(out, data, params.compress_level);
+		put_data(out, data, params.compress_level, streams);
 		return;
 	}
 
-	uint8_t const stream = palette.count == 2 ? STREAM_MONO : STREAM_INDEXED;
-	out.push_back(uint8_t(1u << stream | stream << 4 | EXPLICIT_FILTER));
+	Stream const stream = palette.count == 2 ? STREAM_MONO : STREAM_INDEXED;
+	out.push_back(uint8_t(streams.control(stream) | EXPLICIT_FILTER));
 	out.push_back(FILTER_PALETTE);
 	out.push_back(uint8_t(palette.count - 1));
 	{
@@ -251,5 +268,5 @@ void Vnc::encode_tight(Encode_params const &params, Pixels pixels, std::vector<u
 		writer.commit(p);
 	}
 	writer.finish();
-	put_data(out, data, params.compress_level);
+	put_data(out, data, params.compress_level, streams);
 }

@@ -19,6 +19,7 @@ namespace Vnc::Wire {
 		READ_CHUNK    = 64 * 1024,
 		MAX_RECT_COLS = 8,            /* rectangles of at most 512x256 pixels */
 		MAX_RECT_ROWS = 4,
+		OWN_STREAM_PIXELS = 4096,     /* smaller Tight rectangles are not shared, see try_update */
 	};
 
 	enum : uint32_t { BTN_LEFT = 0x110, BTN_RIGHT = 0x111, BTN_MIDDLE = 0x112 };
