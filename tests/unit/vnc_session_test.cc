@@ -357,3 +357,28 @@ TEST(VncSession, a_small_change_is_sent_as_its_own_pixels)
 		<< "the rectangle is the caret's, not its tile's";
 	v.read(2 * 18 * 4);
 }
+
+
+TEST(VncSession, a_listener_off_loopback_is_refused_unless_the_config_allows)
+{
+	/* bound, never listening: nothing serves, but the address is what core would grant */
+	auto bound = [] (uint32_t address) {
+		int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		sockaddr_in a { };
+		a.sin_family = AF_INET;
+		a.sin_addr.s_addr = htonl(address);
+		EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof(a)), 0);
+		return fd;
+	};
+	int const loopback = bound(INADDR_LOOPBACK), other_loopback = bound(0x7f000002), any = bound(INADDR_ANY);
+	EXPECT_TRUE(Endpoint::of(loopback, false).loopback);
+	EXPECT_TRUE(Endpoint::of(other_loopback, false).loopback) << "all of 127/8 is loopback";
+	EXPECT_FALSE(Endpoint::of(any, false).loopback) << "0.0.0.0 is every interface";
+	EXPECT_TRUE(Endpoint::of(any, false).text.starts_with("0.0.0.0:"));
+
+	/* the default serves loopback only; the network only when the config asks */
+	EXPECT_TRUE(may_serve(Endpoint::of(loopback, false), true));
+	EXPECT_FALSE(may_serve(Endpoint::of(any, false), true));
+	EXPECT_TRUE(may_serve(Endpoint::of(any, false), false));
+	for (int fd : { loopback, other_loopback, any }) ::close(fd);
+}

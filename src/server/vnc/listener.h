@@ -54,6 +54,13 @@ namespace Vnc {
 		}
 	};
 
+	/*
+	 * Whether to serve on a socket bound to 'local': off loopback only when
+	 * the config says so, so that a grant of "0.0.0.0" by mistake does not
+	 * put the desktop on the network
+	 */
+	inline bool may_serve(Endpoint const &local, bool loopback_only) { return local.loopback || !loopback_only; }
+
 	class Listener : nestbox::Io_handler
 	{
 		private:

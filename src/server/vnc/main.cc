@@ -261,7 +261,7 @@ struct Vnc::Main : Sync_control, Server
 		}
 		Endpoint const local = Endpoint::of(fd, false);
 		bool const loopback_only = config.attribute("loopback_only").as_bool(true);
-		if (!local.loopback && loopback_only) {
+		if (!may_serve(local, loopback_only)) {
 			error("not serving on ", local.text, ": not a loopback address"
 			      " (set <config loopback_only=\"no\"> to serve the network)");
 			return;
