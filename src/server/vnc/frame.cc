@@ -99,47 +99,57 @@ Tile_set Frame_history::capture(uint32_t const *screen, Tile_set const &damaged)
 	Tile_set changed(_area);
 	if (!_current || damaged.empty()) return changed;
 
-	Frame const &cur = *_current;
-	uint32_t const columns = changed.columns();
-
-	/* which damaged tiles differ from the current frame, and where */
-	for (uint32_t row = 0; row < changed.rows(); row++)
-		for (uint32_t column = 0; column < columns; column++) {
-			if (!damaged.test(column, row)) continue;
-			Rect const t = cur.tile_rect(column, row);
-			Tile_set::Box box { };
-			for (uint32_t y = 0; y < t.area.h; y++) {
-				size_t const at = size_t(t.at.y + int32_t(y)) * _area.w + uint32_t(t.at.x);
-				uint32_t const *a = screen + at, *b = cur.pixels.data() + at;
-				if (!std::memcmp(a, b, t.area.w * 4)) continue;
-				uint32_t x1 = 0, x2 = t.area.w - 1;
-				while (a[x1] == b[x1]) x1++;
-				while (a[x2] == b[x2]) x2--;
-				box.add(Tile_set::Box { uint8_t(x1), uint8_t(y), uint8_t(x2), uint8_t(y) });
-			}
-			changed.set(column, row, box);
-		}
-	if (changed.empty()) return changed;
-
+	Frame const &cur  = *_current;
 	std::shared_ptr<Frame> next = _free_buffer();
 
-	/* bring the buffer up to the current frame: the tiles changed since its serial */
+	/* what the buffer lacks of the current frame: the tiles changed since its serial */
 	Tile_set stale(_area);
 	bool const known = next->serial != 0 && !_changes.empty() && _changes.front().first <= next->serial + 1;
-	if (!known || next->serial == 0) stale.set_all();
+	if (!known) stale.set_all();
 	else
 		for (auto const &[serial, tiles] : _changes)
 			if (serial > next->serial) stale.add(tiles);
 
+	/*
+	 * One pass: each damaged row is compared with the current frame and,
+	 * if it differs (or the buffer lacks it), copied while it is in the
+	 * cache. The screen is written by another process: reading it twice
+	 * would cost a second trip to memory.
+	 */
+	uint32_t const columns = changed.columns();
+	uint64_t const serial  = _last_serial + 1;
 	for (uint32_t row = 0; row < changed.rows(); row++)
 		for (uint32_t column = 0; column < columns; column++) {
 			size_t const i = size_t(row) * columns + column;
 			Rect const t = cur.tile_rect(column, row);
-			bool const from_screen = changed.test(column, row);
-			if (!from_screen && !stale.test(column, row)) continue;
-			copy_tile(*next, from_screen ? screen : cur.pixels.data(), t);
-			next->tile_version[i] = from_screen ? _last_serial + 1 : cur.tile_version[i];
+			bool const lacking = stale.test(column, row);
+			if (!damaged.test(column, row)) {
+				if (!lacking) continue;
+				copy_tile(*next, cur.pixels.data(), t);
+				next->tile_version[i] = cur.tile_version[i];
+				continue;
+			}
+			Tile_set::Box box { };
+			for (uint32_t y = 0; y < t.area.h; y++) {
+				size_t const at = size_t(t.at.y + int32_t(y)) * _area.w + uint32_t(t.at.x);
+				uint32_t const *a = screen + at, *b = cur.pixels.data() + at;
+				if (std::memcmp(a, b, t.area.w * 4)) {
+					uint32_t x1 = 0, x2 = t.area.w - 1;
+					while (a[x1] == b[x1]) x1++;
+					while (a[x2] == b[x2]) x2--;
+					box.add(Tile_set::Box { uint8_t(x1), uint8_t(y), uint8_t(x2), uint8_t(y) });
+				} else if (!lacking) continue;
+				std::memcpy(next->pixels.data() + at, a, t.area.w * 4);
+			}
+			changed.set(column, row, box);
+			next->tile_version[i] = box.empty() ? cur.tile_version[i] : serial;
 		}
+
+	/* nothing changed: the buffer now equals the current frame, and says so */
+	if (changed.empty()) {
+		next->serial = cur.serial;
+		return changed;
+	}
 
 	next->serial = ++_last_serial;
 	_current = next;
