@@ -31,6 +31,7 @@ a note on stderr. Runs sealed as root, '--unsealed' otherwise. Usage:
 """
 
 import argparse
+import copy
 import json
 import os
 import shutil
@@ -242,13 +243,25 @@ def line(name, ours, xvnc, unit, digits=2):
                       "baseline": round(xvnc, digits), "ratio": ratio}), flush=True)
 
 
+def at_rate(entry, args):
+    """'animation@60': (workload, metric name, args with that frame rate)."""
+    workload, _, fps = entry.partition("@")
+    if not fps:
+        return workload, workload, args
+    run_args = copy.copy(args)
+    run_args.fps = int(fps)
+    return workload, f"{workload}_{fps}fps", run_args
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seconds", type=float, default=5.0, help="measuring window per run (default 5)")
     p.add_argument("--warmup", type=float, default=1.0, help="seconds before the window (default 1)")
     p.add_argument("--samples", type=int, default=20, help="key presses for the latency (default 20)")
     p.add_argument("--fps", type=int, default=30, help="the workloads' frame rate (default 30)")
-    p.add_argument("--workloads", default=",".join(WORKLOADS))
+    p.add_argument("--workloads", default=",".join(WORKLOADS + ["animation@60"]),
+                   help="comma-separated; WORKLOAD@FPS runs one at another frame rate "
+                        "(default: all at --fps, and animation at 60 fps, where a server's capacity shows)")
     p.add_argument("--only", choices=["ours", "xvnc"],
                    help="measure one server and print vnc_meter's figures as they are (no comparison)")
     p.add_argument("--verbose", action="store_true", help="the servers' and the meter's output on stderr")
@@ -272,40 +285,42 @@ def main():
     if args.only:
         run = run_xvnc if args.only == "xvnc" else None
         with tempfile.TemporaryDirectory(prefix="vnc_bench_") as tmp:
-            for workload in args.workloads.split(","):
+            for entry in args.workloads.split(","):
+                workload, name, run_args = at_rate(entry, args)
                 try:
-                    figures = run(workload, args) if run else run_nestbox(workload, args, tmp)
+                    figures = run(workload, run_args) if run else run_nestbox(workload, run_args, tmp)
                 except (RuntimeError, subprocess.TimeoutExpired, Skip) as e:
-                    note(f"{workload}: {e}")
+                    note(f"{name}: {e}")
                     continue
-                print(json.dumps({"server": args.only, "workload": workload, **figures}), flush=True)
+                print(json.dumps({"server": args.only, "workload": name, **figures}), flush=True)
         return 0
 
     with tempfile.TemporaryDirectory(prefix="vnc_bench_") as tmp:
-        for i, workload in enumerate(args.workloads.split(",")):
+        for i, entry in enumerate(args.workloads.split(",")):
+            workload, name, run_args = at_rate(entry, args)
             # alternate who goes first, so that a drift hits both alike
             try:
                 if i % 2 == 0:
-                    xvnc, ours = run_xvnc(workload, args), run_nestbox(workload, args, tmp)
+                    xvnc, ours = run_xvnc(workload, run_args), run_nestbox(workload, run_args, tmp)
                 else:
-                    ours, xvnc = run_nestbox(workload, args, tmp), run_xvnc(workload, args)
+                    ours, xvnc = run_nestbox(workload, run_args, tmp), run_xvnc(workload, run_args)
             except (RuntimeError, subprocess.TimeoutExpired, Skip) as e:
-                note(f"{workload}: {e}")
+                note(f"{name}: {e}")
                 continue
             for server, figures in (("ours", ours), ("Xvnc", xvnc)):
                 if figures.get("wrong_pixels_pct", 0) > 1.0:
-                    note(f"{workload}: {server}'s client showed wrong pixels "
+                    note(f"{name}: {server}'s client showed wrong pixels "
                          f"({figures['wrong_pixels_pct']} % far from the frame its tag names)")
             if args.verbose:
-                note(f"{workload} ours: {json.dumps(ours)}")
-                note(f"{workload} xvnc: {json.dumps(xvnc)}")
-            line(f"vnc.{workload}.fps", ours["fps"], xvnc["fps"], "frames/s (higher is better)")
-            line(f"vnc.{workload}.bytes_per_frame", ours["bytes_per_frame"], xvnc["bytes_per_frame"], "B/frame", 0)
-            line(f"vnc.{workload}.cpu_ms_per_frame", ours["cpu_ms_per_frame"], xvnc["cpu_ms_per_frame"], "ms/frame", 3)
+                note(f"{name} ours: {json.dumps(ours)}")
+                note(f"{name} xvnc: {json.dumps(xvnc)}")
+            line(f"vnc.{name}.fps", ours["fps"], xvnc["fps"], "frames/s (higher is better)")
+            line(f"vnc.{name}.bytes_per_frame", ours["bytes_per_frame"], xvnc["bytes_per_frame"], "B/frame", 0)
+            line(f"vnc.{name}.cpu_ms_per_frame", ours["cpu_ms_per_frame"], xvnc["cpu_ms_per_frame"], "ms/frame", 3)
             if ours["input_latency_ms"] >= 0 and xvnc["input_latency_ms"] >= 0:
-                line(f"vnc.{workload}.input_latency_ms", ours["input_latency_ms"], xvnc["input_latency_ms"], "ms")
+                line(f"vnc.{name}.input_latency_ms", ours["input_latency_ms"], xvnc["input_latency_ms"], "ms")
             else:
-                note(f"{workload}: no latency (ours {ours['input_latency_ms']}, Xvnc {xvnc['input_latency_ms']})")
+                note(f"{name}: no latency (ours {ours['input_latency_ms']}, Xvnc {xvnc['input_latency_ms']})")
     return 0
 
 
