@@ -382,3 +382,40 @@ TEST(VncSession, a_listener_off_loopback_is_refused_unless_the_config_allows)
 	EXPECT_TRUE(may_serve(Endpoint::of(any, false), false));
 	for (int fd : { loopback, other_loopback, any }) ::close(fd);
 }
+
+
+TEST(VncSession, rfb_over_a_websocket)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 64 });
+	Viewer v(server);
+
+	std::string const upgrade = "GET /websockify HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+	v.send({ upgrade.begin(), upgrade.end() });
+	std::string response;
+	while (!response.ends_with("\r\n\r\n")) response += char(v.read(1)[0]);
+	EXPECT_TRUE(response.starts_with("HTTP/1.1 101")) << response;
+
+	/* the server speaks first, in a binary frame */
+	EXPECT_EQ(v.read(2), std::vector<uint8_t>({ 0x82, 12 }));
+	EXPECT_EQ(v.read(12), std::vector<uint8_t>({ 'R', 'F', 'B', ' ', '0', '0', '3', '.', '0', '0', '8', '\n' }));
+
+	/* masked client frames: a ping is answered, RFB bytes go on, a close is echoed */
+	auto masked = [] (uint8_t opcode, std::vector<uint8_t> payload) {
+		std::vector<uint8_t> f { uint8_t(0x80 | opcode), uint8_t(0x80 | payload.size()), 1, 2, 3, 4 };
+		for (size_t i = 0; i < payload.size(); i++) f.push_back(uint8_t(payload[i] ^ (i % 4 + 1)));
+		return f;
+	};
+	v.send(masked(0x9, { 'h', 'i' }));
+	EXPECT_EQ(v.read(4), std::vector<uint8_t>({ 0x8a, 2, 'h', 'i' }));
+
+	std::string const version = "RFB 003.008\n";
+	v.send(masked(0x2, { version.begin(), version.end() }));
+	EXPECT_EQ(v.read(4), std::vector<uint8_t>({ 0x82, 2, 1, 1 })) << "security types, in a frame";
+
+	v.send(masked(0x8, { 0x03, 0xe8 }));
+	EXPECT_EQ(v.read(4), std::vector<uint8_t>({ 0x88, 2, 0x03, 0xe8 }));
+	for (int i = 0; i < 50 && !server.clients.empty(); i++) ep.dispatch_once(5);
+	EXPECT_TRUE(server.clients.empty());
+}

@@ -48,6 +48,12 @@ void Client::_close(std::string const &why)
 	if (_phase == Phase::CLOSING) return;
 	if (_phase != Phase::DETECT && _phase != Phase::HTTP)
 		nestbox::log("client ", _peer, " disconnected: ", why);
+	/* a browser learns that we, not the network, ended it (best effort: we do not wait) */
+	if (_websocket && _fd.valid() && !_close_frame_sent) {
+		std::vector<uint8_t> close;
+		Web::Websocket::encode_close(1000, close);
+		(void)::send(_fd.get(), close.data(), close.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
 	_phase = Phase::CLOSING;
 	release_input();
 	_ep.unwatch(_fd.get());
@@ -77,10 +83,8 @@ void Client::_queue_message(std::vector<Chunk> &&chunks)
 	if (_websocket) {
 		size_t total = 0;
 		for (Chunk const &c : chunks) total += c.size();
-		std::vector<uint8_t> header { 0x82 };
-		if (total < 126) header.push_back(uint8_t(total));
-		else if (total < 65536) { header.push_back(126); header.push_back(uint8_t(total >> 8)); header.push_back(uint8_t(total)); }
-		else { header.push_back(127); for (int i = 7; i >= 0; i--) header.push_back(uint8_t(uint64_t(total) >> (8 * i))); }
+		std::vector<uint8_t> header;
+		Web::Websocket::encode_header(total, header);
 		_queued += header.size();
 		_out.push_back(Chunk { std::move(header), { }, 0 });
 	}
@@ -176,21 +180,28 @@ void Client::_read()
 		return;
 	}
 
-	if (_websocket) {
-		std::vector<uint8_t> replies;
-		auto const status = _websocket->decode(got, _in, replies);
-		if (!replies.empty()) {
-			std::vector<Chunk> chunks;
-			chunks.push_back(Chunk { std::move(replies), { }, 0 });
-			/* control frames are framed already: bypass the framing of _queue_message */
-			for (Chunk &c : chunks) { _queued += c.size(); _out.push_back(std::move(c)); }
-			_flush();
-		}
-		if (status == Web::Websocket::Status::CLOSED)         { _close("WebSocket closed"); return; }
-		if (status == Web::Websocket::Status::PROTOCOL_ERROR) { _close("WebSocket protocol error"); return; }
-	} else {
-		_in.insert(_in.end(), got.begin(), got.end());
+	if (_websocket) { _websocket_input(got); return; }
+
+	_in.insert(_in.end(), got.begin(), got.end());
+	_handle_rfb();
+}
+
+
+void Client::_websocket_input(std::span<uint8_t const> wire)
+{
+	std::vector<uint8_t> replies;
+	auto const status = _websocket->decode(wire, _in, replies);
+	if (!replies.empty()) {
+		/* control frames are framed already: past the framing of _queue_message */
+		_queued += replies.size();
+		_out.push_back(Chunk { std::move(replies), { }, 0 });
+		_flush();
+		if (_phase == Phase::CLOSING) return;
 	}
+	/* the decoder answered with a close frame already */
+	_close_frame_sent = status != Web::Websocket::Status::OK;
+	if (status == Web::Websocket::Status::CLOSED)         { _close("WebSocket closed"); return; }
+	if (status == Web::Websocket::Status::PROTOCOL_ERROR) { _close("WebSocket protocol error"); return; }
 	_handle_rfb();
 }
 
@@ -222,12 +233,7 @@ void Client::_handle_http()
 			nestbox::log("client ", _peer, " connected over WebSocket");
 			_detected_rfb();
 			if (_phase == Phase::CLOSING || rest.empty()) return;
-			std::vector<uint8_t> replies;
-			if (_websocket->decode(rest, _in, replies) != Web::Websocket::Status::OK) {
-				_close("WebSocket protocol error");
-				return;
-			}
-			_handle_rfb();
+			_websocket_input(rest);
 		}
 		return;
 	}

@@ -104,6 +104,7 @@ namespace Vnc {
 
 			/* transport */
 			std::optional<Web::Websocket> _websocket { };
+			bool                          _close_frame_sent = false;
 			std::vector<uint8_t>          _raw_in { };   /* before detection, HTTP */
 			std::vector<uint8_t>          _in { };       /* RFB bytes not yet parsed */
 			uint64_t                      _skip = 0;     /* cut text to drop */
@@ -155,6 +156,7 @@ namespace Vnc {
 
 			void _detected_rfb();
 			void _handle_http();
+			void _websocket_input(std::span<uint8_t const>);
 			void _handle_rfb();
 			bool _handshake_step();
 			void _send_server_init();

@@ -95,6 +95,12 @@ namespace Vnc::Web {
 			static void encode(std::span<uint8_t const> payload,
 			                   std::vector<uint8_t> &wire_out);
 
+			/*
+			 * Only the header of such a frame, for 'length' bytes the caller
+			 * sends after it (from buffers it does not want to copy)
+			 */
+			static void encode_header(size_t length, std::vector<uint8_t> &wire_out);
+
 			/* A close frame with 'code', for a server that ends the connection */
 			static void encode_close(uint16_t code, std::vector<uint8_t> &wire_out);
 

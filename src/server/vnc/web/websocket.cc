@@ -24,11 +24,8 @@ namespace {
 
 	constexpr size_t MAX_CONTROL_PAYLOAD = 125;
 
-	void append_frame(uint8_t opcode, std::span<uint8_t const> payload,
-	                  std::vector<uint8_t> &wire_out)
+	void append_header(uint8_t opcode, uint64_t n, std::vector<uint8_t> &wire_out)
 	{
-		uint64_t const n = payload.size();
-
 		wire_out.push_back(uint8_t(0x80 | opcode));   /* FIN, no fragmentation */
 		if (n < 126) {
 			wire_out.push_back(uint8_t(n));
@@ -41,8 +38,20 @@ namespace {
 			for (int shift = 56; shift >= 0; shift -= 8)
 				wire_out.push_back(uint8_t(n >> shift));
 		}
+	}
+
+	void append_frame(uint8_t opcode, std::span<uint8_t const> payload,
+	                  std::vector<uint8_t> &wire_out)
+	{
+		append_header(opcode, payload.size(), wire_out);
 		wire_out.insert(wire_out.end(), payload.begin(), payload.end());
 	}
+}
+
+
+void Websocket::encode_header(size_t length, std::vector<uint8_t> &wire_out)
+{
+	append_header(BINARY, length, wire_out);
 }
 
 
