@@ -3,6 +3,9 @@
  * maps, the frame snapshots and VNC authentication
  */
 
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include <client_messages.h>
@@ -179,6 +182,37 @@ TEST(VncFrames, recycled_buffers_catch_up_with_every_change)
 		(void)history.capture(screen.data(), all);
 		ASSERT_EQ(history.current()->pixels, screen) << "frame " << i;
 	}
+}
+
+
+TEST(VncFrames, a_client_drawing_during_the_capture_is_harmless)
+{
+	/* the screen is shared with a client that may draw at any time */
+	Area const area { 256, 128 };
+	Frame_history history;
+	history.reset(area);
+	std::vector<uint32_t> screen(size_t(area.w) * area.h, 0);
+	Tile_set all(area);
+	all.set_all();
+
+	std::atomic<bool> stop { false };
+	std::thread painter([&] {
+		/* one pixel a row flips back and forth: a row differs, and a moment later it does not */
+		for (uint32_t v = 0; !stop; v++)
+			for (uint32_t y = 0; y < area.h; y++)
+				reinterpret_cast<std::atomic<uint32_t> &>(screen[y * area.w + 70]).store(v & 1, std::memory_order_relaxed);
+	});
+	for (unsigned i = 0; i < 20000; i++) {
+		Tile_set const changed = history.capture(screen.data(), all);
+		for (uint32_t row = 0; row < changed.rows(); row++)
+			for (uint32_t column = 0; column < changed.columns(); column++) {
+				if (!changed.test(column, row)) continue;
+				Tile_set::Box const b = changed.box(column, row);
+				ASSERT_LE(b.x1, b.x2); ASSERT_LT(b.x2, TILE); ASSERT_LE(b.y1, b.y2); ASSERT_LT(b.y2, TILE);
+			}
+	}
+	stop = true;
+	painter.join();
 }
 
 

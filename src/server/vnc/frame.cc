@@ -111,10 +111,10 @@ Tile_set Frame_history::capture(uint32_t const *screen, Tile_set const &damaged)
 			if (serial > next->serial) stale.add(tiles);
 
 	/*
-	 * One pass: each damaged row is compared with the current frame and,
-	 * if it differs (or the buffer lacks it), copied while it is in the
-	 * cache. The screen is written by another process: reading it twice
-	 * would cost a second trip to memory.
+	 * One pass over the damaged rows: copied into the buffer, then compared
+	 * with the current frame while both are in the cache. The screen is
+	 * written by another process: reading it twice would cost a second trip
+	 * to memory.
 	 */
 	uint32_t const columns = changed.columns();
 	uint64_t const serial  = _last_serial + 1;
@@ -129,17 +129,23 @@ Tile_set Frame_history::capture(uint32_t const *screen, Tile_set const &damaged)
 				next->tile_version[i] = cur.tile_version[i];
 				continue;
 			}
+			/*
+			 * Each row is copied first and compared afterwards: the client
+			 * may draw into the screen while we read it, and only the copy
+			 * holds still (a row that differed in a compare of the screen
+			 * could be equal by the time its ends are searched).
+			 */
 			Tile_set::Box box { };
 			for (uint32_t y = 0; y < t.area.h; y++) {
 				size_t const at = size_t(t.at.y + int32_t(y)) * _area.w + uint32_t(t.at.x);
-				uint32_t const *a = screen + at, *b = cur.pixels.data() + at;
-				if (std::memcmp(a, b, t.area.w * 4)) {
-					uint32_t x1 = 0, x2 = t.area.w - 1;
-					while (a[x1] == b[x1]) x1++;
-					while (a[x2] == b[x2]) x2--;
-					box.add(Tile_set::Box { uint8_t(x1), uint8_t(y), uint8_t(x2), uint8_t(y) });
-				} else if (!lacking) continue;
-				std::memcpy(next->pixels.data() + at, a, t.area.w * 4);
+				uint32_t *a = next->pixels.data() + at;
+				uint32_t const *b = cur.pixels.data() + at;
+				std::memcpy(a, screen + at, t.area.w * 4);
+				if (!std::memcmp(a, b, t.area.w * 4)) continue;
+				uint32_t x1 = 0, x2 = t.area.w - 1;
+				while (a[x1] == b[x1]) x1++;
+				while (a[x2] == b[x2]) x2--;
+				box.add(Tile_set::Box { uint8_t(x1), uint8_t(y), uint8_t(x2), uint8_t(y) });
 			}
 			changed.set(column, row, box);
 			next->tile_version[i] = box.empty() ? cur.tile_version[i] : serial;
