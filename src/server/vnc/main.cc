@@ -75,7 +75,7 @@ struct Vnc::Main : Sync_control, Server
 		cpu_set_t set;
 		CPU_ZERO(&set);
 		unsigned const cores = ::sched_getaffinity(0, sizeof(set), &set) == 0 ? unsigned(CPU_COUNT(&set)) : 1u;
-		return _config.node().attribute("threads").as_uint(std::min(cores, 4u));
+		return std::min(_config.node().attribute("threads").as_uint(std::min(cores, 4u)), 16u);
 	}();
 	size_t const _cache_bytes = size_t(_config.node().attribute("cache_mb").as_uint(32)) << 20;
 
@@ -252,6 +252,10 @@ struct Vnc::Main : Sync_control, Server
 
 	void _listen(pugi::xml_node config)
 	{
+		if (!_frames.current()) {
+			error("no screen (see above): not serving");
+			return;
+		}
 		int fd = -1;
 		for (auto const &[name, granted] : _env.host_fds())
 			if (name.starts_with("tcp:")) { fd = granted; break; }
