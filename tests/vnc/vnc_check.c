@@ -496,6 +496,9 @@ static void usage(void)
 "                        frame, then for a line (or EOF) on stdin, and write --then-save\n"
 "  --then-save FILE.png  the framebuffer after the size change\n"
 "  --require-cursor      the server must send a cursor shape (Cursor pseudo-encoding)\n"
+"  --then-change X,Y,W,H at the end, wait until this region changes (something else changes\n"
+"                        the desktop), then for a line (or EOF) on stdin, and write --then-save\n"
+"  --then-require-encoding E  at least one rectangle after that change came in encoding E\n"
 "  --expect-auth-failure succeed only if the server refuses the authentication\n"
 "  --timeout SECONDS     (default 20)\n"
 "  --verbose             show libvncclient's log\n"
@@ -589,10 +592,14 @@ static int cmd_connect(int argc, char **argv)
 		{ "type", 1, 0, 't' }, { "qemu-keys", 0, 0, 'Q' }, { "expect-change", 1, 0, 'C' },
 		{ "save", 1, 0, 's' }, { "expect-auth-failure", 0, 0, 'A' }, { "timeout", 1, 0, 'T' },
 		{ "verbose", 0, 0, 'v' }, { "then-size", 1, 0, 'z' }, { "then-save", 1, 0, 'Z' },
-		{ "require-cursor", 0, 0, 'U' }, { 0, 0, 0, 0 },
+		{ "require-cursor", 0, 0, 'U' }, { "then-change", 1, 0, 'H' },
+		{ "then-require-encoding", 1, 0, 'R' }, { 0, 0, 0, 0 },
 	};
 	const char *enc = NULL, *reference = NULL, *require = NULL, *expect_name = NULL, *save = NULL;
-	const char *type = NULL, *then_save = NULL;
+	const char *type = NULL, *then_save = NULL, *then_require = NULL;
+	Change then_change;
+	memset(&then_change, 0, sizeof then_change);
+	int want_then_change = 0;
 	int then_w = 0, then_h = 0, require_cursor = 0;
 	int compress = -1, quality = -1, jpeg = 0, bpp = 32, expect_auth_failure = 0, qemu_keys = 0;
 	int click_x = -1, click_y = -1, expect_w = 0, expect_h = 0;
@@ -632,6 +639,8 @@ static int cmd_connect(int argc, char **argv)
 		case 'z': if (sscanf(optarg, "%dx%d", &then_w, &then_h) != 2) { usage(); return 2; } break;
 		case 'Z': then_save = optarg; break;
 		case 'U': require_cursor = 1; break;
+		case 'H': if (!parse_region(optarg, &then_change.rules)) { usage(); return 2; } want_then_change = 1; break;
+		case 'R': then_require = optarg; break;
 		default: usage(); return 2;
 		}
 	}
@@ -853,6 +862,39 @@ static int cmd_connect(int argc, char **argv)
 		printf("vnc_check: resized to %dx%d, complete\n", c->width, c->height);
 		if (pump(c, now() + timeout, stdin_ready, NULL) < 0) return 1;
 		if (then_save && !write_framebuffer(c, then_save, red)) failed = 1;
+	}
+	if (want_then_change) {
+		if (!region_fits(&then_change.rules, c->width, c->height)) { printf("vnc_check: region outside\n"); return 2; }
+		size_t fb_size = (size_t)c->width * c->height * (bpp / 8);
+		then_change.before = malloc(fb_size);
+		memcpy(then_change.before, c->frameBuffer, fb_size);
+		int counts_before[ENC_SLOTS];
+		memcpy(counts_before, enc_count, sizeof counts_before);
+		printf("vnc_check: waiting for a change in %d,%d %dx%d\n", then_change.rules.rx, then_change.rules.ry,
+		       then_change.rules.rw, then_change.rules.rh);
+		frame_done = 0;
+		int r2 = pump(c, now() + timeout, changed, &then_change);
+		if (r2 < 0) return 1;
+		if (!r2) {
+			printf("vnc_check: FAILED: the region did not change within %.0f s\n", timeout);
+			return 1;
+		}
+		printf("vnc_check: the region changed\n");
+		if (pump(c, now() + timeout, stdin_ready, NULL) < 0) return 1;
+		pump(c, now() + 0.5, NULL, NULL);   /* what is still on its way */
+		if (then_save && !write_framebuffer(c, then_save, red)) failed = 1;
+		printf("vnc_check: rects after the change by encoding:");
+		int found = 0;
+		for (int i = 0; i < ENC_SLOTS; i++) {
+			int const n = enc_count[i] - counts_before[i];
+			if (n) printf(" %s %d", encodings[i].name, n);
+			if (n && then_require && !strcasecmp(encodings[i].name, then_require)) found = 1;
+		}
+		printf("\n");
+		if (then_require && !found) {
+			printf("vnc_check: FAILED: no rectangle after the change came in %s\n", then_require);
+			failed = 1;
+		}
 	}
 	rfbClientCleanup(c);
 	printf("vnc_check: %s\n", failed ? "FAILED" : "passed");

@@ -21,6 +21,9 @@ injected through vnc's config), takes a screenshot through vnc's
              capture exactly
   resize     a mode change (vnc's config) while vnc_check is connected: the
              client gets DesktopSize and then exactly the new screen
+  moves      a window (gui_client) moves while vnc_check (copyrect zrle) is
+             connected: some of it must come as CopyRect, and the client's
+             picture must equal a capture afterwards
   input      vnc_check clicks into text and types "vnc typed" (keysyms) and
              "qemu" (QEMU extended key events); the text app must log each
              key, the client must see the text window change, and the
@@ -119,8 +122,26 @@ SYSTEM = """<config>
 			<any-service> <parent/> </any-service>
 		</route>
 	</start>
+
+	<!-- a window that the "moves" group drags (by rewriting this config) -->
+	<start name="mover" ram="4M">
+		<binary name="gui_client"/>
+		<config version="{mover_version}">
+			<view name="main" x="{mover_x}" y="{mover_y}" width="300" height="200" color="#306090" title="mover"/>
+			<view name="a" parent="main" x="10" y="30" width="80" height="60" color="#f0c020"/>
+			<view name="b" parent="main" x="120" y="40" width="50" height="120" color="#20c060"/>
+			<view name="c" parent="main" x="200" y="140" width="90" height="30" color="#e04040"/>
+		</config>
+		<route>
+			<service name="Gui"> <child name="gui"/> </service>
+			<any-service> <parent/> </any-service>
+		</route>
+	</start>
 </config>
 """
+
+MOVER_AT = (540, 400)      # where the mover's window starts
+MOVER_TO = (600, 450)      # where the "moves" group drags it
 
 # Injected once (version 1) so that the desktop has antialiased text and
 # strokes in several colors: a click into text, typed text, a stroke in
@@ -210,7 +231,7 @@ class Nestbox:
         for attempt in range(3):
             self.port = free_port()
             with open(os.path.join(self.tmp, "system.xml"), "w") as f:
-                f.write(SYSTEM.format(port=self.port))
+                f.write(self.system(MOVER_AT, 1))
             self._write_config(inject=False)
             cmd = [self.nestbox, "run", "--rom-dir", FONT_DIR, "--rom-dir", self.tmp,
                    "--report-dir", self.reports, "--timeout", "115",
@@ -239,6 +260,18 @@ class Nestbox:
         self.wait_for(r"\[init -> text\] key: 9", 20)
         self.wait_for_count(r"\[init -> (paint|sketch)\] stroke end", 2, 20)
         time.sleep(0.3)
+
+    def system(self, mover_at, mover_version):
+        return SYSTEM.format(port=self.port, mover_x=mover_at[0], mover_y=mover_at[1], mover_version=mover_version)
+
+    def move_window(self, to):
+        """Drag the mover's window: init gets a changed config; returns once the client applied it."""
+        mark = self.mark()
+        path = os.path.join(self.tmp, "system.xml")
+        with open(path + ".new", "w") as f:
+            f.write(self.system(to, 2))
+        os.replace(path + ".new", path)
+        self.wait_for(r"\[init -> mover\] config 2 applied", 10, start=mark)
 
     def _write_config(self, inject=True, capture=None):
         path = os.path.join(self.tmp, "vnc.config")
@@ -757,6 +790,57 @@ def group_input(server, ref, checks):
         checks.fail("the text app logged the QEMU-typed keys", str(e))
 
 
+def group_moves(server, ref, checks):
+    """A window moves while a client with CopyRect is connected: the server
+    must send (some of) it as CopyRect, and the client's picture must then
+    equal a capture exactly."""
+    addr = f"{server.host}:{server.port}"
+    got = os.path.join(checks.tmp, "got-moved.png")
+    name = "a moved window reaches a client as CopyRect, exactly"
+    x1, y1 = MOVER_AT
+    x2, y2 = MOVER_TO[0] + 300, MOVER_TO[1] + 200
+    cmd = [checks.vnc_check, "connect", addr, "--encodings", "copyrect zrle", "--reference", ref,
+           "--then-change", f"{x1},{y1},{x2 - x1},{y2 - y1}", "--then-save", got,
+           "--then-require-encoding", "copyrect", "--timeout", "12"]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    out = []
+    waiting, moved = threading.Event(), threading.Event()
+
+    def reader():
+        for line in proc.stdout:
+            out.append(line.rstrip("\n"))
+            if "waiting for a change" in line:
+                waiting.set()
+            if "the region changed" in line:
+                moved.set()
+        waiting.set()
+        moved.set()
+
+    threading.Thread(target=reader, daemon=True).start()
+    try:
+        if not waiting.wait(30) or proc.poll() is not None:
+            raise Failure("vnc_check did not get the first frame:\n" + "\n".join(out))
+        server.move_window(MOVER_TO)
+        if not moved.wait(15) or not any("the region changed" in l for l in out):
+            proc.wait(5)
+            raise Failure("the client saw no change:\n" + "\n".join(out))
+        time.sleep(0.5)
+        after = server.capture()
+        proc.stdin.close()
+        proc.wait(20)
+        if proc.returncode != 0:
+            raise Failure(f"vnc_check exited {proc.returncode}:\n" + "\n".join(out))
+        checks.ok(name.replace(", exactly", ""), next(l for l in out if "after the change" in l))
+        checks.run_tool(name, [checks.vnc_check, "compare", after, got])
+    except Failure as e:
+        checks.fail(name, str(e))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def group_resize(server, ref, checks):
     """A mode change while a client is connected: DesktopSize, then the new
     screen, equal to a capture at the new size."""
@@ -821,10 +905,11 @@ GROUPS = {
     "tigervnc": group_tigervnc,
     "input": group_input,
     "resize": group_resize,
+    "moves": group_moves,
 }
 # the order they run in: input and resize change the desktop, auth needs a
 # server of its own
-ORDER = ["encodings", "formats", "protocol", "gvnc", "tigervnc", "input", "resize", "auth"]
+ORDER = ["encodings", "formats", "protocol", "gvnc", "tigervnc", "input", "moves", "resize", "auth"]
 XVNC_GROUPS = ["encodings", "formats", "protocol", "gvnc", "tigervnc", "auth"]
 
 
