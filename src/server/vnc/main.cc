@@ -25,10 +25,10 @@
 #include <nestbox/timer.h>
 
 #include <fb_driver/framebuffer.h>
-#include <fb_driver/inject.h>
 #include <fb_driver/input.h>
 #include <fb_driver/screen.h>
 #include <fb_driver/screenshot.h>
+#include <fb_driver/script.h>
 
 #include "client.h"
 #include "listener.h"
@@ -102,8 +102,7 @@ struct Vnc::Main : Sync_control, Server
 	Signal_handler<Main> _detect_handler { _env.ep(), *this, &Main::_handle_detect_timeout };
 	Signal_handler<Main> _capture_handler { _env.ep(), *this, &Main::_capture };
 
-	std::optional<std::string> _inject_version  { };
-	std::optional<std::string> _capture_version { };
+	Config_script _script { };   /* <inject>, <capture> */
 
 	/* Server interface, for the clients */
 
@@ -283,32 +282,6 @@ struct Vnc::Main : Sync_control, Server
 		if (_set_mode(*requested, nullptr)) log("mode ", requested->w, "x", requested->h);
 	}
 
-	void _apply_inject(pugi::xml_node config)
-	{
-		pugi::xml_node const inject = config.child("inject");
-		if (!inject) return;
-		std::string const version = inject.attribute("version").value();
-		if (_inject_version == version) return;
-		_inject_version = version;
-		auto const events = events_from_config(inject);
-		_input_root.submit(events);
-		if (_verbose) log("injected ", events.size(), " events (version ", version, ")");
-	}
-
-	void _apply_capture(pugi::xml_node config)
-	{
-		pugi::xml_node const capture = config.child("capture");
-		if (!capture) return;
-		std::string const version = capture.attribute("version").value();
-		if (_capture_version == version) return;
-		_capture_version = version;
-		if (auto captured = _screenshot.capture(_screen); !captured) {
-			error("capture ", version, " failed: ", error_name(captured.error()));
-			return;
-		}
-		log("captured ", version);
-	}
-
 	void _handle_config() { if (_config.update()) _apply_config(); }
 
 	void _apply_config()
@@ -327,16 +300,7 @@ struct Vnc::Main : Sync_control, Server
 		if (_password.size() > 8) warning("VNC authentication uses the first 8 characters of the password only");
 
 		_apply_mode(config);
-		_apply_inject(config);
-		_apply_capture(config);
-	}
-
-	void _announce(char const *service, Rpc_object<Root::Session> &root)
-	{
-		auto cap = manage(_env.ep(), root);
-		if (!cap) { error(service, " service: ", error_name(cap.error())); return; }
-		if (auto announced = _env.parent().announce(service, std::move(*cap)); !announced)
-			error(service, " service not announced: ", error_name(announced.error()));
+		_script.apply(config, _input_root, _screenshot, _screen, _verbose);
 	}
 
 	Main(Env &env) : _env(env)
@@ -349,8 +313,8 @@ struct Vnc::Main : Sync_control, Server
 		if (!_screen.mode().area.w) _apply_mode(pugi::xml_node());   /* the default mode */
 
 		_listen(_config.node());
-		_announce("Framebuffer", _fb_root);
-		_announce("Input",       _input_root);
+		announce(_env, "Framebuffer", _fb_root);
+		announce(_env, "Input",       _input_root);
 	}
 };
 

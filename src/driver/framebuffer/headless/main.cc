@@ -19,10 +19,10 @@
 #include <nestbox/timer.h>
 
 #include <fb_driver/framebuffer.h>
-#include <fb_driver/inject.h>
 #include <fb_driver/input.h>
 #include <fb_driver/screen.h>
 #include <fb_driver/screenshot.h>
+#include <fb_driver/script.h>
 
 NESTBOX_MANIFEST(R"(
 	<manifest>
@@ -53,9 +53,7 @@ struct Fb_driver::Main : Sync_control
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
 	Signal_handler<Main> _sync_handler   { _env.ep(), *this, &Main::_handle_sync };
 
-	/* what was applied last: each new version of <inject> and <capture> acts once */
-	std::optional<std::string> _inject_version  { };
-	std::optional<std::string> _capture_version { };
+	Config_script _script { };
 
 	/*
 	 * Sync signals stand for frames shown. The timer runs only while a
@@ -86,36 +84,6 @@ struct Fb_driver::Main : Sync_control
 		_fb_root.notify_mode();
 	}
 
-	void _apply_inject(pugi::xml_node config)
-	{
-		pugi::xml_node const inject = config.child("inject");
-		if (!inject) return;
-
-		std::string const version = inject.attribute("version").value();
-		if (_inject_version == version) return;
-		_inject_version = version;
-
-		auto const events = events_from_config(inject);
-		_input_root.submit(events);
-		if (_verbose) log("injected ", events.size(), " events (version ", version, ")");
-	}
-
-	void _apply_capture(pugi::xml_node config)
-	{
-		pugi::xml_node const capture = config.child("capture");
-		if (!capture) return;
-
-		std::string const version = capture.attribute("version").value();
-		if (_capture_version == version) return;
-		_capture_version = version;
-
-		if (auto captured = _screenshot.capture(_screen); !captured) {
-			error("capture ", version, " failed: ", error_name(captured.error()));
-			return;
-		}
-		log("captured ", version);
-	}
-
 	void _handle_config()
 	{
 		if (!_config.update()) return;
@@ -125,19 +93,7 @@ struct Fb_driver::Main : Sync_control
 
 		/* in this order: a capture in the same config shows the new mode */
 		_apply_mode(config);
-		_apply_inject(config);
-		_apply_capture(config);
-	}
-
-	void _announce(char const *service, Rpc_object<Root::Session> &root)
-	{
-		auto cap = manage(_env.ep(), root);
-		if (!cap) {
-			error(service, " service: ", error_name(cap.error()));
-			return;
-		}
-		if (auto announced = _env.parent().announce(service, std::move(*cap)); !announced)
-			error(service, " service not announced: ", error_name(announced.error()));
+		_script.apply(config, _input_root, _screenshot, _screen, _verbose);
 	}
 
 	Main(Env &env) : _env(env)
@@ -146,8 +102,8 @@ struct Fb_driver::Main : Sync_control
 		_config.sigh(_config_handler.cap());
 		_handle_config();
 
-		_announce("Framebuffer", _fb_root);
-		_announce("Input",       _input_root);
+		announce(_env, "Framebuffer", _fb_root);
+		announce(_env, "Input",       _input_root);
 	}
 };
 

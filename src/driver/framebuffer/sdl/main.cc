@@ -334,17 +334,6 @@ struct Fb_sdl::Main : Sync_control
 		_apply_mode(config);
 	}
 
-	void _announce(char const *service, Rpc_object<Root::Session> &root)
-	{
-		auto cap = manage(_env.ep(), root);
-		if (!cap) {
-			error(service, " service: ", error_name(cap.error()));
-			return;
-		}
-		if (auto announced = _env.parent().announce(service, std::move(*cap)); !announced)
-			error(service, " service not announced: ", error_name(announced.error()));
-	}
-
 	Main(Env &env) : _env(env)
 	{
 		(void)_timer.sigh(_tick_handler.cap());
@@ -354,8 +343,8 @@ struct Fb_sdl::Main : Sync_control
 		_open_window();
 		_update_timer();
 
-		_announce("Framebuffer", _fb_root);
-		_announce("Input",       _input_root);
+		announce(_env, "Framebuffer", _fb_root);
+		announce(_env, "Input",       _input_root);
 	}
 };
 
