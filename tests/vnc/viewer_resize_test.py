@@ -13,38 +13,29 @@ layout (width 0) must be refused with status 3 and change nothing.
 """
 
 import os
-import socket
 import struct
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from idle_test import CONFIG, SKIP, free_port, recv_exact  # noqa: E402
+from small_system import System  # noqa: E402
 
 EXTENDED_DESKTOP_SIZE = -308
 
 
-def fail(why):
-    print(f"viewer_resize: FAILED: {why}")
-    sys.exit(1)
-
-
-def read_update(s):
+def read_update(system, s):
     """[(x, y, w, h, encoding, payload)] of one update of Raw and ExtendedDesktopSize rectangles."""
-    _, _, count = struct.unpack(">BBH", recv_exact(s, 4))
+    _, _, count = struct.unpack(">BBH", system.recv(s, 4))
     rects = []
     for _ in range(count):
-        x, y, w, h, enc = struct.unpack(">HHHHi", recv_exact(s, 12))
+        x, y, w, h, enc = struct.unpack(">HHHHi", system.recv(s, 12))
         if enc == 0:
-            rects.append((x, y, w, h, enc, recv_exact(s, w * h * 4)))
+            rects.append((x, y, w, h, enc, system.recv(s, w * h * 4)))
         elif enc == EXTENDED_DESKTOP_SIZE:
-            screens = recv_exact(s, 4)[0]
-            rects.append((x, y, w, h, enc, recv_exact(s, 16 * screens)))
+            screens = system.recv(s, 4)[0]
+            rects.append((x, y, w, h, enc, system.recv(s, 16 * screens)))
         else:
-            fail(f"unexpected encoding {enc}")
+            system.fail(f"unexpected encoding {enc}")
     return rects
 
 
@@ -56,109 +47,61 @@ def request(s, incremental, w, h):
     s.sendall(struct.pack(">BBHHHH", 3, incremental, 0, 0, w, h))
 
 
-def size_reply(s, w, h):
+def size_reply(system, s, w, h):
     """The next ExtendedDesktopSize rectangle: (reason, status, width, height)."""
     for _ in range(10):
         request(s, 1, w, h)
-        for x, y, rw, rh, enc, _ in read_update(s):
+        for x, y, rw, rh, enc, _ in read_update(system, s):
             if enc == EXTENDED_DESKTOP_SIZE:
                 return x, y, rw, rh
-    fail("no ExtendedDesktopSize answer")
+    system.fail("no ExtendedDesktopSize answer")
 
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    unsealed = "--unsealed" in sys.argv
     if len(args) != 1:
         print(__doc__)
         sys.exit(2)
-    nestbox = args[0]
-    if not os.path.exists(os.path.join(os.path.dirname(nestbox), "vnc")):
-        print("viewer_resize: skipped: vnc not built")
-        sys.exit(SKIP)
-    if not unsealed and os.geteuid() != 0:
-        print("viewer_resize: skipped: sealing needs root (run with --unsealed to test unsealed)")
-        sys.exit(SKIP)
+    with System("viewer_resize", args[0], "--unsealed" in sys.argv, gui_verbose=True) as system:
+        system.wait_for("[init -> gui] screen 320x240", 15)
 
-    tmp = tempfile.mkdtemp(prefix="nestbox-resize-")
-    port = free_port()
-    config = CONFIG.format(port=port).replace('<config pointer="no">', '<config pointer="no" verbose="yes">')
-    open(os.path.join(tmp, "resize.xml"), "w").write(config)
-    open(os.path.join(tmp, "vnc.config"), "w").write('<config width="320" height="240"/>')
-    cmd = [nestbox, "run", "--rom-dir", tmp, "--timeout", "40", os.path.join(tmp, "resize.xml")]
-    if unsealed:
-        cmd.insert(2, "--unsealed")
-    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           start_new_session=True)
-    lines = []
-    threading.Thread(target=lambda: [lines.append(l.rstrip("\n")) for l in run.stdout], daemon=True).start()
-
-    def wait_for(text, seconds):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if any(text in l for l in lines):
-                return
-            time.sleep(0.05)
-        fail(f"no log line {text!r}; log:\n" + "\n".join(lines[-30:]))
-
-    try:
-        wait_for("[init -> vnc] listening on", 15)
-        wait_for("[init -> gui] screen 320x240", 15)
-
-        s = socket.create_connection(("127.0.0.1", port), timeout=10)
-        recv_exact(s, 12)
-        s.sendall(b"RFB 003.008\n")
-        recv_exact(s, 2)
-        s.sendall(b"\x01")
-        recv_exact(s, 4)
-        s.sendall(b"\x01")
-        width, height = struct.unpack(">HH", recv_exact(s, 4))
-        recv_exact(s, 16)
-        recv_exact(s, struct.unpack(">I", recv_exact(s, 4))[0])
-        s.sendall(struct.pack(">BBHii", 2, 0, 2, 0, EXTENDED_DESKTOP_SIZE))
-
+        s, width, height = system.connect([0, EXTENDED_DESKTOP_SIZE])
         request(s, 0, width, height)
-        first = read_update(s)
+        first = read_update(system, s)
         initial = [r for r in first if r[4] == EXTENDED_DESKTOP_SIZE]
         if not initial or initial[0][:4] != (0, 0, 320, 240):
-            fail(f"no initial ExtendedDesktopSize (reason 0, 320x240): {[r[:5] for r in first]}")
+            system.fail(f"no initial ExtendedDesktopSize (reason 0, 320x240): {[r[:5] for r in first]}")
 
         set_desktop_size(s, 0, 300)
-        reason, status, w, h = size_reply(s, 320, 240)
+        reason, status, w, h = size_reply(system, s, 320, 240)
         if (reason, status) != (1, 3):
-            fail(f"an invalid layout got reason {reason} status {status}, not 1 and 3")
+            system.fail(f"an invalid layout got reason {reason} status {status}, not 1 and 3")
 
         set_desktop_size(s, 400, 300)
-        reason, status, w, h = size_reply(s, 320, 240)
+        reason, status, w, h = size_reply(system, s, 320, 240)
         if (reason, status, w, h) != (1, 0, 400, 300):
-            fail(f"the resize got reason {reason} status {status} {w}x{h}, not 1, 0, 400x300")
-        wait_for("[init -> vnc] mode 400x300 requested by", 5)
-        wait_for("[init -> gui] screen 400x300", 5)
+            system.fail(f"the resize got reason {reason} status {status} {w}x{h}, not 1, 0, 400x300")
+        system.wait_for("[init -> vnc] mode 400x300 requested by", 5)
+        system.wait_for("[init -> gui] screen 400x300", 5)
         print("viewer_resize: the viewer's resize reached the gui server")
 
         # the new screen, whole, and once the gui redrew it, its background in the far corner
         for _ in range(20):
             request(s, 0, 400, 300)
             covered, corner = 0, None
-            for x, y, w, h, enc, payload in read_update(s):
+            for x, y, w, h, enc, payload in read_update(system, s):
                 if enc == 0:
                     covered += w * h
                     if x + w == 400 and y + h == 300:
                         corner = payload[-4:]
             if covered != 400 * 300:
-                fail(f"the new screen came as {covered} pixels, not 400x300")
+                system.fail(f"the new screen came as {covered} pixels, not 400x300")
             if corner == bytes([0x20, 0x20, 0x20, 0]):
                 break
             time.sleep(0.1)
         else:
-            fail(f"the far corner stays {corner!r}, not the gui's #202020")
+            system.fail(f"the far corner stays {corner!r}, not the gui's #202020")
         print("viewer_resize: the viewer got the whole new screen")
-    finally:
-        try:
-            os.killpg(run.pid, 15)
-        except ProcessLookupError:
-            pass
-        run.wait(10)
 
 
 if __name__ == "__main__":
