@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include <auth_blacklist.h>
 #include <client.h>
 #include <copy_detect.h>
 #include <listener.h>
@@ -69,6 +70,16 @@ namespace {
 		std::string const &password()     override { return secret; }
 
 		void submit_input(std::span<nestbox::Input::Event const> e) override { input_events += e.size(); }
+
+		Auth_blacklist blacklist { };
+		uint64_t       now_ms = 1000;
+
+		bool auth_blocked(std::string const &a) override { return blacklist.blocked(a, now_ms); }
+
+		void auth_result(std::string const &a, bool ok) override
+		{
+			if (ok) blacklist.succeeded(a); else (void)blacklist.failed(a, now_ms);
+		}
 
 		uint32_t request_mode(Area, Client &) override { return 1; /* prohibited */ }
 
@@ -418,4 +429,54 @@ TEST(VncSession, rfb_over_a_websocket)
 	EXPECT_EQ(v.read(4), std::vector<uint8_t>({ 0x88, 2, 0x03, 0xe8 }));
 	for (int i = 0; i < 50 && !server.clients.empty(); i++) ep.dispatch_once(5);
 	EXPECT_TRUE(server.clients.empty());
+}
+
+
+TEST(VncSession, an_address_that_guesses_too_often_is_refused_for_a_while)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 64 });
+	server.secret = "secret";
+
+	/* version 3.8 and VNC authentication with 'password'; the SecurityResult, or 2 if refused early */
+	auto attempt = [&] (std::string const &password) -> uint32_t {
+		Viewer v(server);
+		server.decide();
+		v.pump(2);
+		v.read(12);
+		std::string const version = "RFB 003.008\n";
+		v.send({ version.begin(), version.end() });
+		auto const count = v.read(1);
+		if (count[0] == 0) {   /* refused: a reason follows */
+			std::vector<uint8_t> const length = v.read(4);
+			auto const reason = v.read(Viewer::u32(length, 0));
+			EXPECT_EQ(std::string(reason.begin(), reason.end()), "too many authentication failures, try again later");
+			return 2;
+		}
+		EXPECT_EQ(v.read(1), std::vector<uint8_t>({ 2 }));
+		v.send({ 2 });
+		Challenge challenge;
+		auto const c = v.read(16);
+		std::copy(c.begin(), c.end(), challenge.begin());
+		Challenge const response = expected_response(password, challenge);
+		v.send({ response.begin(), response.end() });
+		return Viewer::u32(v.read(4), 0);
+	};
+
+	for (unsigned i = 0; i < Auth_blacklist::THRESHOLD; i++)
+		EXPECT_EQ(attempt("guess"), 1u) << "failure " << i;
+	EXPECT_EQ(attempt("secret"), 2u) << "refused, even with the right password";
+
+	server.now_ms += Auth_blacklist::FIRST_BLOCK_MS;
+	EXPECT_EQ(attempt("secret"), 0u) << "the block ends";
+
+	/* a success forgets the address; without one, each further round blocks twice as long */
+	for (unsigned i = 0; i < Auth_blacklist::THRESHOLD; i++) EXPECT_EQ(attempt("guess"), 1u);
+	EXPECT_EQ(attempt("secret"), 2u);
+	server.now_ms += Auth_blacklist::FIRST_BLOCK_MS;
+	for (unsigned i = 0; i < Auth_blacklist::THRESHOLD; i++) EXPECT_EQ(attempt("guess"), 1u);
+	server.now_ms += Auth_blacklist::FIRST_BLOCK_MS;
+	EXPECT_EQ(attempt("secret"), 2u) << "the second round in a row blocks for 20 s";
+	server.now_ms += Auth_blacklist::FIRST_BLOCK_MS;
+	EXPECT_EQ(attempt("secret"), 0u);
 }

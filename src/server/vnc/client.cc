@@ -37,6 +37,9 @@ Client::~Client()
 uint64_t Client::detect_deadline_ms() const { return _accepted_ms + DETECT_MS; }
 
 
+std::string Client::_address() const { return _peer.substr(0, _peer.rfind(':')); }
+
+
 void Client::detect_timeout(uint64_t now_ms)
 {
 	if (_phase == Phase::DETECT && now_ms >= detect_deadline_ms()) _detected_rfb();
@@ -313,6 +316,19 @@ bool Client::_handshake_step()
 			return false;
 		}
 		_minor = minor >= 8 ? 8 : minor == 7 ? 7 : 3;   /* 3.889 (Apple) speaks 3.8 */
+
+		/* an address that guessed too often is refused before it may guess again */
+		if (password && _server.auth_blocked(_address())) {
+			std::string const reason = "too many authentication failures, try again later";
+			std::vector<uint8_t> out;
+			Writer w { out };
+			if (_minor == 3) w.u32(0); else w.u8(0);   /* no security type: the reason follows */
+			w.u32(uint32_t(reason.size()));
+			w.bytes(reason.data(), reason.size());
+			_queue(std::move(out));
+			_close("refused: too many authentication failures from " + _address());
+			return false;
+		}
 		if (_minor == 3) {
 			std::vector<uint8_t> out;
 			Writer { out }.u32(security_type);
@@ -343,6 +359,7 @@ bool Client::_handshake_step()
 		auto response = take(16);
 		if (!response) return false;
 		bool const ok = response_matches(expected_response(_server.password(), _challenge), response->data());
+		_server.auth_result(_address(), ok);
 		security_result(ok, "authentication failed");
 		if (!ok) { _close("authentication failed"); return false; }
 		_phase = Phase::CLIENT_INIT;

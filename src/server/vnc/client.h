@@ -49,6 +49,10 @@ namespace Vnc {
 		virtual std::string const   &desktop_name() = 0;
 		virtual std::string const   &password() = 0;   /* empty: no authentication */
 
+		/* VNC authentication by a peer address: refused after too many failures */
+		virtual bool auth_blocked(std::string const &address) = 0;
+		virtual void auth_result(std::string const &address, bool ok) = 0;
+
 		virtual void submit_input(std::span<nestbox::Input::Event const>) = 0;
 
 		/* A viewer asks for a new screen size; returns the ExtendedDesktopSize status */
@@ -153,6 +157,7 @@ namespace Vnc {
 			void _queue(std::vector<uint8_t> &&bytes);
 			void _queue_message(std::vector<Chunk> &&chunks);
 			void _close(std::string const &why);
+			std::string _address() const;   /* the peer without its port */
 
 			void _detected_rfb();
 			void _handle_http();

@@ -30,6 +30,7 @@
 #include <fb_driver/screenshot.h>
 #include <fb_driver/script.h>
 
+#include "auth_blacklist.h"
 #include "client.h"
 #include "listener.h"
 
@@ -112,6 +113,17 @@ struct Vnc::Main : Sync_control, Server
 	std::string const &password()     override { return _password; }
 
 	void submit_input(std::span<Input::Event const> events) override { _input_root.submit(events); }
+
+	Auth_blacklist _auth_blacklist { };
+
+	bool auth_blocked(std::string const &address) override { return _auth_blacklist.blocked(address, _now_ms()); }
+
+	void auth_result(std::string const &address, bool ok) override
+	{
+		if (ok) { _auth_blacklist.succeeded(address); return; }
+		if (uint64_t const ms = _auth_blacklist.failed(address, _now_ms()))
+			warning("too many authentication failures from ", address, ": refused for ", ms / 1000, " s");
+	}
 
 	uint32_t request_mode(Area area, Client &requester) override
 	{
