@@ -256,24 +256,34 @@ void Client::_detected_rfb()
 
 void Client::_handle_rfb()
 {
+	/*
+	 * Messages are parsed where they lie and the buffer is shortened once
+	 * at the end: a read of 64 KiB holds thousands of pointer events, and
+	 * erasing each from the front would move the rest every time.
+	 */
+	size_t at = 0;
+	auto compact = [&] { _in.erase(_in.begin(), _in.begin() + ptrdiff_t(at)); at = 0; };
+
 	while (_phase != Phase::CLOSING) {
 		if (_skip) {
-			size_t const n = size_t(std::min<uint64_t>(_skip, _in.size()));
-			_in.erase(_in.begin(), _in.begin() + ptrdiff_t(n));
+			size_t const n = size_t(std::min<uint64_t>(_skip, _in.size() - at));
+			at    += n;
 			_skip -= n;
-			if (_skip) return;
+			if (_skip) break;
 		}
 		if (_phase != Phase::NORMAL) {
+			compact();
 			if (!_handshake_step()) return;
 			continue;
 		}
-		Parse_result r = parse_client_message(_in);
-		if (r.status == Parse_result::Status::NEED_MORE) return;
+		Parse_result r = parse_client_message(std::span(_in).subspan(at));
+		if (r.status == Parse_result::Status::NEED_MORE) break;
 		if (r.status == Parse_result::Status::ERROR) { _close("protocol error: " + r.error); return; }
-		_in.erase(_in.begin(), _in.begin() + ptrdiff_t(r.consumed));
+		at   += r.consumed;
 		_skip = r.skip;
 		_handle(std::move(r.message));
 	}
+	if (_phase != Phase::CLOSING) compact();
 }
 
 

@@ -29,6 +29,7 @@
 #include <fb_driver/screen.h>
 #include <fb_driver/screenshot.h>
 #include <fb_driver/script.h>
+#include <fb_driver/sync_timer.h>
 
 #include "auth_blacklist.h"
 #include "client.h"
@@ -52,8 +53,6 @@ namespace Vnc {
 struct Vnc::Main : Sync_control, Server
 {
 	Env &_env;
-
-	static constexpr uint64_t SYNC_PERIOD_US = 1000000 / 60;
 
 	static uint64_t _now_ms()
 	{
@@ -80,15 +79,14 @@ struct Vnc::Main : Sync_control, Server
 	}();
 	size_t const _cache_bytes = size_t(_config.node().attribute("cache_mb").as_uint(32)) << 20;
 
-	Timer::Connection _sync_timer   { _env };
 	Timer::Connection _detect_timer { _env };
 	Timer::Connection _capture_timer { _env };
-	bool              _syncing = false;
 
 	Screen           _screen     { _env.pd() };
 	Framebuffer_root _fb_root    { _env.ep(), _screen, *this, _verbose };
 	Input_root       _input_root { _env.ep(), _env.pd() };
 	Screenshot       _screenshot { _env };
+	Sync_timer       _sync       { _env, _fb_root, _verbose };
 
 	Frame_history _frames { };
 	Tile_set      _damage { };
@@ -99,7 +97,6 @@ struct Vnc::Main : Sync_control, Server
 	std::optional<Listener>            _listener { };
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
-	Signal_handler<Main> _sync_handler   { _env.ep(), *this, &Main::_handle_sync };
 	Signal_handler<Main> _detect_handler { _env.ep(), *this, &Main::_handle_detect_timeout };
 	Signal_handler<Main> _capture_handler { _env.ep(), *this, &Main::_capture };
 
@@ -149,13 +146,7 @@ struct Vnc::Main : Sync_control, Server
 
 	/* Sync_control interface, for the Framebuffer sessions */
 
-	void sync_sighs_changed() override
-	{
-		bool const wanted = _fb_root.any_wants_sync();
-		if (wanted == _syncing) return;
-		_syncing = wanted;
-		(void)_sync_timer.trigger_periodic(wanted ? SYNC_PERIOD_US : 0);
-	}
+	void sync_sighs_changed() override { _sync.sessions_changed(); }
 
 	/*
 	 * Damage is collected for a millisecond and taken as one frame: a
@@ -214,8 +205,6 @@ struct Vnc::Main : Sync_control, Server
 		}
 		return plan;
 	}
-
-	void _handle_sync() { if (_syncing) _fb_root.notify_sync(); }
 
 	bool _set_mode(Area area, Client *requester)
 	{
@@ -317,7 +306,6 @@ struct Vnc::Main : Sync_control, Server
 
 	Main(Env &env) : _env(env)
 	{
-		(void)_sync_timer.sigh(_sync_handler.cap());
 		(void)_detect_timer.sigh(_detect_handler.cap());
 		(void)_capture_timer.sigh(_capture_handler.cap());
 		_config.sigh(_config_handler.cap());

@@ -23,6 +23,7 @@
 #include <fb_driver/screen.h>
 #include <fb_driver/screenshot.h>
 #include <fb_driver/script.h>
+#include <fb_driver/sync_timer.h>
 
 NESTBOX_MANIFEST(R"(
 	<manifest>
@@ -37,38 +38,20 @@ struct Fb_driver::Main : Sync_control
 {
 	Env &_env;
 
-	static constexpr uint64_t SYNC_PERIOD_US = 1000000 / 60;
-
 	Config_document _config  { _env };
 	bool            _verbose = false;
-
-	Timer::Connection _timer { _env };
-	bool              _syncing = false;
 
 	Screen           _screen     { _env.pd() };
 	Framebuffer_root _fb_root    { _env.ep(), _screen, *this, _verbose };
 	Input_root       _input_root { _env.ep(), _env.pd() };
 	Screenshot       _screenshot { _env };
+	Sync_timer       _sync       { _env, _fb_root, _verbose };
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
-	Signal_handler<Main> _sync_handler   { _env.ep(), *this, &Main::_handle_sync };
 
 	Config_script _script { };
 
-	/*
-	 * Sync signals stand for frames shown. The timer runs only while a
-	 * client asked for them: an idle display wakes nobody.
-	 */
-	void sync_sighs_changed() override
-	{
-		bool const wanted = _fb_root.any_wants_sync();
-		if (wanted == _syncing) return;
-		_syncing = wanted;
-		(void)_timer.trigger_periodic(wanted ? SYNC_PERIOD_US : 0);
-		if (_verbose) log(wanted ? "sync signals started" : "sync signals stopped");
-	}
-
-	void _handle_sync() { if (_syncing) _fb_root.notify_sync(); }
+	void sync_sighs_changed() override { _sync.sessions_changed(); }
 
 	void _apply_mode(pugi::xml_node config)
 	{
@@ -98,7 +81,6 @@ struct Fb_driver::Main : Sync_control
 
 	Main(Env &env) : _env(env)
 	{
-		(void)_timer.sigh(_sync_handler.cap());
 		_config.sigh(_config_handler.cap());
 		_handle_config();
 
