@@ -790,6 +790,51 @@ def group_input(server, ref, checks):
         checks.fail("the text app logged the QEMU-typed keys", str(e))
 
 
+class Background_client:
+    """vnc_check running while the test changes the desktop: its output is
+    collected, 'wait' blocks until a line with a marker came, 'finish'
+    closes its stdin (its cue to save what it sees) and waits for it."""
+
+    def __init__(self, cmd):
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.out = []
+        self.cond = threading.Condition()
+        threading.Thread(target=self._reader, daemon=True).start()
+
+    def _reader(self):
+        for line in self.proc.stdout:
+            with self.cond:
+                self.out.append(line.rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.out.append(None)   # the end
+            self.cond.notify_all()
+
+    def line(self, marker):
+        return next((l for l in self.out if l and marker in l), None)
+
+    def wait(self, marker, timeout, what):
+        with self.cond:
+            if not self.cond.wait_for(lambda: self.line(marker) or None in self.out, timeout) \
+               or not self.line(marker):
+                raise Failure(f"{what}:\n" + self.output())
+
+    def output(self):
+        return "\n".join(l for l in self.out if l is not None)
+
+    def finish(self):
+        self.proc.stdin.close()
+        self.proc.wait(20)
+        if self.proc.returncode != 0:
+            raise Failure(f"vnc_check exited {self.proc.returncode}:\n" + self.output())
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
 def group_moves(server, ref, checks):
     """A window moves while a client with CopyRect is connected: the server
     must send (some of) it as CopyRect, and the client's picture must then
@@ -799,46 +844,22 @@ def group_moves(server, ref, checks):
     name = "a moved window reaches a client as CopyRect, exactly"
     x1, y1 = MOVER_AT
     x2, y2 = MOVER_TO[0] + 300, MOVER_TO[1] + 200
-    cmd = [checks.vnc_check, "connect", addr, "--encodings", "copyrect zrle", "--reference", ref,
-           "--then-change", f"{x1},{y1},{x2 - x1},{y2 - y1}", "--then-save", got,
-           "--then-require-encoding", "copyrect", "--timeout", "12"]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    out = []
-    waiting, moved = threading.Event(), threading.Event()
-
-    def reader():
-        for line in proc.stdout:
-            out.append(line.rstrip("\n"))
-            if "waiting for a change" in line:
-                waiting.set()
-            if "the region changed" in line:
-                moved.set()
-        waiting.set()
-        moved.set()
-
-    threading.Thread(target=reader, daemon=True).start()
+    client = Background_client([checks.vnc_check, "connect", addr, "--encodings", "copyrect zrle",
+                                "--reference", ref, "--then-change", f"{x1},{y1},{x2 - x1},{y2 - y1}",
+                                "--then-save", got, "--then-require-encoding", "copyrect", "--timeout", "12"])
     try:
-        if not waiting.wait(30) or proc.poll() is not None:
-            raise Failure("vnc_check did not get the first frame:\n" + "\n".join(out))
+        client.wait("waiting for a change", 30, "vnc_check did not get the first frame")
         server.move_window(MOVER_TO)
-        if not moved.wait(15) or not any("the region changed" in l for l in out):
-            proc.wait(5)
-            raise Failure("the client saw no change:\n" + "\n".join(out))
+        client.wait("the region changed", 15, "the client saw no change")
         time.sleep(0.5)
         after = server.capture()
-        proc.stdin.close()
-        proc.wait(20)
-        if proc.returncode != 0:
-            raise Failure(f"vnc_check exited {proc.returncode}:\n" + "\n".join(out))
-        checks.ok(name.replace(", exactly", ""), next(l for l in out if "after the change" in l))
+        client.finish()
+        checks.ok(name.replace(", exactly", ""), client.line("after the change"))
         checks.run_tool(name, [checks.vnc_check, "compare", after, got])
     except Failure as e:
         checks.fail(name, str(e))
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        client.kill()
 
 
 def group_resize(server, ref, checks):
@@ -848,38 +869,16 @@ def group_resize(server, ref, checks):
     new_w, new_h = 800, 600
     got = os.path.join(checks.tmp, "got-resized.png")
     name = f"a mode change to {new_w}x{new_h} reaches a connected client (DesktopSize), exactly"
-    cmd = [checks.vnc_check, "connect", addr, "--encodings", "zrle", "--reference", ref,
-           "--then-size", f"{new_w}x{new_h}", "--then-save", got, "--timeout", "12"]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    out = []
-    waiting, resized = threading.Event(), threading.Event()
-
-    def reader():
-        for line in proc.stdout:
-            out.append(line.rstrip("\n"))
-            if "waiting for the size" in line:
-                waiting.set()
-            if "resized to" in line:
-                resized.set()
-        waiting.set()
-        resized.set()
-
-    threading.Thread(target=reader, daemon=True).start()
+    client = Background_client([checks.vnc_check, "connect", addr, "--encodings", "zrle", "--reference", ref,
+                                "--then-size", f"{new_w}x{new_h}", "--then-save", got, "--timeout", "12"])
     try:
-        if not waiting.wait(30) or proc.poll() is not None:
-            raise Failure("vnc_check did not get the first frame:\n" + "\n".join(out))
+        client.wait("waiting for the size", 30, "vnc_check did not get the first frame")
         server.resize(new_w, new_h)
-        if not resized.wait(25) or not any("resized to" in l for l in out):
-            proc.wait(5)
-            raise Failure("the client did not get the new size:\n" + "\n".join(out))
+        client.wait("resized to", 25, "the client did not get the new size")
         time.sleep(1.0)
         after = server.capture()
         time.sleep(0.5)
-        proc.stdin.close()
-        proc.wait(20)
-        if proc.returncode != 0:
-            raise Failure(f"vnc_check exited {proc.returncode}:\n" + "\n".join(out))
+        client.finish()
         checks.ok(name.replace(", exactly", ""), "the client saw the new size")
         checks.run_tool(name, [checks.vnc_check, "compare", after, got])
         # back to the first size, and the client-side view of it again
@@ -891,9 +890,7 @@ def group_resize(server, ref, checks):
     except Failure as e:
         checks.fail(name, str(e))
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        client.kill()
 
 
 GROUPS = {
