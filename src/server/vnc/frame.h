@@ -116,7 +116,7 @@ namespace Vnc {
 
 		explicit Frame(Area area)
 		: area(area), pixels(size_t(area.w) * area.h, 0),
-		  tile_version(Tile_set(area).columns() * size_t(Tile_set(area).rows()), 0) { }
+		  tile_version(size_t((area.w + TILE - 1) / TILE) * ((area.h + TILE - 1) / TILE), 0) { }
 
 		uint32_t columns() const { return (area.w + TILE - 1) / TILE; }
 
