@@ -7,6 +7,8 @@
  * core kills and reaps every process it started.
  */
 
+#include "run.h"
+
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -20,15 +22,14 @@
 #include <nestbox/base/rpc.h>
 #include <nestbox/log.h>
 
-#include "config_check.h"
+#include <nestbox/init/config_check.h>
+
 #include "core_parent.h"
 #include "cpu_service.h"
 #include "log_service.h"
 #include "options.h"
 #include "pd_service.h"
 #include "report_service.h"
-#include "check.h"
-#include "scenario_test.h"
 #include "rom_service.h"
 #include "timer_service.h"
 
@@ -185,7 +186,7 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 		/* a changed config that init will reject is reported here with its file name */
 		rom_modules.on_change([this] (std::string const &path) {
 			if (path != rom_modules.config_path()) return;
-			if (auto problem = check_config_file(path))
+			if (auto problem = Init::check_config_file(path))
 				output.core_line(concat("Error: ", *problem, " (the previous config stays in force)"));
 		});
 
@@ -212,13 +213,8 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 };
 
 
-int main(int argc, char **argv)
+int Core::run_main(int argc, char **argv)
 {
-	if (argc >= 2 && std::string_view(argv[1]) == "test")
-		return Core::scenario_test_main(argc, argv);
-	if (argc >= 2 && std::string_view(argv[1]) == "check")
-		return Core::check_main(argc, argv);
-
 	auto options = Core::parse_options(argc, argv);
 	if (!options) return 2;
 
@@ -228,7 +224,7 @@ int main(int argc, char **argv)
 	case Core::Options::Command::RUN:     break;
 	}
 
-	if (auto problem = Core::check_config_file(options->config_path)) {
+	if (auto problem = Init::check_config_file(options->config_path)) {
 		std::fprintf(stderr, "%s\n", problem->c_str());
 		return 2;
 	}

@@ -18,7 +18,7 @@
 #include <nestbox/session/pd.h>
 #include <nestbox/session/rom.h>
 
-#include "config_model.h"
+#include <nestbox/init/config_model.h>
 
 namespace Init {
 

@@ -11,7 +11,7 @@
 #include <nestbox/timer.h>
 
 #include "child.h"
-#include "config_model.h"
+#include <nestbox/init/config_model.h>
 #include "service_export.h"
 
 namespace Init { struct Main; }

@@ -11,7 +11,7 @@
 
 #include <nestbox/session/root.h>
 
-#include "config_model.h"
+#include <nestbox/init/config_model.h>
 
 namespace Init {
 

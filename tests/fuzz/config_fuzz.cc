@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include <config_model.h>
+#include <nestbox/init/config_model.h>
 
 extern "C" int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 {

@@ -18,12 +18,12 @@
 #include <nestbox/manifest.h>
 #include <nestbox/timer.h>
 
-#include <fb_driver/framebuffer.h>
-#include <fb_driver/input.h>
-#include <fb_driver/screen.h>
-#include <fb_driver/screenshot.h>
-#include <fb_driver/script.h>
-#include <fb_driver/sync_timer.h>
+#include <nestbox/fb_driver/framebuffer.h>
+#include <nestbox/fb_driver/input.h>
+#include <nestbox/fb_driver/screen.h>
+#include <nestbox/fb_driver/screenshot.h>
+#include <nestbox/fb_driver/script.h>
+#include <nestbox/fb_driver/sync_timer.h>
 
 NESTBOX_MANIFEST(R"(
 	<manifest>

@@ -26,8 +26,8 @@
 #include <nestbox/timer.h>
 
 /* the services are fb_headless's: only what shows the screen differs */
-#include <fb_driver/framebuffer.h>
-#include <fb_driver/input.h>
+#include <nestbox/fb_driver/framebuffer.h>
+#include <nestbox/fb_driver/input.h>
 
 NESTBOX_MANIFEST(R"(
 	<manifest>

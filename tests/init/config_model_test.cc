@@ -1,0 +1,127 @@
+/*
+ * init's config model: parsing, defaults, errors with positions, route matching
+ */
+
+#include <gtest/gtest.h>
+
+#include <nestbox/init/config_model.h>
+
+using namespace Init;
+
+static std::optional<Config_model> parse(std::string_view text, Config_error &e)
+{
+	return parse_config(text, e);
+}
+
+
+TEST(Config_model, start_nodes_with_defaults_and_resources)
+{
+	Config_error e { };
+	auto m = parse(R"(<config>
+		<parent-provides><service name="LOG"/><service name="ROM"/></parent-provides>
+		<default caps="200" ram="4M"/>
+		<start name="a"/>
+		<start name="b" caps="300" ram="1M"><binary name="dummy"/></start>
+		<start name="c"><resource name="RAM" quantum="2M"/>
+			<provides><service name="LOG"/></provides>
+			<config><log string="x"/></config></start>
+	</config>)", e);
+	ASSERT_TRUE(m) << e.message;
+	ASSERT_EQ(m->starts.size(), 3u);
+	EXPECT_EQ(m->parent_provides.size(), 2u);
+
+	EXPECT_EQ(m->starts[0].binary, "a");
+	EXPECT_EQ(m->starts[0].ram,  4u << 20);
+	EXPECT_EQ(m->starts[0].caps, 200u);
+	EXPECT_FALSE(m->starts[0].config);
+
+	EXPECT_EQ(m->starts[1].binary, "dummy");
+	EXPECT_EQ(m->starts[1].ram, 1u << 20);
+	EXPECT_EQ(m->starts[1].caps, 300u);
+
+	EXPECT_EQ(m->starts[2].ram, 2u << 20);
+	ASSERT_EQ(m->starts[2].provides.size(), 1u);
+	ASSERT_TRUE(m->starts[2].config);
+	EXPECT_NE(m->starts[2].config->find("<log string=\"x\""), std::string::npos);
+}
+
+
+TEST(Config_model, errors_name_the_place)
+{
+	struct Case { char const *text; char const *message_part; size_t offset; };
+	Case const cases[] = {
+		{ "<config><start></config>",                     "mismatch",      0 },
+		{ "<config><start/></config>",                    "without a name", 9 },
+		{ "<config><start name=\"a\"/><start name=\"a\"/></config>", "more than one", 26 },
+		{ "<config><start name=\"a\" ram=\"lots\"/></config>", "invalid ram",   9 },
+		{ "<config><default-route><any-service/></default-route></config>", "without a target", 24 },
+		{ "<config><default-route><any-service><nowhere/></any-service></default-route></config>",
+		  "unknown route target", 37 },
+		{ "<nonsense/>", "top-level", 1 },
+	};
+	for (auto const &c : cases) {
+		Config_error e { };
+		EXPECT_FALSE(parse(c.text, e)) << c.text;
+		EXPECT_NE(e.message.find(c.message_part), std::string::npos) << c.text << ": " << e.message;
+		if (c.offset) { EXPECT_EQ(e.offset, c.offset) << c.text; }
+	}
+}
+
+
+TEST(Config_model, route_rules_match_service_and_labels)
+{
+	Route_rule any;
+	EXPECT_TRUE(any.matches("LOG", "x", "client -> x"));
+
+	Route_rule rule;
+	rule.service = "ROM";
+	rule.label   = "config";
+	EXPECT_TRUE (rule.matches("ROM", "config", "client -> config"));
+	EXPECT_FALSE(rule.matches("LOG", "config", "client -> config"));
+	EXPECT_FALSE(rule.matches("ROM", "other",  "client -> other"));
+
+	Route_rule prefix;
+	prefix.label_prefix = "fs";
+	EXPECT_TRUE (prefix.matches("LOG", "fs -> a", "c -> fs -> a"));
+	EXPECT_FALSE(prefix.matches("LOG", "x",       "c -> x"));
+
+	Route_rule last;
+	last.label_last = "font";
+	EXPECT_TRUE (last.matches("ROM", "a -> b -> font", ""));
+	EXPECT_FALSE(last.matches("ROM", "font -> b", ""));
+
+	Route_rule suffix;
+	suffix.label_suffix = ".png";
+	EXPECT_TRUE(suffix.matches("ROM", "logo.png", ""));
+
+	Route_rule unscoped;
+	unscoped.unscoped_label = "client";
+	EXPECT_TRUE (unscoped.matches("LOG", "", "client"));
+	EXPECT_FALSE(unscoped.matches("LOG", "", "other"));
+}
+
+
+TEST(Config_model, host_grants)
+{
+	Config_error e { };
+	auto m = parse(R"(<config><start name="a"><host>
+		<tcp listen="5900"/> <device path="/dev/kvm"/>
+		<directory path="/srv/data" writeable="yes"/> <x11 display=":99"/>
+	</host></start></config>)", e);
+	ASSERT_TRUE(m) << e.message;
+	auto const &h = m->starts[0].host;
+	ASSERT_EQ(h.size(), 4u);
+	EXPECT_EQ(h[0].encoded(), "tcp:127.0.0.1:5900");
+	EXPECT_EQ(h[1].encoded(), "device:/dev/kvm");
+	EXPECT_EQ(h[2].encoded(), "dir-rw:/srv/data");
+	EXPECT_EQ(h[3].encoded(), "x11::99");
+
+	/* what could break the session argument, escape the root or name a remote display */
+	for (char const *bad : { "<tcp listen=\"0\"/>", "<device path=\"dev/kvm\"/>",
+	                         "<directory path=\"/srv/../etc\"/>", "<directory path=\"/a|b\"/>",
+	                         "<x11 display=\"remote:0\"/>", "<printer/>" }) {
+		Config_error err { };
+		std::string const text = std::string("<config><start name=\"a\"><host>") + bad + "</host></start></config>";
+		EXPECT_FALSE(parse(text, err)) << bad;
+	}
+}
