@@ -1,6 +1,6 @@
 /*
  * Benchmark harness: timed batches, medians over interleaved runs, peer
- * processes, and the JSON lines that bench/run prints (DESIGN §8)
+ * processes, and the JSON lines that bench/run prints (docs/PERFORMANCE.md)
  */
 #pragma once
 

@@ -4,7 +4,7 @@
  *   gui_bench [--runs N] [--batch-ms MS] [--verbose] [compose|input]...
  *
  * Links the server's own compositing logic (gui_server_logic, as the unit
- * tests do) and prints JSON lines (DESIGN §8):
+ * tests do) and prints JSON lines (docs/PERFORMANCE.md):
  *
  * - gui_compose_1080p_vs_memcpy: a full refresh of a 1920×1080 screen with
  *   one full-screen view of a 1920×1080 client buffer, drawn by

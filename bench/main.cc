@@ -4,7 +4,7 @@
  *   base_bench [--cpus same|split|any] [--runs N] [--batch-ms MS] [--verbose]
  *              [rpc|signal|dataspace]...
  *
- * Prints one JSON line per comparison (DESIGN §8). Without a group name,
+ * Prints one JSON line per comparison (docs/PERFORMANCE.md). Without a group name,
  * every group runs. '--cpus' places the two processes of a round trip on
  * one CPU (the default), on two, or leaves it to the scheduler.
  */

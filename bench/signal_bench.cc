@@ -2,8 +2,8 @@
  * Signal round trip: this process submits to a Signal_handler in a forked
  * process, whose handler submits back to ours; both are dispatched by
  * entrypoints. Raw peers: the same ping-pong over blocking pipes (our
- * signals are pipes: the raw peer of the mechanism), over eventfds (DESIGN
- * names eventfd's cost as the target) and over datagram socket pairs (the
+ * signals are pipes: the raw peer of the mechanism), over eventfds (the
+ * signal target is set against eventfd's cost) and over datagram socket pairs (the
  * alternative we measured and rejected, see docs/PERFORMANCE.md), plus pipes
  * waited for in epoll, as an entrypoint waits.
  */

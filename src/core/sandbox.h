@@ -1,5 +1,5 @@
 /*
- * Sealing a component before it runs (DESIGN §6, docs/SECURITY.md)
+ * Sealing a component before it runs (docs/ARCHITECTURE.md, docs/SECURITY.md)
  *
  * Core starts each component in fresh mount, PID, network, IPC and UTS
  * namespaces. A small stub process is PID 1 of the new PID namespace (so
