@@ -9,8 +9,12 @@ using namespace Init;
 void Heartbeat::apply_config()
 {
 	/* a changed rate applies from the next heartbeat on */
-	if (_model.heartbeat_ms && !_next_us)
+	if (_model.heartbeat_ms && !_next_us) {
 		_next_us = _timeouts.now_us() + _model.heartbeat_ms * 1000;
+
+		/* the first heartbeat must not wait for a state report to set the timer */
+		_timeouts.schedule();
+	}
 	if (!_model.heartbeat_ms)
 		_next_us = 0;
 }
