@@ -14,8 +14,9 @@
 using namespace Init;
 using namespace nestbox;
 
-Child::Child(Env &env, Router &router, Start_node const &start, uint32_t id)
-: _env(env), _router(router), _start(start), _id(id),
+Child::Child(Env &env, Session_router &router, Child_observer &observer,
+             Report_trigger &report, Start_node const &start, uint32_t id)
+: _env(env), _router(router), _observer(observer), _report(report), _start(start), _id(id),
   _exit_handler(env.ep(), *this, &Child::_handle_exit_signal)
 { }
 
@@ -145,7 +146,7 @@ void Child::_env_session_done()
 		/* like Genode: a child whose environment cannot be routed does not start */
 		warning("\"", name(), "\" is incomplete: its environment cannot be routed");
 		_state = State::INCOMPLETE;
-		_router.state_changed();
+		_report.trigger_report();
 		return;
 	}
 	_fetch_binary();
@@ -163,7 +164,7 @@ void Child::_fetch_binary()
 			warning("\"", name(), "\" is incomplete: binary \"", _start.binary, "\" unavailable (",
 			        error_name(ds.error()), ")");
 			_state = State::INCOMPLETE;
-			_router.state_changed();
+			_report.trigger_report();
 			return;
 		}
 		_binary_ds = std::move(*ds);
@@ -180,7 +181,7 @@ void Child::_start_process()
 	auto fail = [&] (Error e) {
 		warning("\"", name(), "\" is incomplete: ", error_name(e));
 		_state = State::INCOMPLETE;
-		_router.state_changed();
+		_report.trigger_report();
 	};
 
 	auto parent_cap = manage(_env.ep(), static_cast<Rpc_object<Parent::Session> &>(*this));
@@ -193,7 +194,7 @@ void Child::_start_process()
 	if (!started) return fail(started.error());
 
 	_state = State::RUNNING;
-	_router.state_changed();
+	_report.trigger_report();
 }
 
 
@@ -207,8 +208,8 @@ void Child::_exited(int value, std::string const &message)
 	log(message);
 	_close_all_sessions();
 	_roots.clear();
-	_router.services_changed(*this);
-	_router.state_changed();
+	_observer.child_exited(*this);
+	_report.trigger_report();
 }
 
 
@@ -305,7 +306,7 @@ void Child::update_quota(uint64_t ram, uint64_t caps)
 			_requested_ram  -= std::min(_requested_ram,  up_ram);
 			_requested_caps -= std::min(_requested_caps, up_caps);
 			Signal_transmitter::submit(_resource_avail_sigh);
-			_router.state_changed();
+			_report.trigger_report();
 		});
 	}
 
@@ -334,7 +335,7 @@ void Child::yield_response()
 	if (_pd->withdraw(ram, capn)) {
 		_yield_ram  -= ram;
 		_yield_caps -= capn;
-		_router.state_changed();
+		_report.trigger_report();
 	}
 	if (!_yield_ram && !_yield_caps) _yield_request.clear();
 }
@@ -362,7 +363,7 @@ Result<void> Child::resource_request(std::string_view args)
 	_requested_caps = Arg_string::number(args, "cap_quota");
 	if (_requested_ram || _requested_caps)
 		log("child \"", name(), "\" requests resources: ", args);
-	_router.state_changed();
+	_report.trigger_report();
 	return { };
 }
 
@@ -372,7 +373,7 @@ bool Child::heartbeat()
 	if (_state != State::RUNNING || !_heartbeat_sigh.valid()) return false;
 	if (_heartbeat_pending) {
 		_skipped_heartbeats++;
-		_router.state_changed();
+		_report.trigger_report();
 	}
 	_heartbeat_pending = true;
 	Signal_transmitter::submit(_heartbeat_sigh);
@@ -389,7 +390,7 @@ Result<void> Child::announce(std::string_view service, Capability<Root::Session>
 		return failure(Error::DENIED);
 	}
 	_roots[std::string(service)] = std::make_unique<Async_rpc_client<Root::Session>>(_env.ep(), std::move(root));
-	_env.ep().schedule([this] { _router.services_changed(*this); });
+	_env.ep().schedule([this] { _observer.child_announced(*this); });
 	return { };
 }
 
@@ -418,14 +419,14 @@ Result<Session_grant> Child::session(std::string_view service, std::string_view 
 			_sessions.erase(id);
 			Error const e = r ? Error::DENIED : r.error();
 			reply.send([e] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, failure(e)); });
-			_router.state_changed();
+			_report.trigger_report();
 			return;
 		}
 		it->second = std::move(r->session);
 		it->second.state = "CAP_HANDED_OUT";
 		Session_grant grant { id, std::move(r->cap) };
 		reply.send([&grant] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, std::move(grant)); });
-		_router.state_changed();
+		_report.trigger_report();
 	});
 	return failure(Error::UNAVAILABLE);   /* not sent: the reply is deferred */
 }
@@ -460,6 +461,6 @@ Result<void> Child::close(uint32_t id)
 	Routed_session const s = std::move(it->second);
 	_sessions.erase(it);
 	if (s.target.kind != Session_target::Kind::NONE) _router.close(this, s);
-	_router.state_changed();
+	_report.trigger_report();
 	return { };
 }

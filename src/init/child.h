@@ -3,8 +3,9 @@
  *
  * The child object is the parent interface of its process. Every session
  * request of the process (and the environment sessions init requests before
- * the start) goes through the 'Router', which answers asynchronously: init
- * never waits for a server.
+ * the start) goes through the 'Session_router', which answers
+ * asynchronously: init never waits for a server. A child knows the parts
+ * above it only by the narrow interfaces it is constructed with.
  */
 #pragma once
 
@@ -19,6 +20,8 @@
 #include <nestbox/session/rom.h>
 
 #include <nestbox/init/config_model.h>
+
+#include "report_trigger.h"
 
 namespace Init {
 
@@ -53,12 +56,13 @@ struct Granted
 
 using Route_done = std::function<void(nestbox::Result<Granted>)>;
 
-/* What a child needs from init as a whole */
-struct Router
+/* Where a child's sessions go: init's routing */
+struct Session_router
 {
 	/*
 	 * Route a session request of 'child' ('label' is the child's own). With
-	 * 'from_process', the quota in 'args' is paid by the child.
+	 * 'from_process', the quota in 'args' is paid by the child. 'done' is
+	 * called only while the child exists.
 	 */
 	virtual void route(Child &child, std::string const &service, std::string const &label,
 	                   std::string const &args, bool from_process, Route_done done) = 0;
@@ -68,16 +72,19 @@ struct Router
 	                     std::function<void(nestbox::Result<void>)> done) = 0;
 	virtual void close(Child *client, Routed_session const &) = 0;
 
-	/*
-	 * A child's services changed: it announced one (pending requests may now
-	 * be served) or it exited (pending requests for it must be denied)
-	 */
-	virtual void services_changed(Child &) = 0;
+	virtual ~Session_router() = default;
+};
 
-	/* Something the state report shows changed */
-	virtual void state_changed() = 0;
+/* Whom a child tells when the services it serves change */
+struct Child_observer
+{
+	/* It announced a service: requests that wait for it may go on */
+	virtual void child_announced(Child &) = 0;
 
-	virtual ~Router() = default;
+	/* It exited: requests that wait for it must be denied */
+	virtual void child_exited(Child &) = 0;
+
+	virtual ~Child_observer() = default;
 };
 
 /* The "config" ROM of a child with an inline <config> */
@@ -105,10 +112,12 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 
 	private:
 
-		nestbox::Env  &_env;
-		Router        &_router;
-		Start_node     _start;
-		uint32_t const _id;
+		nestbox::Env   &_env;
+		Session_router &_router;
+		Child_observer &_observer;
+		Report_trigger &_report;
+		Start_node      _start;
+		uint32_t const  _id;
 
 		State _state = State::STARTING;
 		int   _exit_value = 0;
@@ -156,7 +165,8 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 
 	public:
 
-		Child(nestbox::Env &env, Router &router, Start_node const &start, uint32_t id);
+		Child(nestbox::Env &env, Session_router &router, Child_observer &observer,
+		      Report_trigger &report, Start_node const &start, uint32_t id);
 		~Child();
 
 		std::string const &name()    const { return _start.name; }

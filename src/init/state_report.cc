@@ -1,13 +1,13 @@
 /*
- * init's state report (Genode's format) and the heartbeat of its children
+ * init's state report
  */
+
+#include "state_report.h"
 
 #include <pugixml.hpp>
 
 #include <nestbox/log.h>
 #include <nestbox/util/arg_string.h>
-
-#include "init.h"
 
 using namespace Init;
 using namespace nestbox;
@@ -38,54 +38,54 @@ void session_node(pugi::xml_node parent, Routed_session const &s, Report_detail 
 }
 
 
-std::string Main::state_report()
+std::string State_report::_generate() const
 {
-	Report_detail const &detail = *model.report;
+	Report_detail const &detail = *_model.report;
 
 	pugi::xml_document doc;
 	pugi::xml_node state = doc.append_child("state");
-	state.append_attribute("version") = model.version.c_str();
+	state.append_attribute("version") = _model.version.c_str();
 
 	if (detail.init_ram)
-		if (auto q = env.pd().ram()) quota_attributes(state.append_child("ram"), *q, true);
+		if (auto q = _env.pd().ram()) quota_attributes(state.append_child("ram"), *q, true);
 	if (detail.init_caps)
-		if (auto q = env.pd().caps()) quota_attributes(state.append_child("caps"), *q, false);
+		if (auto q = _env.pd().caps()) quota_attributes(state.append_child("caps"), *q, false);
 
-	for (auto &child : children) {
+	_children.for_each([&] (Child &child) {
 		pugi::xml_node c = state.append_child("child");
-		c.append_attribute("name")   = child->name().c_str();
-		c.append_attribute("binary") = child->start().binary.c_str();
-		if (detail.ids) c.append_attribute("id") = child->id();
-		if (!child->start().version.empty()) c.append_attribute("version") = child->start().version.c_str();
-		if (child->state() == Child::State::INCOMPLETE || child->state() == Child::State::STARTING)
+		c.append_attribute("name")   = child.name().c_str();
+		c.append_attribute("binary") = child.start().binary.c_str();
+		if (detail.ids) c.append_attribute("id") = child.id();
+		if (!child.start().version.empty()) c.append_attribute("version") = child.start().version.c_str();
+		if (child.state() == Child::State::INCOMPLETE || child.state() == Child::State::STARTING)
 			c.append_attribute("state") = "incomplete";
-		if (child->exited()) c.append_attribute("exited") = child->exit_value();
-		if (child->skipped_heartbeats()) c.append_attribute("skipped_heartbeats") = child->skipped_heartbeats();
+		if (child.exited()) c.append_attribute("exited") = child.exit_value();
+		if (child.skipped_heartbeats()) c.append_attribute("skipped_heartbeats") = child.skipped_heartbeats();
 
 		if (detail.child_ram) {
 			pugi::xml_node ram = c.append_child("ram");
-			ram.append_attribute("assigned") = size_str(child->start().ram).c_str();
-			if (auto q = child->ram_quota()) quota_attributes(ram, *q, true);
-			if (child->requested_ram()) ram.append_attribute("requested") = size_str(child->requested_ram()).c_str();
+			ram.append_attribute("assigned") = size_str(child.start().ram).c_str();
+			if (auto q = child.ram_quota()) quota_attributes(ram, *q, true);
+			if (child.requested_ram()) ram.append_attribute("requested") = size_str(child.requested_ram()).c_str();
 		}
 		if (detail.child_caps) {
 			pugi::xml_node caps = c.append_child("caps");
-			caps.append_attribute("assigned") = std::to_string(child->start().caps).c_str();
-			if (auto q = child->cap_quota()) quota_attributes(caps, *q, false);
-			if (child->requested_caps()) caps.append_attribute("requested") = std::to_string(child->requested_caps()).c_str();
+			caps.append_attribute("assigned") = std::to_string(child.start().caps).c_str();
+			if (auto q = child.cap_quota()) quota_attributes(caps, *q, false);
+			if (child.requested_caps()) caps.append_attribute("requested") = std::to_string(child.requested_caps()).c_str();
 		}
 		if (detail.requested) {
 			pugi::xml_node r = c.append_child("requested");
-			child->for_each_session([&] (Routed_session const &s) { session_node(r, s, detail, s.label); });
+			child.for_each_session([&] (Routed_session const &s) { session_node(r, s, detail, s.label); });
 		}
 		if (detail.provided) {
 			pugi::xml_node p = c.append_child("provided");
-			for (auto &client : children)
-				client->for_each_session([&] (Routed_session const &s) {
-					if (s.target.kind == Session_target::Kind::CHILD && s.target.server == child->name())
-						session_node(p, s, detail, s.label); });
+			_children.for_each([&] (Child const &client) {
+				client.for_each_session([&] (Routed_session const &s) {
+					if (s.target.kind == Session_target::Kind::CHILD && s.target.server == child.name())
+						session_node(p, s, detail, s.label); }); });
 		}
-	}
+	});
 
 	struct Writer : pugi::xml_writer {
 		std::string s;
@@ -96,55 +96,38 @@ std::string Main::state_report()
 }
 
 
-void Main::state_changed()
+void State_report::apply_config()
 {
-	if (!model.report || report_due) return;
-	if (!timer) { timer.emplace(env); (void)timer->sigh(timer_handler.cap()); }
-	auto now = timer->elapsed_us();
-	report_due   = true;
-	report_at_us = (now ? *now : 0) + model.report->delay_ms * 1000;
-	schedule_timer();
+	if (!_model.report) { _reporter.reset(); return; }
+	if (_reporter && _buffer == _model.report->buffer) return;
+
+	_reporter.reset();
+	_reporter.emplace(_env, "state", _model.report->buffer);
+	_buffer = _model.report->buffer;
 }
 
 
-void Main::schedule_timer()
+void State_report::trigger_report()
 {
-	if (!timer) return;
-	uint64_t deadline = UINT64_MAX;
-	if (report_due)        deadline = std::min(deadline, report_at_us);
-	if (next_heartbeat_us) deadline = std::min(deadline, next_heartbeat_us);
-	if (deadline == UINT64_MAX) return;
-
-	auto now = timer->elapsed_us();
-	uint64_t const t = now ? *now : 0;
-	(void)timer->trigger_once(deadline > t ? deadline - t : 0);
+	if (!_model.report || _due) return;
+	_due    = true;
+	_due_us = _timeouts.now_us() + _model.report->delay_ms * 1000;
+	_timeouts.schedule();
 }
 
 
-void Main::handle_timer()
+std::optional<uint64_t> State_report::deadline_us() const
 {
-	auto now_r = timer->elapsed_us();
-	uint64_t const now = now_r ? *now_r : 0;
+	return _due ? std::optional<uint64_t>(_due_us) : std::nullopt;
+}
 
-	if (next_heartbeat_us && now >= next_heartbeat_us) {
-		next_heartbeat_us = now + model.heartbeat_ms * 1000;
-		std::vector<std::string> hung;
-		for (auto &child : children)
-			if (child->heartbeat()) hung.push_back(child->name());
-		for (auto const &name : hung) {
-			if (Child *child = child_by_name(name)) {
-				warning("\"", name, "\" skipped ", child->skipped_heartbeats(), " heartbeats: restarting it");
-				destroy(*child, true);
-			}
-		}
-		if (!hung.empty()) start_new_children();
-	}
 
-	if (report_due && now >= report_at_us && model.report) {
-		report_due = false;
-		std::string const report = state_report();
-		if (state_reporter && !state_reporter->report(report))
-			warning("state report does not fit into its buffer of ", report_buffer, " bytes");
-	}
-	schedule_timer();
+void State_report::handle_timeout(uint64_t now_us)
+{
+	if (!_due || now_us < _due_us || !_model.report) return;
+
+	_due = false;
+	std::string const report = _generate();
+	if (_reporter && !_reporter->report(report))
+		warning("state report does not fit into its buffer of ", _buffer, " bytes");
 }

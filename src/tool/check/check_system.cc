@@ -22,6 +22,7 @@
 
 using namespace Check;
 using Init::Start_node;
+using Resolution = Init::Route_resolution;
 
 namespace {
 
@@ -130,15 +131,11 @@ struct Checker
 		Resolution const r = resolve(model, s, q.service, q.label);
 		auto const sev = q.severity;
 
-		if (r.no_rule) { problem(sev, s, q.what + " has no route"); return; }
-		if (r.kind == Resolution::Kind::NONE) {
-			problem(sev, s, q.what + " does not route: " + joined(r.skipped, "; "));
+		if (r.kind == Resolution::Kind::NO_RULE) { problem(sev, s, q.what + " has no route"); return; }
+		if (r.kind == Resolution::Kind::UNAVAILABLE) {
+			problem(sev, s, q.what + " does not route: " + joined(skipped_texts(r, q.service), "; "));
 			return;
 		}
-
-		/* init passes over an ambiguous <any-child/>, which is surely not what was meant */
-		for (auto const &a : r.ambiguities)
-			problem(sev, s, q.what + ": " + a + " (init goes on to the next target)");
 
 		if (r.kind == Resolution::Kind::PARENT && !CORE_SERVICES.count(q.service))
 			warning(s, q.what + " goes to init's parent, but nestbox core does not provide \""

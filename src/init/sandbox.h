@@ -1,0 +1,65 @@
+/*
+ * init's children as a whole, driven by a config (Genode's sandbox, in small)
+ *
+ * The sandbox holds the parts of init and applies each new config to them:
+ * the children, their routing, the services offered to init's parent, the
+ * state report and the heartbeat. It is the only part that knows them all;
+ * each part below it knows the ones it needs, and the parts above it only by
+ * the narrow interfaces the sandbox implements (Child_observer, Restarter).
+ */
+#pragma once
+
+#include <nestbox/init/config_model.h>
+
+#include "children.h"
+#include "heartbeat.h"
+#include "routing.h"
+#include "server.h"
+#include "state_report.h"
+#include "timeouts.h"
+
+namespace Init { class Sandbox; }
+
+class Init::Sandbox : private Child_observer, private Heartbeat::Restarter
+{
+	private:
+
+		nestbox::Env &_env;
+		Config_model  _model { };   /* the config in force; the parts below refer to it */
+
+		Timeouts     _timeouts { _env };
+
+		/*
+		 * The parts only keep a reference to '_children' while constructed. The
+		 * children come last so that they go first: a child that is destroyed
+		 * closes its sessions through the routing and triggers a report.
+		 * The heartbeat is called before the state report when the timer fires.
+		 */
+		Heartbeat    _heartbeat    { _model, _children, _timeouts, *this };
+		State_report _state_report { _env, _model, _children, _timeouts };
+		Routing      _routing      { _env, _model, _children, _state_report };
+		Server       _server       { _env, _model, _children };
+		Children     _children     { };
+
+		bool _needs_restart(Child const &, Start_node const &, Config_model const &old) const;
+		void _destroy(Child &, bool restart);
+		void _start_new_children();
+
+		/* Child_observer */
+		void child_announced(Child &) override;
+		void child_exited(Child &) override;
+
+		/* Heartbeat::Restarter */
+		void restart_hung(std::vector<std::string> const &names) override;
+
+	public:
+
+		explicit Sandbox(nestbox::Env &env) : _env(env) { }
+
+		/*
+		 * Bring the running system in line with 'config': destroy, restart,
+		 * update in place and start children, then follow <service>,
+		 * <report> and <heartbeat>
+		 */
+		void apply_config(Config_model &&config);
+};

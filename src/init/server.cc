@@ -1,0 +1,128 @@
+/*
+ * Services that init offers to its parent on behalf of its children
+ */
+
+#include "server.h"
+
+#include <nestbox/log.h>
+#include <nestbox/util/arg_string.h>
+
+using namespace Init;
+using namespace nestbox;
+
+Result<Session_grant> Export_root::session(std::string_view args)
+{
+	std::string const label = Arg_string::string(args, "label");
+	Service_export::Policy const *policy = _export.select(label);
+	if (!policy) {
+		warning("no policy of service \"", _export.name, "\" matches label \"", label, "\"");
+		return failure(Error::DENIED);
+	}
+
+	std::string const forwarded_args = policy->rewrite_label
+		? Arg_string::set_string(args, "label", *policy->rewrite_label) : std::string(args);
+
+	Deferred_reply reply = defer_reply();
+	uint32_t const id = _next_id++;
+	std::string const child = policy->child;
+
+	_router.route_export(child, _export.name, forwarded_args,
+	                     [this, reply, id, child] (Result<Session_grant> r) mutable {
+		if (!r) {
+			Error const e = r.error();
+			reply.send([e] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, failure(e)); });
+			return;
+		}
+		_sessions[id] = Forwarded { child, r->id };
+		Session_grant grant { id, std::move(r->cap) };
+		reply.send([&grant] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, std::move(grant)); });
+	});
+	return failure(Error::UNAVAILABLE);   /* not sent: the reply is deferred */
+}
+
+
+Result<void> Export_root::upgrade(uint32_t id, std::string_view args)
+{
+	auto it = _sessions.find(id);
+	if (it == _sessions.end()) return failure(Error::INVALID_ARGS);
+	_router.upgrade_export(it->second.child, _export.name, it->second.id, std::string(args));
+	return { };
+}
+
+
+Result<void> Export_root::close(uint32_t id)
+{
+	auto it = _sessions.find(id);
+	if (it == _sessions.end()) return failure(Error::INVALID_ARGS);
+	_router.close_export(it->second.child, _export.name, it->second.id);
+	_sessions.erase(it);
+	return { };
+}
+
+
+/* ---------- the set of exports ---------- */
+
+void Server::apply_config()
+{
+	/* a <service> that vanished from the config is no longer offered */
+	_exports.remove_if([&] (auto const &e) {
+		for (auto const &s : _model.services) if (s.name == e->name()) return false;
+		return true; });
+
+	for (auto const &s : _model.services) {
+		bool known = false;
+		for (auto &e : _exports)
+			if (e->name() == s.name) { e->update(s); known = true; }
+		if (known) continue;
+
+		Export_router &router = *this;
+		_exports.push_back(std::make_unique<Export_root>(router, s));
+		auto cap = manage(_env.ep(), *_exports.back());
+		if (!cap || !_env.parent().announce(s.name, std::move(*cap)))
+			warning("cannot offer service \"", s.name, "\" to the parent");
+	}
+}
+
+
+void Server::retry_pending()
+{
+	auto retry = std::move(_pending);
+	_pending.clear();
+	for (auto &fn : retry) fn();
+}
+
+
+void Server::route_export(std::string const &child_name, std::string const &service, std::string const &args,
+                          std::function<void(Result<Session_grant>)> done)
+{
+	Child *server = _children.by_name(_model.resolve_alias(child_name));
+	if (!server || server->exited() || !server->declares(service)) {
+		done(failure(Error::DENIED));
+		return;
+	}
+	auto *root = server->root(service);
+	if (!root) {
+		/* the server is not up yet: try again after the next announcement */
+		_pending.push_back([this, child_name, service, args, done = std::move(done)] () mutable {
+			route_export(child_name, service, args, std::move(done)); });
+		return;
+	}
+	root->call<&Root::Session::session>(std::move(done), args);
+}
+
+
+void Server::close_export(std::string const &child, std::string const &service, uint32_t id)
+{
+	if (Child *server = _children.by_name(_model.resolve_alias(child)))
+		if (auto *root = server->root(service))
+			root->call<&Root::Session::close>([] (Result<void>) { }, id);
+}
+
+
+void Server::upgrade_export(std::string const &child, std::string const &service, uint32_t id,
+                            std::string const &args)
+{
+	if (Child *server = _children.by_name(_model.resolve_alias(child)))
+		if (auto *root = server->root(service))
+			root->call<&Root::Session::upgrade>([] (Result<void>) { }, id, args);
+}

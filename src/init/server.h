@@ -1,0 +1,91 @@
+/*
+ * Services of children that init offers to its own parent (<service> nodes)
+ *
+ * Each <service> of the config is announced to the parent as an
+ * 'Export_root'. A request from the parent is matched against the service's
+ * policies and forwarded, asynchronously, to the child the matching policy
+ * names; if that child has not announced the service yet, the request waits
+ * for its announcement.
+ */
+#pragma once
+
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+
+#include <nestbox/session/root.h>
+
+#include <nestbox/init/config_model.h>
+
+#include "children.h"
+
+namespace Init {
+
+/* Where an exported service's requests go */
+struct Export_router
+{
+	virtual void route_export(std::string const &child, std::string const &service, std::string const &args,
+	                          std::function<void(nestbox::Result<nestbox::Session_grant>)> done) = 0;
+	virtual void close_export(std::string const &child, std::string const &service, uint32_t id) = 0;
+	virtual void upgrade_export(std::string const &child, std::string const &service, uint32_t id,
+	                            std::string const &args) = 0;
+	virtual ~Export_router() = default;
+};
+
+/* The root of one exported service, as the parent sees it */
+class Export_root : public nestbox::Rpc_object<nestbox::Root::Session>
+{
+	private:
+
+		Export_router &_router;
+		Service_export _export;
+
+		struct Forwarded { std::string child; uint32_t id; };
+		std::map<uint32_t, Forwarded> _sessions { };
+		uint32_t                      _next_id = 1;
+
+	public:
+
+		Export_root(Export_router &router, Service_export const &e) : _router(router), _export(e) { }
+
+		std::string const &name() const { return _export.name; }
+		void update(Service_export const &e) { _export = e; }
+
+		nestbox::Result<nestbox::Session_grant> session(std::string_view args) override;
+		nestbox::Result<void> upgrade(uint32_t id, std::string_view args) override;
+		nestbox::Result<void> close(uint32_t id) override;
+};
+
+/* All exported services and the requests that wait for their child */
+class Server : private Export_router
+{
+	private:
+
+		nestbox::Env       &_env;
+		Config_model const &_model;
+		Children           &_children;
+
+		std::list<std::unique_ptr<Export_root>> _exports { };
+		std::list<std::function<void()>>        _pending { };
+
+		/* Export_router */
+		void route_export(std::string const &child, std::string const &service, std::string const &args,
+		                  std::function<void(nestbox::Result<nestbox::Session_grant>)> done) override;
+		void close_export(std::string const &child, std::string const &service, uint32_t id) override;
+		void upgrade_export(std::string const &child, std::string const &service, uint32_t id,
+		                    std::string const &args) override;
+
+	public:
+
+		Server(nestbox::Env &env, Config_model const &model, Children &children)
+		: _env(env), _model(model), _children(children) { }
+
+		/* Offer what the config's <service> nodes name, and no more */
+		void apply_config();
+
+		/* Forward the waiting requests again: a child announced or exited */
+		void retry_pending();
+};
+
+} /* namespace Init */
