@@ -16,6 +16,9 @@ one CTest test:
   cgroup         with a memory cgroup delegated to the user (a subtree it
                  owns), RAM quotas are enforced: a heap hog is killed, and a
                  stale cgroup directory of a dead run is removed
+  scenario       `nestbox test` runs a sealed scenario as the user, with its
+                 checks for processes and dataspaces (memfds) that outlive
+                 the run
   no_userns      where user namespaces are disabled, `nestbox run` refuses
                  with the reason and points at --unsealed, which still runs
 
@@ -290,6 +293,17 @@ def case_cgroup(setup):
         os.rmdir(delegated)
 
 
+def case_scenario(setup):
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenarios", "sealed_open.xml")
+    with open(source) as f:
+        scenario = setup.config("sealed_open.xml", f.read())
+    done = subprocess.run(as_user([setup.nestbox, "test", scenario]), cwd=setup.tmp, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    if done.returncode != 0 or "scenario sealed_open: passed" not in done.stdout:
+        fail(f"nestbox test of a sealed scenario failed as {USER} (exit {done.returncode})", done.stdout)
+    print(f"ok: a sealed scenario and its leftover checks pass as {USER}")
+
+
 def case_no_userns(setup):
     # a user namespace of this test in which user namespaces are disabled
     libc = ctypes.CDLL(None, use_errno=True)
@@ -340,7 +354,8 @@ def case_no_userns(setup):
 
 def main():
     case, nestbox, scenarios = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
-    cases = {"routing": case_routing, "breach": case_breach, "cgroup": case_cgroup, "no_userns": case_no_userns}
+    cases = {"routing": case_routing, "breach": case_breach, "cgroup": case_cgroup, "scenario": case_scenario,
+             "no_userns": case_no_userns}
     if case not in cases:
         print(f"unknown case {case!r}; one of {', '.join(cases)}")
         return 2
