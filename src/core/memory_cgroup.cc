@@ -190,7 +190,12 @@ unsigned Memory_cgroups::remove_stale(std::string const &parent)
 		if (!name.starts_with("nestbox-") || name.size() == 8 || name.size() > 16) continue;
 		if (name.find_first_not_of("0123456789", 8) != std::string::npos) continue;
 
-		/* a run whose core lives (or whose pid we cannot tell) is left alone */
+		/*
+		 * A run whose core lives (or whose pid we cannot tell) is left alone.
+		 * The pid is one of our PID namespace: a core of another one that
+		 * shares this cgroup would look gone, but its cgroups that hold
+		 * processes cannot be removed.
+		 */
 		pid_t const pid = pid_t(std::stol(name.substr(8)));
 		if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
 
