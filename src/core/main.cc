@@ -30,6 +30,7 @@
 #include "options.h"
 #include "pd_service.h"
 #include "report_service.h"
+#include "rootless.h"
 #include "rom_service.h"
 #include "timer_service.h"
 
@@ -180,8 +181,12 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 
 		if (!options.sealed)
 			output.core_line("Warning: components run unsealed (--unsealed): they can reach the whole host");
-		else if (!pd_root.cgroups || !pd_root.cgroups->enforced())
-			output.core_line("Warning: no memory cgroup: RAM quotas are not enforced by the kernel");
+		else if (Rootless::active())
+			for (std::string const &line : Rootless::warnings(pd_root.cgroups->problem()))
+				output.core_line(line);
+		else if (!pd_root.cgroups->enforced())
+			output.core_line(concat("Warning: no memory cgroup (", pd_root.cgroups->problem(),
+			                        "): RAM quotas are not enforced by the kernel"));
 
 		/* a changed config that init will reject is reported here with its file name */
 		rom_modules.on_change([this] (std::string const &path) {
@@ -238,6 +243,15 @@ int Core::run_main(int argc, char **argv)
 		files.rlim_cur = files.rlim_max;
 		::setrlimit(RLIMIT_NOFILE, &files);
 	}
+
+	/* an ordinary user seals with user namespaces, where the kernel allows them */
+	if (options->sealed && Core::Rootless::active())
+		if (auto const problem = Core::Rootless::user_namespaces_unavailable()) {
+			std::fprintf(stderr, "nestbox: cannot seal components as an ordinary user: %s; run as root,"
+			             " allow unprivileged user namespaces, or use 'nestbox run --unsealed'"
+			             " (components then reach the whole host)\n", problem->c_str());
+			return 1;
+		}
 
 	Core::Main main(*options);
 	return main.run();

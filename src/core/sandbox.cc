@@ -19,6 +19,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -44,10 +46,24 @@ namespace {
 /* Directories a dynamically linked binary needs to be loaded */
 char const *const library_dirs[] = { "/lib", "/lib64", "/usr/lib", "/usr/lib64" };
 
+/*
+ * The flags of the mount 'path' is on that a bind mount of it must keep.
+ * In a user namespace (rootless), a bind mount of a host mount may not
+ * clear them: a remount without them fails with EPERM. Under root, keeping
+ * them only keeps the bind mount as restricted as its source.
+ */
+unsigned long source_flags(char const *path)
+{
+	struct statfs st { };
+	if (::statfs(path, &st) < 0) return 0;
+	return (st.f_flags & ST_RDONLY ? MS_RDONLY : 0) | (st.f_flags & ST_NOEXEC ? MS_NOEXEC : 0);
+}
+
 bool bind_read_only(char const *source, char const *target)
 {
 	if (::mount(source, target, nullptr, MS_BIND | MS_REC, nullptr) < 0) return false;
-	return ::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == 0;
+	return ::mount(nullptr, target, nullptr,
+	               MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | source_flags(target), nullptr) == 0;
 }
 
 }
@@ -122,7 +138,8 @@ bool Sandbox::seal_mounts(Plan const &plan)
 		if (::mount(source, target, nullptr, MS_BIND | MS_REC, nullptr) < 0) return false;
 		::close(granted[i]);
 		unsigned long const ro = d.writeable ? 0 : MS_RDONLY;
-		if (::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | ro, nullptr) < 0)
+		if (::mount(nullptr, target, nullptr,
+		            MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | ro | source_flags(target), nullptr) < 0)
 			return false;
 	}
 
@@ -131,22 +148,28 @@ bool Sandbox::seal_mounts(Plan const &plan)
 	if (::umount2("/.old", MNT_DETACH) < 0) return false;
 	::rmdir("/.old");
 
-	/* the root itself becomes read-only */
-	return ::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == 0;
+	/* the root itself becomes read-only (a remount sets all flags anew: noexec again) */
+	return ::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	               nullptr) == 0;
 }
 
 
-bool Sandbox::drop_privileges(unsigned long max_fds)
+bool Sandbox::drop_privileges(unsigned long max_fds, bool user_namespace)
 {
 	/* the bounding set first: dropping it needs CAP_SETPCAP, which goes next */
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
 		if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return false;
 	if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return false;
 
-	/* an unprivileged identity: switching from root clears every capability */
+	/*
+	 * An unprivileged identity: switching from root clears every capability.
+	 * In a user namespace of an ordinary user (Rootless), 65534 is the only
+	 * id there is, the process already has it, and setgroups is denied: the
+	 * supplementary groups stay core's (core warns about it).
+	 */
 	gid_t const nogroup = 65534;
 	uid_t const nobody  = 65534;
-	if (::setgroups(0, nullptr) < 0)                      return false;
+	if (!user_namespace && ::setgroups(0, nullptr) < 0)   return false;
 	if (::setresgid(nogroup, nogroup, nogroup) < 0)       return false;
 	if (::setresuid(nobody, nobody, nobody) < 0)          return false;
 

@@ -2,7 +2,8 @@
  * Sealing a component before it runs (docs/ARCHITECTURE.md, docs/SECURITY.md)
  *
  * Core starts each component in fresh mount, PID, network, IPC and UTS
- * namespaces. A small stub process is PID 1 of the new PID namespace (so
+ * namespaces (run by an ordinary user: in a user namespace of its own as
+ * well, see rootless.h). A small stub process is PID 1 of the new PID namespace (so
  * the component itself has ordinary signal semantics); it sets up an empty,
  * read-only root, forks the component and reports the component's wait
  * status to core. The component drops every capability and privilege,
@@ -51,8 +52,11 @@ bool needs_interpreter(int fd);
  */
 bool seal_mounts(Plan const &);
 
-/* In the component: no capabilities, no privileges, tight limits */
-bool drop_privileges(unsigned long max_fds);
+/*
+ * In the component: no capabilities, no privileges, tight limits.
+ * 'user_namespace': sealed by an ordinary user (see rootless.h).
+ */
+bool drop_privileges(unsigned long max_fds, bool user_namespace);
 
 /*
  * In the component: install the filter; the listener descriptor is sent to

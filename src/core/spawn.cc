@@ -3,15 +3,18 @@
  *
  * Unsealed: fork, move the environment to its descriptors, execveat.
  *
- * Sealed: clone3 into new namespaces. The first process of the new PID
- * namespace is a stub that seals the mounts, forks the component (PID 2, so
- * that it has ordinary signal semantics) and reports the component's wait
- * status to core. The component drops its privileges, installs the seccomp
+ * Sealed: clone3 into new namespaces (for an ordinary user, with a user
+ * namespace of their own: see rootless.h). The first process of the new PID
+ * namespace is a stub that waits until core has mapped its ids and put it
+ * into its cgroup, seals the mounts, forks the component (PID 2, so that it
+ * has ordinary signal semantics) and reports the component's wait status to
+ * core. The component drops its privileges, installs the seccomp
  * filter, hands the notification listener to core and executes its binary;
  * core lets exactly this first execveat through.
  */
 
 #include "spawn.h"
+#include "rootless.h"
 #include "sandbox.h"
 
 #include <cerrno>
@@ -213,16 +216,20 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 	                 r.host.x11_display.empty() ? nullptr : const_cast<char *>(display.c_str()), nullptr };
 	Fd_layout const fds(r, dev_null, out.write.get(), exec.write.get(), control_child.get());
 
+	bool const rootless = Rootless::active();
+
 	int pidfd = -1;
 	clone_args args { };
-	args.flags       = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD;
+	args.flags       = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD
+	                 | (rootless ? CLONE_NEWUSER : 0);
 	args.pidfd       = uint64_t(uintptr_t(&pidfd));
 	args.exit_signal = SIGCHLD;
 
 	long const stub = ::syscall(SYS_clone3, &args, sizeof(args));
 	if (stub < 0) {
-		problem = std::string("cannot create its namespaces: ") + std::strerror(errno)
-		        + " (sealing needs root; 'nestbox run --unsealed' runs components unsealed)";
+		problem = std::string(rootless ? "cannot create its user namespace and namespaces: "
+		                               : "cannot create its namespaces: ") + std::strerror(errno)
+		        + " ('nestbox run --unsealed' runs components unsealed)";
 		return failure(Error::DENIED);
 	}
 
@@ -231,12 +238,17 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 		::prctl(PR_SET_PDEATHSIG, SIGKILL);
 		reset_signals();
 		::sethostname("nestbox", 7);
-		if (!Sandbox::seal_mounts(plan)) exec_failed(exec.write.get());
 
-		/* core puts the stub into the component's cgroup before it forks */
+		/*
+		 * Core maps the ids of the stub's user namespace (rootless: files
+		 * cannot be created before) and puts the stub into the component's
+		 * cgroup (which then pays for the root's tmpfs, too)
+		 */
 		go.write.reset();
 		char byte;
 		if (::read(go.read.get(), &byte, 1) != 1) ::_exit(126);
+
+		if (!Sandbox::seal_mounts(plan)) exec_failed(exec.write.get());
 
 		pid_t const component = ::fork();
 		if (component == 0) {
@@ -245,7 +257,7 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 			arrange_fds(fds.sources.data(), fds.count());
 			fds.mark_start_only();
 			if (r.nice) ::setpriority(PRIO_PROCESS, 0, r.nice);
-			if (!Sandbox::drop_privileges(MAX_COMPONENT_FDS)) exec_failed(fds.exec_report);
+			if (!Sandbox::drop_privileges(MAX_COMPONENT_FDS, rootless)) exec_failed(fds.exec_report);
 			if (!Sandbox::install_filter(fds.control, extras)) exec_failed(fds.exec_report);
 			::syscall(SYS_execveat, fds.binary, "", argv, envp, AT_EMPTY_PATH);
 			exec_failed(fds.exec_report);
@@ -266,6 +278,14 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 	Spawned s;
 	s.pid = pid_t(stub);
 	s.pidfd.reset(pidfd);
+
+	if (rootless)
+		if (auto const why = Rootless::map_ids(s.pid)) {
+			::kill(s.pid, SIGKILL);
+			::waitpid(s.pid, nullptr, 0);
+			problem = "cannot be sealed: " + *why;
+			return failure(Error::DENIED);
+		}
 
 	if (r.before_fork) r.before_fork(s.pid);
 	go.read.reset();
