@@ -11,6 +11,7 @@
 #include <nestbox/timer.h>
 
 #include "child.h"
+#include "idle.h"
 #include <nestbox/init/config_model.h>
 #include "service_export.h"
 
@@ -29,6 +30,10 @@ struct Init::Main : Router, Export_router
 
 	std::list<std::unique_ptr<Child>> children { };
 	uint32_t                          next_child_id = 1;
+
+	/* tells the parent when no child runs or can start (idle.h) */
+	Idle idle { env.ep(), children, [this] (int value) {
+		if (parent_async) parent_async->call<&nestbox::Parent::Session::idle>([] (auto) { }, int32_t(value)); } };
 
 	/* requests waiting for a server that has not announced its service yet */
 	struct Pending

@@ -98,6 +98,7 @@ std::string Main::state_report()
 
 void Main::state_changed()
 {
+	idle.children_changed();
 	if (!model.report || report_due) return;
 	if (!timer) { timer.emplace(env); (void)timer->sigh(timer_handler.cap()); }
 	auto now = timer->elapsed_us();
