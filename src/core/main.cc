@@ -21,6 +21,7 @@
 
 #include <nestbox/base/rpc.h>
 #include <nestbox/log.h>
+#include <nestbox/version.h>
 
 #include <nestbox/init/config_check.h>
 
@@ -48,16 +49,7 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 
 	Log_output output { options.until, *this };
 
-	std::vector<std::string> rom_dirs()
-	{
-		std::vector<std::string> dirs = options.rom_dirs;
-		std::string const config_dir = std::filesystem::absolute(options.config_path).parent_path().string();
-		dirs.push_back(config_dir);
-		dirs.push_back(options.bin_dir);
-		return dirs;
-	}
-
-	Rom_modules rom_modules { ep, rom_dirs(), std::filesystem::absolute(options.config_path).string() };
+	Rom_modules rom_modules { ep, Core::rom_dirs(options), std::filesystem::absolute(options.config_path).string() };
 
 	Log_root    log_root    { ep, output };
 	Rom_root    rom_root    { ep, rom_modules };
@@ -115,6 +107,19 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 	void child_exited(int value) override
 	{
 		output.write("init", concat("exited with exit value ", value));
+		finish(value == 0 ? 0 : 1);
+	}
+
+	/*
+	 * init has nothing left to do: every child exited or is incomplete and
+	 * none can start before the config changes. Unless asked to wait for such
+	 * a change, the run ends with init's verdict.
+	 */
+	void child_idle(int value) override
+	{
+		if (options.keep_running) return;
+		output.core_line(value == 0 ? "init is idle, every child exited with 0: the run ends"
+		                            : "init is idle, not every child exited with 0: the run ends");
 		finish(value == 0 ? 0 : 1);
 	}
 
@@ -213,14 +218,14 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 };
 
 
-int Core::run_main(int argc, char **argv)
+int Core::run_main(int argc, char **argv, Start_check const &start_check)
 {
 	auto options = Core::parse_options(argc, argv);
 	if (!options) return 2;
 
 	switch (options->command) {
-	case Core::Options::Command::HELP:    Core::print_help(argv[0]); return 0;
-	case Core::Options::Command::VERSION: std::printf("nestbox 0.1\n"); return 0;
+	case Core::Options::Command::HELP:    Core::print_help("nestbox"); return 0;
+	case Core::Options::Command::VERSION: std::printf("nestbox %s\n", nestbox::version); return 0;
 	case Core::Options::Command::RUN:     break;
 	}
 
@@ -228,7 +233,11 @@ int Core::run_main(int argc, char **argv)
 		std::fprintf(stderr, "%s\n", problem->c_str());
 		return 2;
 	}
-
+	if (options->check && start_check && !start_check(*options, Core::rom_dirs(*options))) {
+		std::fprintf(stderr, "nestbox run: %s: not started: the config has errors"
+		             " (--no-check starts it anyway)\n", options->config_path.c_str());
+		return 2;
+	}
 	/* a client that vanished must not kill core through a write to its pipe */
 	::signal(SIGPIPE, SIG_IGN);
 
