@@ -233,6 +233,16 @@ int Core::run_main(int argc, char **argv, Start_check const &start_check)
 		std::fprintf(stderr, "%s\n", problem->c_str());
 		return 2;
 	}
+	/* a report directory that cannot be made would lose every report: say so now */
+	if (!options->report_dir.empty()) {
+		std::error_code ec;
+		std::filesystem::create_directories(options->report_dir, ec);
+		if (ec || !std::filesystem::is_directory(options->report_dir, ec)) {
+			std::fprintf(stderr, "nestbox run: --report-dir %s: cannot create it: %s\n",
+			             options->report_dir.c_str(), ec ? ec.message().c_str() : std::strerror(ENOTDIR));
+			return 2;
+		}
+	}
 	if (options->check && start_check && !start_check(*options, Core::rom_dirs(*options))) {
 		std::fprintf(stderr, "nestbox run: %s: not started: the config has errors"
 		             " (--no-check starts it anyway)\n", options->config_path.c_str());

@@ -209,7 +209,7 @@ struct Scenario_test::Main
 	{
 		std::ifstream in(args.path, std::ios::binary);
 		if (!in) {
-			std::fprintf(stderr, "nestbox test: cannot read '%s'\n", args.path.c_str());
+			std::fprintf(stderr, "nestbox test: cannot read '%s': %s\n", args.path.c_str(), std::strerror(errno));
 			return USAGE;
 		}
 		std::stringstream ss;
@@ -656,7 +656,8 @@ struct Scenario_test::Main
 			std::filesystem::path base = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
 			std::string tmpl = (base / "nestbox-test.XXXXXX").string();
 			if (!::mkdtemp(tmpl.data())) {
-				std::fprintf(stderr, "nestbox test: cannot create a directory in %s\n", base.c_str());
+				std::fprintf(stderr, "nestbox test: cannot create a directory in %s: %s\n", base.c_str(),
+				             std::strerror(errno));
 				return FAILED;
 			}
 			dir = tmpl;
