@@ -70,14 +70,21 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 		sigaddset(&set, SIGTERM);
 		sigaddset(&set, SIGHUP);
 		::sigprocmask(SIG_BLOCK, &set, nullptr);
-		return Unique_fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+		Unique_fd fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+		if (!fd.valid())
+			std::fprintf(stderr, "nestbox: cannot create a signalfd: %s\n", std::strerror(errno));
+		return fd;
 	}();
 
 	struct Timeout : Io_handler
 	{
 		Main &main;
 		Unique_fd fd { ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) };
-		explicit Timeout(Main &main) : main(main) { }
+		explicit Timeout(Main &main) : main(main)
+		{
+			if (!fd.valid() && main.options.timeout_s)
+				std::fprintf(stderr, "nestbox: cannot create the --timeout timer: %s\n", std::strerror(errno));
+		}
 		void handle_io(uint32_t) override
 		{
 			if (main.options.until)
@@ -197,17 +204,23 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 
 		ep.watch(signals.get(), *this, EPOLLIN);
 
-		if (options.timeout_s) {
+		if (options.timeout_s && timeout.fd.valid()) {
 			double const t = *options.timeout_s;
 			itimerspec spec { { 0, 0 }, { time_t(t), long((t - double(time_t(t))) * 1e9) } };
 			if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
-			::timerfd_settime(timeout.fd.get(), 0, &spec, nullptr);
-			ep.watch(timeout.fd.get(), timeout, EPOLLIN);
+			if (::timerfd_settime(timeout.fd.get(), 0, &spec, nullptr) < 0) {
+				std::fprintf(stderr, "nestbox: cannot set the --timeout timer: %s\n", std::strerror(errno));
+				timeout.fd.reset();
+			}
+			else ep.watch(timeout.fd.get(), timeout, EPOLLIN);
 		}
 	}
 
 	int run()
 	{
+		/* without them, Ctrl-C or --timeout could not end the run (the reason is printed) */
+		if (!signals.valid()) return 1;
+		if (options.timeout_s && !timeout.fd.valid()) return 1;
 		if (!start_init()) return 1;
 		while (!done) ep.dispatch_once(-1);
 

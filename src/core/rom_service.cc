@@ -33,7 +33,12 @@ Rom_modules::Rom_modules(Entrypoint &ep, std::vector<std::string> dirs, std::str
 
 
 Rom_modules::Watcher::Watcher(Rom_modules &m)
-: modules(m), fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) { }
+: modules(m), fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK))
+{
+	if (!fd.valid())
+		warning("cannot watch ROM modules for changes: ", std::strerror(errno),
+		        " (a changed config goes unnoticed)");
+}
 
 
 void Rom_modules::listen(std::string const &path, std::function<void()> &fn)
@@ -48,6 +53,8 @@ void Rom_modules::listen(std::string const &path, std::function<void()> &fn)
 		int const wd = ::inotify_add_watch(_watcher.fd.get(), dir.c_str(),
 		                                   IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB);
 		if (wd >= 0) _watcher.dirs[wd] = dir;
+		else warning("cannot watch ", dir, " for changes: ", std::strerror(errno),
+		             " (a change of ", path, " goes unnoticed)");
 	}
 	_watcher.listeners.emplace(path, &fn);
 }

@@ -540,7 +540,8 @@ struct Scenario_test::Main
 		std::string_view const tag = step.name();
 
 		if (tag == "init_config") {
-			if (!write_config(step)) return std::string("cannot write ") + config_path().string();
+			if (!write_config(step))
+				return "cannot write " + config_path().string() + ": " + std::strerror(errno);
 			if (!run.started() && !start_run(config_path().string()))
 				return std::string("cannot start the run: ") + std::strerror(errno);
 			return "";
@@ -720,6 +721,10 @@ int Scenario_test::scenario_test_main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	::sigprocmask(SIG_BLOCK, &set, nullptr);
 	main.signals.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+	if (!main.signals.valid()) {
+		std::fprintf(stderr, "nestbox test: cannot create a signalfd: %s\n", std::strerror(errno));
+		return FAILED;
+	}
 
 	return main.execute();
 }
