@@ -3,8 +3,10 @@
  *
  * Core owns the host resources. It provides the base services (LOG, ROM, PD,
  * CPU, Timer, Report), starts init with the user's config and is the only
- * process that ever starts processes. When the run ends, however it ends,
- * core kills and reaps every process it started.
+ * process that ever starts processes. Before it starts init, it checks the
+ * config (the checker is passed in by the CLI). The run ends when init is
+ * idle (unless --keep-running), on --until, --timeout or a signal; however it
+ * ends, core kills and reaps every process it started.
  */
 
 #include "run.h"
@@ -246,6 +248,7 @@ int Core::run_main(int argc, char **argv, Start_check const &start_check)
 		std::fprintf(stderr, "%s\n", problem->c_str());
 		return 2;
 	}
+
 	/* a report directory that cannot be made would lose every report: say so now */
 	if (!options->report_dir.empty()) {
 		std::error_code ec;
@@ -261,6 +264,7 @@ int Core::run_main(int argc, char **argv, Start_check const &start_check)
 		             " (--no-check starts it anyway)\n", options->config_path.c_str());
 		return 2;
 	}
+
 	/* a client that vanished must not kill core through a write to its pipe */
 	::signal(SIGPIPE, SIG_IGN);
 

@@ -152,7 +152,7 @@ std::optional<Args> parse_args(int argc, char **argv)
 	return a;
 }
 
-/* the ROM directories of 'nestbox run' (Core::Main::rom_dirs), in its order */
+/* the ROM directories of 'nestbox run' (Core::rom_dirs, src/core/options.cc), in its order */
 std::vector<std::string> rom_dirs(Args const &a)
 {
 	std::vector<std::string> dirs = a.rom_dirs;
