@@ -18,6 +18,10 @@ using Local_services = std::map<std::string, nestbox::Rpc_object<nestbox::Root::
 struct Child_exit
 {
 	virtual void child_exited(int value) = 0;
+
+	/* init has nothing left to do; 'value' is 0 if every child exited with 0 */
+	virtual void child_idle(int value) = 0;
+
 	virtual ~Child_exit() = default;
 };
 
@@ -59,6 +63,7 @@ class Core_parent : public nestbox::Rpc_object<nestbox::Parent::Session>
 		nestbox::Result<void> upgrade(uint32_t id, std::string_view args) override;
 		nestbox::Result<void> close(uint32_t id) override;
 		void exit(int32_t value) override { _exit.child_exited(value); }
+		void idle(int32_t value) override { _exit.child_idle(value); }
 		nestbox::Result<void> resource_request(std::string_view args) override;
 		void resource_avail_sigh(nestbox::Signal_context_capability) override { }
 		void yield_sigh(nestbox::Signal_context_capability) override { }

@@ -3,8 +3,10 @@
  *
  * Core owns the host resources. It provides the base services (LOG, ROM, PD,
  * CPU, Timer, Report), starts init with the user's config and is the only
- * process that ever starts processes. When the run ends, however it ends,
- * core kills and reaps every process it started.
+ * process that ever starts processes. Before it starts init, it checks the
+ * config (the checker is passed in by the CLI). The run ends when init is
+ * idle (unless --keep-running), on --until, --timeout or a signal; however it
+ * ends, core kills and reaps every process it started.
  */
 
 #include "run.h"
@@ -21,6 +23,7 @@
 
 #include <nestbox/base/rpc.h>
 #include <nestbox/log.h>
+#include <nestbox/version.h>
 
 #include <nestbox/init/config_check.h>
 
@@ -49,16 +52,7 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 
 	Log_output output { options.until, *this };
 
-	std::vector<std::string> rom_dirs()
-	{
-		std::vector<std::string> dirs = options.rom_dirs;
-		std::string const config_dir = std::filesystem::absolute(options.config_path).parent_path().string();
-		dirs.push_back(config_dir);
-		dirs.push_back(options.bin_dir);
-		return dirs;
-	}
-
-	Rom_modules rom_modules { ep, rom_dirs(), std::filesystem::absolute(options.config_path).string() };
+	Rom_modules rom_modules { ep, Core::rom_dirs(options), std::filesystem::absolute(options.config_path).string() };
 
 	Log_root    log_root    { ep, output };
 	Rom_root    rom_root    { ep, rom_modules };
@@ -79,14 +73,21 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 		sigaddset(&set, SIGTERM);
 		sigaddset(&set, SIGHUP);
 		::sigprocmask(SIG_BLOCK, &set, nullptr);
-		return Unique_fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+		Unique_fd fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+		if (!fd.valid())
+			std::fprintf(stderr, "nestbox: cannot create a signalfd: %s\n", std::strerror(errno));
+		return fd;
 	}();
 
 	struct Timeout : Io_handler
 	{
 		Main &main;
 		Unique_fd fd { ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) };
-		explicit Timeout(Main &main) : main(main) { }
+		explicit Timeout(Main &main) : main(main)
+		{
+			if (!fd.valid() && main.options.timeout_s)
+				std::fprintf(stderr, "nestbox: cannot create the --timeout timer: %s\n", std::strerror(errno));
+		}
 		void handle_io(uint32_t) override
 		{
 			if (main.options.until)
@@ -116,6 +117,19 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 	void child_exited(int value) override
 	{
 		output.write("init", concat("exited with exit value ", value));
+		finish(value == 0 ? 0 : 1);
+	}
+
+	/*
+	 * init has nothing left to do: every child exited or is incomplete and
+	 * none can start before the config changes. Unless asked to wait for such
+	 * a change, the run ends with init's verdict.
+	 */
+	void child_idle(int value) override
+	{
+		if (options.keep_running) return;
+		output.core_line(value == 0 ? "init is idle, every child exited with 0: the run ends"
+		                            : "init is idle, not every child exited with 0: the run ends");
 		finish(value == 0 ? 0 : 1);
 	}
 
@@ -197,17 +211,23 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 
 		ep.watch(signals.get(), *this, EPOLLIN);
 
-		if (options.timeout_s) {
+		if (options.timeout_s && timeout.fd.valid()) {
 			double const t = *options.timeout_s;
 			itimerspec spec { { 0, 0 }, { time_t(t), long((t - double(time_t(t))) * 1e9) } };
 			if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
-			::timerfd_settime(timeout.fd.get(), 0, &spec, nullptr);
-			ep.watch(timeout.fd.get(), timeout, EPOLLIN);
+			if (::timerfd_settime(timeout.fd.get(), 0, &spec, nullptr) < 0) {
+				std::fprintf(stderr, "nestbox: cannot set the --timeout timer: %s\n", std::strerror(errno));
+				timeout.fd.reset();
+			}
+			else ep.watch(timeout.fd.get(), timeout, EPOLLIN);
 		}
 	}
 
 	int run()
 	{
+		/* without them, Ctrl-C or --timeout could not end the run (the reason is printed) */
+		if (!signals.valid()) return 1;
+		if (options.timeout_s && !timeout.fd.valid()) return 1;
 		if (!start_init()) return 1;
 		while (!done) ep.dispatch_once(-1);
 
@@ -218,19 +238,35 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 };
 
 
-int Core::run_main(int argc, char **argv)
+int Core::run_main(int argc, char **argv, Start_check const &start_check)
 {
 	auto options = Core::parse_options(argc, argv);
 	if (!options) return 2;
 
 	switch (options->command) {
-	case Core::Options::Command::HELP:    Core::print_help(argv[0]); return 0;
-	case Core::Options::Command::VERSION: std::printf("nestbox 0.1\n"); return 0;
+	case Core::Options::Command::HELP:    Core::print_help("nestbox"); return 0;
+	case Core::Options::Command::VERSION: std::printf("nestbox %s\n", nestbox::version); return 0;
 	case Core::Options::Command::RUN:     break;
 	}
 
 	if (auto problem = Init::check_config_file(options->config_path)) {
 		std::fprintf(stderr, "%s\n", problem->c_str());
+		return 2;
+	}
+
+	/* a report directory that cannot be made would lose every report: say so now */
+	if (!options->report_dir.empty()) {
+		std::error_code ec;
+		std::filesystem::create_directories(options->report_dir, ec);
+		if (ec || !std::filesystem::is_directory(options->report_dir, ec)) {
+			std::fprintf(stderr, "nestbox run: --report-dir %s: cannot create it: %s\n",
+			             options->report_dir.c_str(), ec ? ec.message().c_str() : std::strerror(ENOTDIR));
+			return 2;
+		}
+	}
+	if (options->check && start_check && !start_check(*options, Core::rom_dirs(*options))) {
+		std::fprintf(stderr, "nestbox run: %s: not started: the config has errors"
+		             " (--no-check starts it anyway)\n", options->config_path.c_str());
 		return 2;
 	}
 

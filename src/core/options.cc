@@ -1,5 +1,5 @@
 /*
- * Command line of 'nestbox'
+ * Command line of 'nestbox run'
  */
 
 #include "options.h"
@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <getopt.h>
 #include <regex>
 #include <unistd.h>
 
@@ -27,7 +28,17 @@ void Core::print_help(char const *prog)
 "Timer, Report) and starts 'init' with CONFIG.xml as its config. init starts\n"
 "the components of the config and routes their session requests.\n"
 "\n"
-"Options of 'run':\n"
+"Before it starts anything, 'run' checks the config as 'nestbox check' does,\n"
+"with the same ROM directories, and refuses a config with errors (a binary in\n"
+"none of the ROM directories, a session that cannot be routed, ...): it prints\n"
+"them and exits with 2. Warnings do not stop a run. Only the config at the\n"
+"start is checked; later changes of the config file are init's business.\n"
+"\n"
+"The run ends by itself once init has nothing left to do: every child has\n"
+"exited (or is incomplete) and none can start until the config changes; a\n"
+"config without start nodes ends at once. --keep-running waits instead.\n"
+"\n"
+"Options of 'run' (as '--opt VALUE' or '--opt=VALUE'):\n"
 "  --rom-dir DIR      also serve ROM modules (binaries, files) from DIR; may be\n"
 "                     given more than once; searched before the defaults, which\n"
 "                     are the config's directory and the directory of nestbox\n"
@@ -39,18 +50,37 @@ void Core::print_help(char const *prog)
 "  --timeout SECONDS  give up after SECONDS: exit 1 with a message\n"
 "  --ram SIZE         RAM quota of init (default 1G; suffixes K, M, G)\n"
 "  --caps N           capability quota of init (default 20000)\n"
+"  --no-check         start the config even if the check finds errors: init\n"
+"                     then leaves the children it cannot start incomplete\n"
+"  --keep-running     do not end the run when init is idle: wait for a change\n"
+"                     of the config file, --until, --timeout or a signal\n"
 "  --unsealed         UNSAFE: run components without namespaces, seccomp\n"
 "                     filter and dropped privileges, so that gdb, strace and\n"
 "                     valgrind can be used on them (docs/SECURITY.md)\n"
+"  -h, --help         print this help\n"
+"  --version          print the version of nestbox\n"
 "\n"
 "Exit status:\n"
-"  0  --until matched, or init exited with 0, or SIGINT/SIGTERM ended the run\n"
-"  1  --timeout expired (or init exited with a non-zero value)\n"
-"  2  usage error or malformed config (reported as FILE:LINE:COLUMN: message)\n"
+"  0  --until matched; or init became idle and every child had exited with 0;\n"
+"     or init exited with 0; or SIGINT/SIGTERM ended the run\n"
+"  1  --timeout expired; or init became idle and a child had exited with a\n"
+"     non-zero value, was killed or stayed incomplete; or init exited with a\n"
+"     non-zero value\n"
+"  2  usage error, malformed config (reported as FILE:LINE:COLUMN: message) or\n"
+"     a config with errors (not started)\n"
 "\n"
 "However the run ends, every component process is killed and reaped first:\n"
 "no process and no shared memory of the run outlives it.\n",
 	prog, prog, prog, prog, prog, prog);
+}
+
+
+std::vector<std::string> Core::rom_dirs(Options const &o)
+{
+	std::vector<std::string> dirs = o.rom_dirs;
+	dirs.push_back(std::filesystem::absolute(o.config_path).parent_path().string());
+	dirs.push_back(o.bin_dir);
+	return dirs;
 }
 
 
@@ -59,67 +89,82 @@ std::optional<Options> Core::parse_options(int argc, char **argv)
 	Options o;
 
 	auto usage_error = [&] (std::string const &msg) -> std::optional<Options> {
-		std::fprintf(stderr, "nestbox: %s\nTry 'nestbox --help'.\n", msg.c_str());
+		std::fprintf(stderr, "nestbox run: %s\nTry 'nestbox run --help'.\n", msg.c_str());
 		return std::nullopt;
 	};
 
 	std::error_code ec;
 	auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
 	o.bin_dir = ec ? "." : self.parent_path().string();
-
-	if (argc < 2) return usage_error("missing command");
-
-	std::string const command = argv[1];
-	if (command == "--help" || command == "-h" || command == "help") { o.command = Options::Command::HELP; return o; }
-	if (command == "--version") { o.command = Options::Command::VERSION; return o; }
-	if (command != "run") return usage_error("unknown command '" + command + "'");
 	o.command = Options::Command::RUN;
 
-	for (int i = 2; i < argc; i++) {
-		std::string const arg = argv[i];
-		auto value = [&] () -> char const * { return (i + 1 < argc) ? argv[++i] : nullptr; };
+	enum { ROM_DIR = 256, REPORT_DIR, UNTIL, TIMEOUT, RAM, CAPS, UNSEALED, NO_CHECK, KEEP_RUNNING, VERSION };
+	static option const long_options[] = {
+		{ "rom-dir",      required_argument, nullptr, ROM_DIR },
+		{ "report-dir",   required_argument, nullptr, REPORT_DIR },
+		{ "until",        required_argument, nullptr, UNTIL },
+		{ "timeout",      required_argument, nullptr, TIMEOUT },
+		{ "ram",          required_argument, nullptr, RAM },
+		{ "caps",         required_argument, nullptr, CAPS },
+		{ "unsealed",     no_argument,       nullptr, UNSEALED },
+		{ "no-check",     no_argument,       nullptr, NO_CHECK },
+		{ "keep-running", no_argument,       nullptr, KEEP_RUNNING },
+		{ "version",      no_argument,       nullptr, VERSION },
+		{ "help",         no_argument,       nullptr, 'h' },
+		{ nullptr, 0, nullptr, 0 } };
 
-		if (arg == "--help" || arg == "-h") { o.command = Options::Command::HELP; return o; }
-		else if (arg == "--rom-dir") {
-			char const *v = value(); if (!v) return usage_error("--rom-dir needs a directory");
-			if (!std::filesystem::is_directory(v, ec)) return usage_error(std::string("--rom-dir: not a directory: ") + v);
+	/* "run" is the program name to getopt; optind 0 starts afresh */
+	int const sub_argc = argc - 1;
+	char **const sub_argv = argv + 1;
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		int const opt = getopt_long(sub_argc, sub_argv, ":h", long_options, nullptr);
+		if (opt == -1) break;
+		std::string const v = optarg ? optarg : "";
+
+		switch (opt) {
+		case 'h':     o.command = Options::Command::HELP;    return o;
+		case VERSION: o.command = Options::Command::VERSION; return o;
+		case ROM_DIR:
+			if (!std::filesystem::is_directory(v, ec)) return usage_error("--rom-dir: not a directory: " + v);
 			o.rom_dirs.push_back(std::filesystem::absolute(v).string());
-		}
-		else if (arg == "--report-dir") {
-			char const *v = value(); if (!v) return usage_error("--report-dir needs a directory");
-			o.report_dir = std::filesystem::absolute(v).string();
-		}
-		else if (arg == "--until") {
-			char const *v = value(); if (!v) return usage_error("--until needs a regular expression");
+			break;
+		case REPORT_DIR: o.report_dir = std::filesystem::absolute(v).string(); break;
+		case UNTIL:
 			try { std::regex r(v); } catch (std::regex_error const &e) {
-				return usage_error(std::string("--until: invalid regular expression: ") + e.what()); }
+				return usage_error("--until: invalid regular expression: " + std::string(e.what())); }
 			o.until = v;
-		}
-		else if (arg == "--timeout") {
-			char const *v = value(); if (!v) return usage_error("--timeout needs a number of seconds");
+			break;
+		case TIMEOUT: {
 			char *end = nullptr;
-			double const t = std::strtod(v, &end);
-			if (!end || *end || t <= 0) return usage_error(std::string("--timeout: not a positive number: ") + v);
+			double const t = std::strtod(v.c_str(), &end);
+			if (v.empty() || !end || *end || !(t > 0)) return usage_error("--timeout: not a positive number: " + v);
 			o.timeout_s = t;
+			break;
 		}
-		else if (arg == "--ram") {
-			char const *v = value(); if (!v) return usage_error("--ram needs a size");
+		case RAM:
+		case CAPS: {
 			auto s = nestbox::Arg_string::parse_size(v);
-			if (!s || *s == 0) return usage_error(std::string("--ram: not a size: ") + v);
-			o.init_ram = *s;
+			if (!s || *s == 0)
+				return usage_error(opt == RAM ? "--ram: not a size: " + v : "--caps: not a number: " + v);
+			(opt == RAM ? o.init_ram : o.init_caps) = *s;
+			break;
 		}
-		else if (arg == "--caps") {
-			char const *v = value(); if (!v) return usage_error("--caps needs a number");
-			auto s = nestbox::Arg_string::parse_size(v);
-			if (!s || *s == 0) return usage_error(std::string("--caps: not a number: ") + v);
-			o.init_caps = *s;
+		case UNSEALED:     o.sealed = false;      break;
+		case NO_CHECK:     o.check = false;       break;
+		case KEEP_RUNNING: o.keep_running = true; break;
+		case ':':
+			return usage_error(std::string("option '") + sub_argv[optind - 1] + "' needs a value");
+		default:
+			return usage_error(std::string("unknown option '") + sub_argv[optind - 1] + "'");
 		}
-		else if (arg == "--unsealed") o.sealed = false;
-		else if (arg.starts_with("-")) return usage_error("unknown option '" + arg + "'");
-		else if (o.config_path.empty()) o.config_path = arg;
-		else return usage_error("more than one config given ('" + arg + "')");
 	}
 
+	for (int i = optind; i < sub_argc; i++) {
+		if (o.config_path.empty()) o.config_path = sub_argv[i];
+		else return usage_error(std::string("more than one config given ('") + sub_argv[i] + "')");
+	}
 	if (o.config_path.empty()) return usage_error("missing CONFIG.xml");
 	return o;
 }

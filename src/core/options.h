@@ -1,5 +1,5 @@
 /*
- * Command line of 'nestbox'
+ * Command line of 'nestbox run'
  */
 #pragma once
 
@@ -19,14 +19,22 @@ struct Options
 	std::optional<std::string> until { };       /* ECMAScript regex over log lines */
 	std::optional<double>    timeout_s { };
 	bool                     sealed    = true;
+	bool                     check     = true;  /* refuse a config with check's errors */
+	bool                     keep_running = false;   /* run on when init is idle */
 	uint64_t                 init_ram  = 1ull << 30;
 	uint64_t                 init_caps = 20000;
 	std::string              config_path { };
 	std::string              bin_dir { };       /* where 'nestbox' itself lives */
 };
 
-/* Parses argv; on a usage error prints it to stderr and returns nullopt */
+/*
+ * Parses 'nestbox run …' (argv[1] is "run"); on a usage error prints it to
+ * stderr and returns nullopt
+ */
 std::optional<Options> parse_options(int argc, char **argv);
+
+/* The ROM directories of a run, in the order they are searched */
+std::vector<std::string> rom_dirs(Options const &);
 
 void print_help(char const *prog);
 

@@ -50,7 +50,11 @@ Result<void> Report_session_component::submit(uint64_t length)
 	char const *data = buffer.local_addr<char>();
 	for (uint64_t off = 0; off < length; ) {
 		ssize_t const n = ::write(fd.get(), data + off, size_t(length - off));
-		if (n <= 0) { ::unlink(tmp.c_str()); return failure(Error::IO_ERROR); }
+		if (n <= 0) {
+			warning("cannot write report ", path, ": ", n < 0 ? std::strerror(errno) : "nothing written");
+			::unlink(tmp.c_str());
+			return failure(Error::IO_ERROR);
+		}
 		off += uint64_t(n);
 	}
 	fd.reset();

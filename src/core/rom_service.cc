@@ -4,6 +4,8 @@
 
 #include "rom_service.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/epoll.h>
@@ -31,7 +33,12 @@ Rom_modules::Rom_modules(Entrypoint &ep, std::vector<std::string> dirs, std::str
 
 
 Rom_modules::Watcher::Watcher(Rom_modules &m)
-: modules(m), fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) { }
+: modules(m), fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK))
+{
+	if (!fd.valid())
+		warning("cannot watch ROM modules for changes: ", std::strerror(errno),
+		        " (a changed config goes unnoticed)");
+}
 
 
 void Rom_modules::listen(std::string const &path, std::function<void()> &fn)
@@ -46,6 +53,8 @@ void Rom_modules::listen(std::string const &path, std::function<void()> &fn)
 		int const wd = ::inotify_add_watch(_watcher.fd.get(), dir.c_str(),
 		                                   IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB);
 		if (wd >= 0) _watcher.dirs[wd] = dir;
+		else warning("cannot watch ", dir, " for changes: ", std::strerror(errno),
+		             " (a change of ", path, " goes unnoticed)");
 	}
 	_watcher.listeners.emplace(path, &fn);
 }
@@ -106,9 +115,15 @@ Result<Dataspace_capability> Rom_modules::dataspace(std::string_view name)
 	std::string const path = path_of(name);
 	if (path.empty()) return failure(Error::NOT_FOUND);
 
+	/* a module that is there but cannot be read is worth a reason in the log */
+	auto failed = [&] (char const *what, Error e) -> Result<Dataspace_capability> {
+		warning("ROM module \"", name, "\" (", path, "): cannot ", what, ": ", std::strerror(errno));
+		return failure(e);
+	};
+
 	Unique_fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
 	struct stat st { };
-	if (!file.valid() || ::fstat(file.get(), &st) < 0) return failure(Error::NOT_FOUND);
+	if (!file.valid() || ::fstat(file.get(), &st) < 0) return failed("open it", Error::NOT_FOUND);
 
 	int64_t const mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 	auto cached = _cache.find(path);
@@ -127,8 +142,9 @@ Result<Dataspace_capability> Rom_modules::dataspace(std::string_view name)
 	char buf[64*1024];
 	while (done < size) {
 		ssize_t const n = ::read(file.get(), buf, sizeof(buf));
-		if (n <= 0) return failure(Error::IO_ERROR);
-		if (::pwrite(ds->fd(), buf, size_t(n), off_t(done)) != n) return failure(Error::IO_ERROR);
+		if (n == 0) errno = EIO;   /* shorter than fstat said: it changed under us */
+		if (n <= 0) return failed("read it", Error::IO_ERROR);
+		if (::pwrite(ds->fd(), buf, size_t(n), off_t(done)) != n) return failed("copy it", Error::IO_ERROR);
 		done += size_t(n);
 	}
 
@@ -137,10 +153,10 @@ Result<Dataspace_capability> Rom_modules::dataspace(std::string_view name)
 	 * unwriteable by anyone, and executable (a writeable one would make
 	 * execve fail with ETXTBSY).
 	 */
-	if (::fcntl(ds->fd(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) < 0) return failure(Error::IO_ERROR);
+	if (::fcntl(ds->fd(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) < 0) return failed("seal it", Error::IO_ERROR);
 	std::string const self = "/proc/self/fd/" + std::to_string(ds->fd());
 	Unique_fd ro(::open(self.c_str(), O_RDONLY | O_CLOEXEC));
-	if (!ro.valid()) return failure(Error::IO_ERROR);
+	if (!ro.valid()) return failed("reopen it read-only", Error::IO_ERROR);
 
 	Dataspace_capability module_ds(std::move(ro), size, false);
 	Dataspace_capability result = module_ds.copy();

@@ -232,6 +232,7 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		nestbox::Result<void> upgrade(uint32_t id, std::string_view args) override;
 		nestbox::Result<void> close(uint32_t id) override;
 		void exit(int32_t value) override;
+		void idle(int32_t) override { }   /* a nested init runs on, as in Genode */
 		nestbox::Result<void> resource_request(std::string_view args) override;
 		void resource_avail_sigh(nestbox::Signal_context_capability cap) override { _resource_avail_sigh = std::move(cap); }
 		void yield_sigh(nestbox::Signal_context_capability cap) override { _yield_sigh = std::move(cap); }

@@ -211,3 +211,9 @@ void Routing::close(Child *client, Routed_session const &s)
 	}
 	_report.trigger_report();
 }
+
+
+void Routing::tell_parent_idle(int value)
+{
+	if (_parent) _parent->call<&Parent::Session::idle>([] (auto) { }, int32_t(value));
+}

@@ -51,6 +51,9 @@ class Routing : public Session_router
 		/* Route the waiting requests again: a server announced, exited or restarted */
 		void retry_pending();
 
+		/* Tell init's parent that no child runs or can start ('value': idle.h) */
+		void tell_parent_idle(int value);
+
 		/* Session_router */
 		void route(Child &, std::string const &service, std::string const &label,
 		           std::string const &args, bool from_process, Route_done done) override;

@@ -49,7 +49,7 @@ void Sandbox::_start_new_children()
 			}
 		}
 		Child_observer &observer = *this;
-		created.push_back(&_children.create(_env, _routing, observer, _state_report, start));
+		created.push_back(&_children.create(_env, _routing, observer, _changes, start));
 	}
 	for (Child *child : created) {
 		if (_model.verbose) log("start \"", child->name(), "\"");
@@ -110,7 +110,7 @@ void Sandbox::apply_config(Config_model &&config)
 	_routing.retry_pending();
 	_state_report.apply_config();
 	_heartbeat.apply_config();
-	_state_report.trigger_report();
+	_changes.trigger_report();
 }
 
 
@@ -118,7 +118,7 @@ void Sandbox::child_announced(Child &)
 {
 	_routing.retry_pending();
 	_server.retry_pending();
-	_state_report.trigger_report();
+	_changes.trigger_report();
 }
 
 
@@ -127,7 +127,7 @@ void Sandbox::child_exited(Child &)
 	/* what waited for its services is denied now */
 	_routing.retry_pending();
 	_server.retry_pending();
-	_state_report.trigger_report();
+	_changes.trigger_report();
 }
 
 

@@ -13,6 +13,7 @@
 
 #include "children.h"
 #include "heartbeat.h"
+#include "idle.h"
 #include "routing.h"
 #include "server.h"
 #include "state_report.h"
@@ -37,7 +38,20 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter
 		 */
 		Heartbeat    _heartbeat    { _model, _children, _timeouts, *this };
 		State_report _state_report { _env, _model, _children, _timeouts };
-		Routing      _routing      { _env, _model, _children, _state_report };
+
+		/* tells the parent when no child runs or can start (idle.h) */
+		Idle         _idle { _env.ep(), _children, [this] (int value) { _routing.tell_parent_idle(value); } };
+
+		/* what changed is reported, and may leave init idle */
+		struct Changes : Report_trigger
+		{
+			State_report &report;
+			Idle         &idle;
+			Changes(State_report &report, Idle &idle) : report(report), idle(idle) { }
+			void trigger_report() override { report.trigger_report(); idle.children_changed(); }
+		} _changes { _state_report, _idle };
+
+		Routing      _routing      { _env, _model, _children, _changes };
 		Server       _server       { _env, _model, _children };
 		Children     _children     { };
 

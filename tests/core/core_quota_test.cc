@@ -16,7 +16,7 @@ using namespace nestbox;
 namespace {
 
 struct No_until : Core::Until_reached { void until_reached() override { } };
-struct No_exit  : Core::Child_exit    { void child_exited(int) override { } };
+struct No_exit  : Core::Child_exit    { void child_exited(int) override { } void child_idle(int) override { } };
 
 struct Core_fixture : ::testing::Test
 {

@@ -28,6 +28,7 @@ struct Parent_stub : Rpc_object<Parent::Session>
 	Result<void> upgrade(uint32_t, std::string_view) override { return { }; }
 	Result<void> close(uint32_t) override { return { }; }
 	void exit(int32_t) override { }
+	void idle(int32_t) override { }
 	Result<void> resource_request(std::string_view) override { return { }; }
 	void resource_avail_sigh(Signal_context_capability) override { }
 	void heartbeat_sigh(Signal_context_capability) override { }

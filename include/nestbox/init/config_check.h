@@ -9,6 +9,12 @@
 
 namespace Init {
 
+/*
+ * Read a whole config file into 'text'; on failure, the message to print
+ * ("PATH: cannot read config file: Is a directory")
+ */
+std::optional<std::string> read_config_file(std::string const &path, std::string &text);
+
 /* nullopt if 'path' holds a well-formed <config>; else the message to print */
 std::optional<std::string> check_config_file(std::string const &path);
 

@@ -30,6 +30,13 @@ struct Session
 	virtual void exit(int32_t value) = 0;
 
 	/*
+	 * The component has nothing left to do but wait for its config to change
+	 * (init: every child exited or is incomplete; 'value' is 0 if every child
+	 * exited with 0). The parent may end it or, as init does, ignore it.
+	 */
+	virtual void idle(int32_t value) = 0;
+
+	/*
 	 * Ask for more quota ("ram_quota=…, cap_quota=…"). The parent may answer
 	 * later (init: once its config grants more) with the resource-avail signal.
 	 */
@@ -50,7 +57,8 @@ struct Session
 	                               &Session::resource_avail_sigh,
 	                               &Session::yield_sigh, &Session::yield_request,
 	                               &Session::yield_response,
-	                               &Session::heartbeat_sigh, &Session::heartbeat_response>;
+	                               &Session::heartbeat_sigh, &Session::heartbeat_response,
+	                               &Session::idle>;
 };
 
 struct Client : Rpc_client<Session>
@@ -64,6 +72,7 @@ struct Client : Rpc_client<Session>
 	Result<void> upgrade(uint32_t id, std::string_view args) { return call<&Session::upgrade>(id, args); }
 	Result<void> close(uint32_t id)                          { return call<&Session::close>(id); }
 	Result<void> exit(int value)                             { return call<&Session::exit>(int32_t(value)); }
+	Result<void> idle(int value)                             { return call<&Session::idle>(int32_t(value)); }
 	Result<void> resource_request(std::string_view args)     { return call<&Session::resource_request>(args); }
 	Result<void> resource_avail_sigh(Signal_context_capability s) { return call<&Session::resource_avail_sigh>(std::move(s)); }
 	Result<void> heartbeat_sigh(Signal_context_capability s) { return call<&Session::heartbeat_sigh>(std::move(s)); }

@@ -2,8 +2,9 @@
  * 'nestbox check CONFIG.xml': validate a system before anything runs
  *
  * The config is parsed by init's own parser, so that what check accepts is
- * what init runs; the checks themselves are in check_system.cc. Check is
- * advisory: 'nestbox run' refuses nothing that check only warns about.
+ * what init runs; the checks themselves are in check_system.cc. 'nestbox
+ * run' runs the same checks before it starts (check_for_run) and refuses a
+ * config with errors; warnings never stop a run.
  */
 
 #include "check.h"
@@ -11,14 +12,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <getopt.h>
 
 #include <pugixml.hpp>
 
 #include <nestbox/init/config_model.h>
 #include <nestbox/util/arg_string.h>
+#include <nestbox/version.h>
 
+#include "check_dot.h"
 #include "check_system.h"
 #include <nestbox/init/config_check.h>
 
@@ -34,15 +36,16 @@ struct Args
 	uint64_t                 init_ram  = 1ull << 30;   /* the defaults of 'nestbox run' */
 	uint64_t                 init_caps = 20000;
 	bool                     warnings_as_errors = false;
+	bool                     dot = false;
 	std::string              config_path { };
-	bool                     help = false;
+	bool                     help = false, version = false;
 };
 
 void print_help()
 {
 	std::printf(
 "Usage: nestbox check [--rom-dir DIR]... [--ram SIZE] [--caps N]\n"
-"                     [--warnings-as-errors] CONFIG.xml\n"
+"                     [--warnings-as-errors] [--dot] CONFIG.xml\n"
 "\n"
 "Validates an init config and the binaries it names before anything runs:\n"
 "\n"
@@ -64,6 +67,18 @@ void print_help()
 "  --ram SIZE             RAM quota of init (default 1G), as for 'nestbox run'\n"
 "  --caps N               capability quota of init (default 20000)\n"
 "  --warnings-as-errors   fail on warnings too\n"
+"  --dot                  print the system as a Graphviz digraph to stdout:\n"
+"                         core, init and its children as nodes, an edge from\n"
+"                         each client to each of its servers labelled with the\n"
+"                         services routed there; sessions that do not route go\n"
+"                         dashed and red to \"unrouted\"\n"
+"                         (nestbox check --dot X.xml | dot -Tsvg > X.svg)\n"
+"  -h, --help             print this help\n"
+"  --version              print the version of nestbox\n"
+"\n"
+"Options take their value as '--opt VALUE' or '--opt=VALUE'.\n"
+"'nestbox run' runs the same checks before it starts a config and refuses\n"
+"one with errors (unless 'nestbox run --no-check').\n"
 "\n"
 "Problems are printed to stderr as FILE:LINE:COLUMN: error|warning: text,\n"
 "pointing at the <start> node (or other node) they are about.\n"
@@ -85,33 +100,60 @@ std::optional<Args> parse_args(int argc, char **argv)
 		return std::nullopt;
 	};
 
-	for (int i = 2; i < argc; i++) {
-		std::string const arg = argv[i];
-		auto value = [&] () -> char const * { return (i + 1 < argc) ? argv[++i] : nullptr; };
+	enum { ROM_DIR = 256, RAM, CAPS, WARNINGS_AS_ERRORS, DOT, VERSION };
+	static option const long_options[] = {
+		{ "rom-dir",            required_argument, nullptr, ROM_DIR },
+		{ "ram",                required_argument, nullptr, RAM },
+		{ "caps",               required_argument, nullptr, CAPS },
+		{ "warnings-as-errors", no_argument,       nullptr, WARNINGS_AS_ERRORS },
+		{ "dot",                no_argument,       nullptr, DOT },
+		{ "version",            no_argument,       nullptr, VERSION },
+		{ "help",               no_argument,       nullptr, 'h' },
+		{ nullptr, 0, nullptr, 0 } };
+
+	/* "check" is the program name to getopt; optind 0 starts afresh */
+	int const sub_argc = argc - 1;
+	char **const sub_argv = argv + 1;
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		int const opt = getopt_long(sub_argc, sub_argv, ":h", long_options, nullptr);
+		if (opt == -1) break;
+		std::string const v = optarg ? optarg : "";
 		std::error_code ec;
 
-		if (arg == "--help" || arg == "-h") { a.help = true; return a; }
-		else if (arg == "--warnings-as-errors") a.warnings_as_errors = true;
-		else if (arg == "--rom-dir") {
-			char const *v = value(); if (!v) return usage_error("--rom-dir needs a directory");
-			if (!std::filesystem::is_directory(v, ec)) return usage_error(std::string("--rom-dir: not a directory: ") + v);
+		switch (opt) {
+		case 'h':                a.help = true;    return a;
+		case VERSION:            a.version = true; return a;
+		case WARNINGS_AS_ERRORS: a.warnings_as_errors = true; break;
+		case DOT:                a.dot = true; break;
+		case ROM_DIR:
+			if (!std::filesystem::is_directory(v, ec)) return usage_error("--rom-dir: not a directory: " + v);
 			a.rom_dirs.push_back(std::filesystem::absolute(v).string());
-		}
-		else if (arg == "--ram" || arg == "--caps") {
-			char const *v = value(); if (!v) return usage_error(arg + " needs a value");
+			break;
+		case RAM:
+		case CAPS: {
 			auto s = nestbox::Arg_string::parse_size(v);
-			if (!s || *s == 0) return usage_error(arg + ": not a " + (arg == "--ram" ? "size" : "number") + ": " + v);
-			(arg == "--ram" ? a.init_ram : a.init_caps) = *s;
+			if (!s || *s == 0)
+				return usage_error(opt == RAM ? "--ram: not a size: " + v : "--caps: not a number: " + v);
+			(opt == RAM ? a.init_ram : a.init_caps) = *s;
+			break;
 		}
-		else if (arg.starts_with("-")) return usage_error("unknown option '" + arg + "'");
-		else if (a.config_path.empty()) a.config_path = arg;
-		else return usage_error("more than one config given ('" + arg + "')");
+		case ':':
+			return usage_error(std::string("option '") + sub_argv[optind - 1] + "' needs a value");
+		default:
+			return usage_error(std::string("unknown option '") + sub_argv[optind - 1] + "'");
+		}
+	}
+	for (int i = optind; i < sub_argc; i++) {
+		if (a.config_path.empty()) a.config_path = sub_argv[i];
+		else return usage_error(std::string("more than one config given ('") + sub_argv[i] + "')");
 	}
 	if (a.config_path.empty()) return usage_error("missing CONFIG.xml");
 	return a;
 }
 
-/* the ROM directories of 'nestbox run' (Core::Main::rom_dirs), in its order */
+/* the ROM directories of 'nestbox run' (Core::rom_dirs, src/core/options.cc), in its order */
 std::vector<std::string> rom_dirs(Args const &a)
 {
 	std::vector<std::string> dirs = a.rom_dirs;
@@ -150,6 +192,69 @@ std::string position(std::string const &path, std::string const &text, size_t of
 	return path + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
+/* A config as check looks at it: its text (for positions) and init's model of it */
+struct Loaded
+{
+	std::string        path;
+	std::string        text;
+	Init::Config_model model;
+};
+
+/* nullopt (and the reason printed) if the config is unreadable or malformed */
+std::optional<Loaded> load(std::string const &path)
+{
+	std::string text;
+	if (auto problem = Init::read_config_file(path, text)) {
+		std::fprintf(stderr, "%s\n", problem->c_str());
+		return std::nullopt;
+	}
+
+	Init::Config_error problem { };
+	auto model = Init::parse_config(text, problem);
+	if (!model) {
+		/* same position as 'nestbox run' reports (Init::check_config_file) */
+		if (problem.offset > 0 && problem.offset < text.size() && text[problem.offset - 1] == '<')
+			problem.offset--;
+		std::fprintf(stderr, "%s: error: %s\n", position(path, text, problem.offset).c_str(),
+		             problem.message.c_str());
+		return std::nullopt;
+	}
+	return Loaded { path, std::move(text), std::move(*model) };
+}
+
+Findings find(Loaded const &config, std::vector<std::string> const &rom_dirs,
+              uint64_t init_ram, uint64_t init_caps)
+{
+	Node_offsets const offsets = offsets_of(config.text);
+	Findings findings = check_system({ config.model, offsets, rom_dirs, init_ram, init_caps });
+
+	/* in the order of the config file, which is how one reads and fixes it */
+	std::stable_sort(findings.diagnostics.begin(), findings.diagnostics.end(),
+	                 [] (Diagnostic const &a, Diagnostic const &b) { return a.offset < b.offset; });
+	return findings;
+}
+
+void print(Loaded const &config, Diagnostic const &d)
+{
+	bool const is_error = d.severity == Diagnostic::Severity::ERROR;
+	std::fprintf(stderr, "%s: %s: %s\n", position(config.path, config.text, d.offset).c_str(),
+	             is_error ? "error" : "warning", d.message.c_str());
+}
+
+}
+
+
+bool Check::check_for_run(std::string const &config_path, std::vector<std::string> const &rom_dirs,
+                          uint64_t init_ram, uint64_t init_caps)
+{
+	auto const config = load(config_path);
+	if (!config) return false;
+
+	/* warnings are for 'nestbox check'; a run shows only what stops it */
+	bool passed = true;
+	for (Diagnostic const &d : find(*config, rom_dirs, init_ram, init_caps).diagnostics)
+		if (d.severity == Diagnostic::Severity::ERROR) { print(*config, d); passed = false; }
+	return passed;
 }
 
 
@@ -157,46 +262,28 @@ int Check::check_main(int argc, char **argv)
 {
 	auto const args = parse_args(argc, argv);
 	if (!args) return USAGE;
-	if (args->help) { print_help(); return PASSED; }
+	if (args->help)    { print_help(); return PASSED; }
+	if (args->version) { std::printf("nestbox %s\n", nestbox::version); return PASSED; }
 
 	std::string const &path = args->config_path;
-	std::error_code ec;
-	std::ifstream in(path, std::ios::binary);
-	if (!in || !std::filesystem::is_regular_file(path, ec)) { std::fprintf(stderr, "%s: error: cannot read config file\n", path.c_str()); return USAGE; }
-	std::stringstream ss;
-	ss << in.rdbuf();
-	std::string const text = ss.str();
+	auto const config = load(path);
+	if (!config) return USAGE;
 
-	Init::Config_error problem { };
-	auto const model = Init::parse_config(text, problem);
-	if (!model) {
-		/* same position as 'nestbox run' reports (Init::check_config_file) */
-		if (problem.offset > 0 && problem.offset < text.size() && text[problem.offset - 1] == '<')
-			problem.offset--;
-		std::fprintf(stderr, "%s: error: %s\n", position(path, text, problem.offset).c_str(),
-		             problem.message.c_str());
-		return USAGE;
-	}
-
-	Node_offsets const offsets = offsets_of(text);
-	auto diagnostics = check_system({ *model, offsets, rom_dirs(*args), args->init_ram, args->init_caps });
-
-	/* in the order of the config file, which is how one reads and fixes it */
-	std::stable_sort(diagnostics.begin(), diagnostics.end(),
-	                 [] (Diagnostic const &a, Diagnostic const &b) { return a.offset < b.offset; });
+	Findings const findings = find(*config, rom_dirs(*args), args->init_ram, args->init_caps);
 
 	unsigned errors = 0, warnings = 0;
-	for (Diagnostic const &d : diagnostics) {
-		bool const is_error = d.severity == Diagnostic::Severity::ERROR;
-		(is_error ? errors : warnings)++;
-		std::fprintf(stderr, "%s: %s: %s\n", position(path, text, d.offset).c_str(),
-		             is_error ? "error" : "warning", d.message.c_str());
+	for (Diagnostic const &d : findings.diagnostics) {
+		(d.severity == Diagnostic::Severity::ERROR ? errors : warnings)++;
+		print(*config, d);
 	}
 
 	auto plural = [] (unsigned n, char const *word) {
 		return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
-	std::fprintf(stderr, "%s: %s, %s, %s\n", path.c_str(), plural(unsigned(model->starts.size()), "start node").c_str(),
+	std::fprintf(stderr, "%s: %s, %s, %s\n", path.c_str(), plural(unsigned(config->model.starts.size()), "start node").c_str(),
 	             plural(errors, "error").c_str(), plural(warnings, "warning").c_str());
+
+	if (args->dot)
+		std::fputs(dot_graph(std::filesystem::path(path).filename().string(), config->model, findings).c_str(), stdout);
 
 	if (errors || (args->warnings_as_errors && warnings)) return FAILED;
 	return PASSED;

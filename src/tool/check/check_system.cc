@@ -73,6 +73,7 @@ struct Checker
 	std::vector<Diagnostic>          diagnostics { };
 	std::map<std::string, Component> components { };   /* by start name */
 	std::vector<Session_edge>        edges { };
+	std::vector<Session_route>       routes { };
 
 	void report(Diagnostic::Severity s, size_t offset, std::string message) {
 		diagnostics.push_back({ s, offset, std::move(message) }); }
@@ -130,6 +131,13 @@ struct Checker
 	{
 		Resolution const r = resolve(model, s, q.service, q.label);
 		auto const sev = q.severity;
+
+		using Target = Session_route::Target;
+		Target const target = r.kind == Resolution::Kind::INIT   ? Target::INIT
+		                    : r.kind == Resolution::Kind::PARENT ? Target::PARENT
+		                    : r.kind == Resolution::Kind::CHILD  ? Target::CHILD : Target::NONE;
+		routes.push_back({ s.name, q.service, q.label, target, r.server,
+		                   sev == Diagnostic::Severity::WARNING });
 
 		if (r.kind == Resolution::Kind::NO_RULE) { problem(sev, s, q.what + " has no route"); return; }
 		if (r.kind == Resolution::Kind::UNAVAILABLE) {
@@ -241,9 +249,9 @@ struct Checker
 }
 
 
-std::vector<Diagnostic> Check::check_system(System const &system)
+Findings Check::check_system(System const &system)
 {
 	Checker checker { system };
 	checker.run();
-	return std::move(checker.diagnostics);
+	return { std::move(checker.diagnostics), std::move(checker.routes) };
 }

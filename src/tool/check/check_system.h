@@ -38,7 +38,23 @@ struct System
 	uint64_t                  init_caps;
 };
 
-/* every problem found, in no particular order */
-std::vector<Diagnostic> check_system(System const &);
+/* A session request of a start node and where init would send it */
+struct Session_route
+{
+	enum class Target { NONE, INIT, PARENT, CHILD };
+
+	std::string client, service, label;
+	Target      target = Target::NONE;   /* NONE: it does not route */
+	std::string server { };              /* Target::CHILD: the serving start node */
+	bool        optional = false;        /* a failure to route it is only a warning */
+};
+
+struct Findings
+{
+	std::vector<Diagnostic>    diagnostics { };   /* every problem, in no particular order */
+	std::vector<Session_route> routes { };        /* in the order of the start nodes */
+};
+
+Findings check_system(System const &);
 
 } /* namespace Check */

@@ -11,7 +11,11 @@
 
 
 #include "scenario_test.h"
+
+#include <getopt.h>
+
 #include <nestbox/init/config_check.h>
+#include <nestbox/version.h>
 #include "scenario_support.h"
 
 
@@ -53,15 +57,21 @@ static void print_help()
 "instead of <init_config>; expect_exit=\"N\" waits for the run to exit with N\n"
 "after the last step instead of ending it; rom_dir=\"DIR\" serves ROM modules\n"
 "from DIR as well (nestbox run --rom-dir); requires=\"memory_cgroup\" skips the\n"
-"scenario (exit status 77) on a machine without a memory cgroup.\n"
+"scenario (exit status 77) on a machine without a memory cgroup;\n"
+"check=\"no\" starts the first config even if the check of 'nestbox run'\n"
+"refuses it (nestbox run --no-check), for scenarios about broken configs;\n"
+"keep_running=\"no\" lets the run end by itself once init is idle (with\n"
+"expect_exit); by default the run keeps running (nestbox run --keep-running)\n"
+"so that a step may reconfigure after every child has exited.\n"
 "\n"
-"Options:\n"
+"Options (values as '--opt VALUE' or '--opt=VALUE'):\n"
 "  --timeout SECONDS  overrides the scenario's timeout\n"
 "  --keep-dir         keep the temporary directory (config, reports) and print it\n"
-"  --verbose          echo every line of the run and every step as it starts\n"
+"  -v, --verbose      echo every line of the run and every step as it starts\n"
 "  --update-references\n"
 "                     <expect_screenshot> writes the actual screenshot as its\n"
-"                     reference instead of comparing (look at it before committing)\n"
+"                     reference instead of comparing (look at it before committing)\n""  -h, --help         print this help\n"
+"  --version          print the version of nestbox\n"
 "\n"
 "After the run has ended, the runner checks that no process of the run is\n"
 "left (it is a child subreaper, so orphans of the run become its children)\n"
@@ -79,40 +89,61 @@ struct Scenario_test::Args
 	bool                  verbose  = false;
 	bool                  update_references = false;
 	bool                  help     = false;
+	bool                  version  = false;
 	std::string           path { };
 
 	static std::optional<Args> parse(int argc, char **argv)
 	{
 		Args a;
-		for (int i = 2; i < argc; i++) {
-			std::string_view const arg = argv[i];
-			if (arg == "--help" || arg == "-h") { a.help = true; return a; }
-			else if (arg == "--keep-dir") a.keep_dir = true;
-			else if (arg == "--verbose" || arg == "-v") a.verbose = true;
-			else if (arg == "--update-references") a.update_references = true;
-			else if (arg == "--timeout" && i + 1 < argc) {
-				char *end = nullptr;
-				double const t = std::strtod(argv[++i], &end);
-				if (!end || *end || t <= 0) {
-					std::fprintf(stderr, "nestbox test: --timeout: not a positive number: %s\n", argv[i]);
-					return std::nullopt;
-				}
-				a.timeout_s = t;
-			}
-			else if (arg.starts_with("-")) {
-				std::fprintf(stderr, "nestbox test: unknown option '%s'\nTry 'nestbox test --help'.\n", argv[i]);
-				return std::nullopt;
-			}
-			else if (a.path.empty()) a.path = arg;
-			else {
-				std::fprintf(stderr, "nestbox test: more than one scenario given ('%s')\n", argv[i]);
-				return std::nullopt;
-			}
-		}
-		if (a.path.empty()) {
-			std::fprintf(stderr, "nestbox test: missing SCENARIO.xml\nTry 'nestbox test --help'.\n");
+		auto usage_error = [] (std::string const &msg) -> std::optional<Args> {
+			std::fprintf(stderr, "nestbox test: %s\nTry 'nestbox test --help'.\n", msg.c_str());
 			return std::nullopt;
+		};
+
+		enum { TIMEOUT = 256, KEEP_DIR, UPDATE_REFERENCES, VERSION };
+		static option const long_options[] = {
+			{ "timeout",           required_argument, nullptr, TIMEOUT },
+			{ "keep-dir",          no_argument,       nullptr, KEEP_DIR },
+			{ "verbose",           no_argument,       nullptr, 'v' },
+			{ "update-references", no_argument,       nullptr, UPDATE_REFERENCES },
+			{ "version",           no_argument,       nullptr, VERSION },
+			{ "help",              no_argument,       nullptr, 'h' },
+			{ nullptr, 0, nullptr, 0 } };
+
+		/* "test" is the program name to getopt; optind 0 starts afresh */
+		int const sub_argc = argc - 1;
+		char **const sub_argv = argv + 1;
+		optind = 0;
+		opterr = 0;
+		for (;;) {
+			int const opt = getopt_long(sub_argc, sub_argv, ":hv", long_options, nullptr);
+			if (opt == -1) break;
+			std::string const v = optarg ? optarg : "";
+
+			switch (opt) {
+			case 'h':               a.help = true;    return a;
+			case VERSION:           a.version = true; return a;
+			case 'v':               a.verbose = true; break;
+			case KEEP_DIR:          a.keep_dir = true; break;
+			case UPDATE_REFERENCES: a.update_references = true; break;
+			case TIMEOUT: {
+				char *end = nullptr;
+				double const t = std::strtod(v.c_str(), &end);
+				if (v.empty() || !end || *end || !(t > 0)) return usage_error("--timeout: not a positive number: " + v);
+				a.timeout_s = t;
+				break;
+			}
+			case ':':
+				return usage_error(std::string("option '") + sub_argv[optind - 1] + "' needs a value");
+			default:
+				return usage_error(std::string("unknown option '") + sub_argv[optind - 1] + "'");
+			}
 		}
+		for (int i = optind; i < sub_argc; i++) {
+			if (a.path.empty()) a.path = sub_argv[i];
+			else return usage_error(std::string("more than one scenario given ('") + sub_argv[i] + "')");
+		}
+		if (a.path.empty()) return usage_error("missing SCENARIO.xml");
 		return a;
 	}
 };
@@ -178,7 +209,7 @@ struct Scenario_test::Main
 	{
 		std::ifstream in(args.path, std::ios::binary);
 		if (!in) {
-			std::fprintf(stderr, "nestbox test: cannot read '%s'\n", args.path.c_str());
+			std::fprintf(stderr, "nestbox test: cannot read '%s': %s\n", args.path.c_str(), std::strerror(errno));
 			return USAGE;
 		}
 		std::stringstream ss;
@@ -248,6 +279,11 @@ struct Scenario_test::Main
 		}
 		if (!config_seen)
 			return malformed(size_t(scenario.offset_debug()), "no <init_config> and no config_file: nothing to run");
+		for (char const *flag : { "check", "keep_running" }) {
+			std::string_view const v = scenario.attribute(flag).value();
+			if (scenario.attribute(flag) && v != "yes" && v != "no")
+				return malformed(size_t(scenario.offset_debug()), std::string(flag) + ": not \"yes\" or \"no\"");
+		}
 		if (auto e = scenario.attribute("expect_exit"); e && e.as_int(-1) < 0)
 			return malformed(size_t(scenario.offset_debug()), "expect_exit: not an exit value");
 		return PASSED;
@@ -363,6 +399,14 @@ struct Scenario_test::Main
 		double const run_timeout = timeout_s + 30;   /* a safety net behind ours */
 		std::vector<std::string> argv { "nestbox", "run", "--timeout", format_seconds(run_timeout),
 		                                "--report-dir", (dir / "report").string() };
+
+		/*
+		 * Scenarios reconfigure after every child has exited, so the run waits
+		 * for that unless <scenario keep_running="no"> lets it end by itself;
+		 * <scenario check="no"> starts a config that the check refuses.
+		 */
+		if (scenario.attribute("keep_running").as_bool(true)) argv.push_back("--keep-running");
+		if (!scenario.attribute("check").as_bool(true)) argv.push_back("--no-check");
 
 		/* <scenario rom_dir="…">: more ROM modules, e.g. a font (relative to the scenario) */
 		if (char const *rom_dir = scenario.attribute("rom_dir").value(); *rom_dir) {
@@ -496,7 +540,8 @@ struct Scenario_test::Main
 		std::string_view const tag = step.name();
 
 		if (tag == "init_config") {
-			if (!write_config(step)) return std::string("cannot write ") + config_path().string();
+			if (!write_config(step))
+				return "cannot write " + config_path().string() + ": " + std::strerror(errno);
 			if (!run.started() && !start_run(config_path().string()))
 				return std::string("cannot start the run: ") + std::strerror(errno);
 			return "";
@@ -612,7 +657,8 @@ struct Scenario_test::Main
 			std::filesystem::path base = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
 			std::string tmpl = (base / "nestbox-test.XXXXXX").string();
 			if (!::mkdtemp(tmpl.data())) {
-				std::fprintf(stderr, "nestbox test: cannot create a directory in %s\n", base.c_str());
+				std::fprintf(stderr, "nestbox test: cannot create a directory in %s: %s\n", base.c_str(),
+				             std::strerror(errno));
 				return FAILED;
 			}
 			dir = tmpl;
@@ -656,7 +702,8 @@ int Scenario_test::scenario_test_main(int argc, char **argv)
 {
 	auto args = Args::parse(argc, argv);
 	if (!args) return USAGE;
-	if (args->help) { print_help(); return PASSED; }
+	if (args->help)    { print_help(); return PASSED; }
+	if (args->version) { std::printf("nestbox %s\n", nestbox::version); return PASSED; }
 
 	Main main(*args);
 	if (int const r = main.load()) return r;
@@ -674,6 +721,10 @@ int Scenario_test::scenario_test_main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	::sigprocmask(SIG_BLOCK, &set, nullptr);
 	main.signals.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+	if (!main.signals.valid()) {
+		std::fprintf(stderr, "nestbox test: cannot create a signalfd: %s\n", std::strerror(errno));
+		return FAILED;
+	}
 
 	return main.execute();
 }
