@@ -43,6 +43,9 @@ struct nestbox::Block::Request_handler
 	 */
 	virtual bool start(Session_component &, Packet const &, std::span<std::byte> payload) = 0;
 
+	/* A round of 'start' calls is over: hand what it started to the device at once */
+	virtual void submit_batch() { }
+
 	/* The session ends: forget its requests in flight (their completions are dropped) */
 	virtual void session_closed(Session_component &) { }
 };

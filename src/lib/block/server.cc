@@ -118,8 +118,10 @@ void Session_component::_handle_stream()
 	for (;;) {
 		while (!_waiting.empty()) {
 			Packet const &p = _waiting.front();
-			if (!_handler.start(*this, p, p.operation.has_payload() ? _sink.content(p) : std::span<std::byte>()))
+			if (!_handler.start(*this, p, p.operation.has_payload() ? _sink.content(p) : std::span<std::byte>())) {
+				_handler.submit_batch();
 				return;   /* the driver calls 'wakeup' */
+			}
 			_in_flight++;
 			_waiting.pop_front();
 		}
@@ -135,6 +137,8 @@ void Session_component::_handle_stream()
 				_unacked.push_back(batch[i]);
 		}
 	}
+
+	_handler.submit_batch();
 
 	if (_sink.broken() && !_told_broken) {
 		warning("Block session \"", _label, "\": the client corrupted its stream's indices; "
