@@ -40,15 +40,20 @@ struct nestbox::Block::Job
 {
 	Operation const operation;
 
-	/* progress, in blocks */
+	/* progress, in blocks (a sync counts as one) */
 	uint32_t submitted = 0, done = 0;
 	bool     failed    = false;
+	bool     cancelled = false;   /* no more parts go out; see 'Connection::cancel' */
 
 	explicit Job(Operation op) : operation(op) { }
 	virtual ~Job() = default;
 
-	bool finished() const { return done == (operation.has_payload() || operation.type == Operation::Type::TRIM
-	                                        ? operation.count : 1); }
+	uint32_t total() const
+	{
+		return operation.has_payload() || operation.type == Operation::Type::TRIM ? operation.count : 1;
+	}
+
+	bool finished() const { return done == (cancelled ? submitted : total()); }
 };
 
 
@@ -114,7 +119,7 @@ class nestbox::Block::Connection : public nestbox::Connection<Block::Client>
 					if (!job) { _source->release(p); continue; }
 
 					Operation const &op = p.operation;
-					if (!p.success) job->failed = true;
+					if (!p.success || job->cancelled) job->failed = true;
 					else if (op.type == Operation::Type::READ) {
 						auto content = _source->content(p);
 						uint64_t const offset = (op.block_number - job->operation.block_number) * _info.block_size;
@@ -135,8 +140,9 @@ class nestbox::Block::Connection : public nestbox::Connection<Block::Client>
 			while (!_pending.empty()) {
 				Job &job = *_pending.front();
 				Operation const &op = job.operation;
+				if (job.cancelled) { _pending.pop_front(); continue; }
 
-				uint32_t const total = op.has_payload() || op.type == Operation::Type::TRIM ? op.count : 1;
+				uint32_t const total = job.total();
 				uint32_t const count = op.type == Operation::Type::SYNC ? 0
 				                     : std::min(total - job.submitted, _blocks_per_packet);
 
@@ -185,6 +191,19 @@ class nestbox::Block::Connection : public nestbox::Connection<Block::Client>
 
 		/* Queue a job; it is submitted by the next 'update_jobs' */
 		void submit(Job &job) { _pending.push_back(&job); }
+
+		/*
+		 * Send no more of a job. True: nothing of it is in flight, it may be
+		 * destroyed now. False: its parts in flight complete it later (as
+		 * failed, with no read data handed over); keep it alive until then.
+		 */
+		bool cancel(Job &job)
+		{
+			job.cancelled = true;
+			if (!job.finished()) return false;
+			std::erase(_pending, &job);
+			return true;
+		}
 
 		/* Move the stream on; returns whether anything happened */
 		template <typename POLICY>

@@ -28,8 +28,31 @@ namespace nestbox::Block {
 
 	class Session_component;
 	struct Request_handler;
+	struct Device_chooser;
+	struct Window;
 	class Root;
 }
+
+
+/* The part of the device a session sees: all of it, or a partition */
+struct nestbox::Block::Window
+{
+	Info     info;             /* as the client sees it: block_count is the window's */
+	uint64_t first_block = 0;  /* where the window starts on the device */
+};
+
+
+/*
+ * Chooses each session's window by its policy (part_block: a partition);
+ * without one, every session sees the whole device
+ */
+struct nestbox::Block::Device_chooser
+{
+	virtual ~Device_chooser() = default;
+
+	/* The window for a client whose policy is 'policy', or nullopt to deny it */
+	virtual std::optional<Window> window(pugi::xml_node policy, std::string const &label) = 0;
+};
 
 
 struct nestbox::Block::Request_handler
@@ -58,6 +81,7 @@ class nestbox::Block::Session_component : public Rpc_object<Block::Session>
 		Env                        &_env;
 		std::string const           _label;
 		Info const                  _info;
+		uint64_t const              _first_block;
 		Stream const                _stream;
 		Request_handler            &_handler;
 		Packet_stream::Sink<Packet> _sink;
@@ -79,12 +103,15 @@ class nestbox::Block::Session_component : public Rpc_object<Block::Session>
 	public:
 
 		/* 'ds' is the stream's dataspace, allocated from the client's donation */
-		Session_component(Env &, std::string const &label, Info, Stream, Request_handler &,
+		Session_component(Env &, std::string const &label, Window, Stream, Request_handler &,
 		                  Attached_dataspace &&ds);
 		~Session_component();
 
 		std::string const &label() const { return _label; }
 		Info        const &device()  const { return _info; }
+
+		/* Where the session's block 0 lies on the device */
+		uint64_t first_block() const { return _first_block; }
 
 		/* Finish a request the driver started; 'success' goes back to the client */
 		void complete(Packet, bool success);
@@ -116,6 +143,7 @@ class nestbox::Block::Root : public Root_component<Session_component>
 		Env             &_env;
 		Info             _device;
 		Request_handler &_handler;
+		Device_chooser  *_chooser;
 		pugi::xml_document _config { };
 
 		Packet_stream::Geometry _limit { 256, 64ull << 20 };
@@ -129,7 +157,7 @@ class nestbox::Block::Root : public Root_component<Session_component>
 		static constexpr uint32_t DEFAULT_QUEUE_DEPTH = 16;
 		static constexpr uint64_t DEFAULT_BUFFER      = 1ull << 20;
 
-		Root(Env &, Info device, Request_handler &);
+		Root(Env &, Info device, Request_handler &, Device_chooser * = nullptr);
 
 		void apply_config(pugi::xml_node config);
 };

@@ -12,10 +12,11 @@ using namespace nestbox;
 using namespace nestbox::Block;
 
 
-Session_component::Session_component(Env &env, std::string const &label, Info info, Stream stream,
+Session_component::Session_component(Env &env, std::string const &label, Window window, Stream stream,
                                      Request_handler &handler, Attached_dataspace &&ds)
 :
-	_env(env), _label(label), _info(info), _stream(stream), _handler(handler),
+	_env(env), _label(label), _info(window.info), _first_block(window.first_block),
+	_stream(stream), _handler(handler),
 	_sink(std::move(ds), stream.geometry())
 { }
 
@@ -153,8 +154,8 @@ void Session_component::_handle_stream()
 }
 
 
-Block::Root::Root(Env &env, Info device, Request_handler &handler)
-: Root_component(env.ep()), _env(env), _device(device), _handler(handler) { }
+Block::Root::Root(Env &env, Info device, Request_handler &handler, Device_chooser *chooser)
+: Root_component(env.ep()), _env(env), _device(device), _handler(handler), _chooser(chooser) { }
 
 
 void Block::Root::apply_config(pugi::xml_node config)
@@ -180,8 +181,14 @@ Result<std::unique_ptr<Session_component>> Block::Root::_create_session(std::str
 		return failure(Error::DENIED);
 	}
 
-	Info info = _device;
-	info.writeable = _device.writeable && policy.attribute("writeable").as_bool(false);
+	Window window { _device, 0 };
+	if (_chooser) {
+		auto chosen = _chooser->window(policy, label);
+		if (!chosen) return failure(Error::DENIED);
+		window = *chosen;
+	}
+	Info &info = window.info;
+	info.writeable = info.writeable && policy.attribute("writeable").as_bool(false);
 
 	/* the client's wishes, within the driver's limits; at least one block fits the buffer */
 	uint64_t const depth  = Arg_string::number(args, "queue_depth", DEFAULT_QUEUE_DEPTH);
@@ -210,6 +217,6 @@ Result<std::unique_ptr<Session_component>> Block::Root::_create_session(std::str
 	Attached_dataspace attached(std::move(*ds));
 	if (!attached.valid()) return failure(Error::OUT_OF_RAM);
 
-	return std::make_unique<Session_component>(_env, label, info, Stream { g.slots, g.bulk_size },
+	return std::make_unique<Session_component>(_env, label, window, Stream { g.slots, g.bulk_size },
 	                                           _handler, std::move(attached));
 }
