@@ -276,6 +276,18 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 			allow(nr);
 	for (int fd : extras.device_fds)
 		allow_if(SCMP_SYS(ioctl), SCMP_A0(SCMP_CMP_EQ, unsigned(fd)));
+
+	/*
+	 * A granted file (a block driver's disk): positioned I/O, flushing and
+	 * punching holes (trim) on descriptors the component holds, and io_uring,
+	 * whose requests the kernel checks against the same descriptors. The
+	 * root stays empty: nothing here opens a path.
+	 */
+	if (extras.files)
+		for (int nr : { SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(preadv), SCMP_SYS(pwritev),
+		                SCMP_SYS(preadv2), SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(fallocate),
+		                SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register) })
+			allow(nr);
 	if (extras.directories) {
 		/* the root holds nothing but the granted directories (seal_mounts) */
 		for (int nr : { SCMP_SYS(openat), SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(getdents64),

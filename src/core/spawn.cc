@@ -201,6 +201,7 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 
 	Sandbox::Filter_extras extras;
 	extras.tcp         = r.host.tcp;
+	extras.files       = r.host.files;
 	extras.loader      = plan.dynamic;
 	extras.x11         = !r.host.x11_display.empty();
 	extras.directories = !r.host.directories.empty();
@@ -376,6 +377,30 @@ Result<Host_resources> Host_resources::open(std::string const &grants, std::stri
 				return failure(Error::UNAVAILABLE);
 			}
 			h.fds.push_back(Fd { grant, std::move(fd), true });
+		} else if (grant.starts_with("file-ro:") || grant.starts_with("file-rw:")) {
+			/*
+			 * A file or block device for a block driver: with O_DIRECT where the
+			 * file system allows it (tmpfs does not), so that the driver's I/O
+			 * bypasses the page cache as fio's does; the driver sees which with
+			 * fcntl(F_GETFL)
+			 */
+			std::string const path = grant.substr(8);
+			int const access = grant[5] == 'r' && grant[6] == 'w' ? O_RDWR : O_RDONLY;
+			Unique_fd fd(::open(path.c_str(), access | O_CLOEXEC | O_NOCTTY | O_DIRECT));
+			if (!fd.valid() && errno == EINVAL)
+				fd.reset(::open(path.c_str(), access | O_CLOEXEC | O_NOCTTY));
+			if (!fd.valid()) {
+				problem = "cannot open file " + path + ": " + std::strerror(errno);
+				return failure(Error::UNAVAILABLE);
+			}
+			struct stat st { };
+			if (::fstat(fd.get(), &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+				problem = "not a regular file or block device: " + path;
+				return failure(Error::UNAVAILABLE);
+			}
+			/* a block device answers its size by ioctl (BLKGETSIZE64): allowed on it alone */
+			h.fds.push_back(Fd { grant, std::move(fd), S_ISBLK(st.st_mode) });
+			h.files = true;
 		} else if (grant.starts_with("dir-ro:") || grant.starts_with("dir-rw:")) {
 			std::string const path = grant.substr(7);
 			struct stat st { };

@@ -21,6 +21,7 @@ struct Host_resources
 	std::vector<Fd>        fds { };          /* given to the component from descriptor 7 on */
 	std::vector<Directory> directories { };  /* bound into its root at the same path */
 	bool                   tcp = false;
+	bool                   files = false;     /* a granted file or block device (<file>) */
 	std::string            x11_display { };  /* a local X display the component may connect to */
 
 	/* Open what the PD session's "host" argument lists; 'problem' says what failed */

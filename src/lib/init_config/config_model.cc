@@ -113,6 +113,11 @@ Host_grant parse_host_grant(pugi::xml_node g)
 	} else if (type == "device") {
 		h.kind = Host_grant::Kind::DEVICE;
 		h.path = safe_path("path");
+	} else if (type == "file") {
+		/* a file or block device opened by core for a block driver */
+		h.kind      = Host_grant::Kind::FILE;
+		h.path      = safe_path("path");
+		h.writeable = g.attribute("writeable").as_bool(false);
 	} else if (type == "directory") {
 		h.kind      = Host_grant::Kind::DIRECTORY;
 		h.path      = safe_path("path");
@@ -230,6 +235,7 @@ std::string Host_grant::encoded() const
 	case Kind::DEVICE:     return "device:" + path;
 	case Kind::DIRECTORY:  return std::string(writeable ? "dir-rw:" : "dir-ro:") + path;
 	case Kind::X11:        return "x11:" + path;
+	case Kind::FILE:       return std::string(writeable ? "file-rw:" : "file-ro:") + path;
 	}
 	return { };
 }
