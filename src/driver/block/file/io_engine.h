@@ -166,6 +166,12 @@ class Block_file::Uring_engine : public Io_engine, private Io_handler
 			int const r = io_uring_submit(&_ring);
 			if (r < 0) error("io_uring_submit: ", std::strerror(-r));
 			else _unsubmitted -= std::min(_unsubmitted, unsigned(r));
+
+			/*
+			 * What the kernel completed while submitting (a read from the page
+			 * cache, say) is acknowledged now, without a round through epoll
+			 */
+			_reap();
 		}
 
 		/*
