@@ -163,12 +163,21 @@ void Pd_session_component::Syscall_monitor::handle_io(uint32_t events)
 	seccomp_notif_resp *resp = nullptr;
 	if (seccomp_notify_alloc(&req, &resp) != 0) return;
 	if (seccomp_notify_receive(listener.get(), req) == 0) {
-		/*
-		 * A forbidden call: the component is killed while the call waits for
-		 * an answer, which it never gets, so not one more instruction of the
-		 * component runs after the attempt.
-		 */
-		pd._breach(Sandbox::syscall_name(req->data.nr, req->data.arch));
+		if (auto const err = Sandbox::runtime_probe_errno(listener.get(), *req)) {
+			/* the C library's own probe, answered as the empty root would */
+			resp->id    = req->id;
+			resp->error = -*err;
+			resp->val   = 0;
+			resp->flags = 0;
+			(void)seccomp_notify_respond(listener.get(), resp);
+		} else {
+			/*
+			 * A forbidden call: the component is killed while the call waits for
+			 * an answer, which it never gets, so not one more instruction of the
+			 * component runs after the attempt.
+			 */
+			pd._breach(Sandbox::syscall_name(req->data.nr, req->data.arch));
+		}
 	}
 	seccomp_notify_free(req, resp);
 }

@@ -7,11 +7,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <grp.h>
 #include <initializer_list>
 #include <sched.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
 #include <seccomp.h>
 #include <sys/mount.h>
@@ -22,6 +24,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 using namespace Core;
@@ -355,4 +358,23 @@ char const *Sandbox::syscall_name(int nr, uint32_t arch)
 	for (char const *p = abi; *p && i + 1 < sizeof(name); p++) name[i++] = *p;
 	name[i] = 0;
 	return name;
+}
+
+
+std::optional<int> Sandbox::runtime_probe_errno(int listener, ::seccomp_notif const &req)
+{
+	if (req.data.arch != AUDIT_ARCH_X86_64 || req.data.nr != SYS_openat) return std::nullopt;
+	if ((req.data.args[2] & O_ACCMODE) != O_RDONLY) return std::nullopt;
+
+	static constexpr char const probe[] = "/proc/sys/vm/overcommit_memory";
+	char path[sizeof(probe)] { };
+	iovec local { path, sizeof(path) }, remote { reinterpret_cast<void *>(req.data.args[1]), sizeof(path) };
+	if (::process_vm_readv(pid_t(req.pid), &local, 1, &remote, 1, 0) != ssize_t(sizeof(path)))
+		return std::nullopt;
+
+	/* the pid is still the process that made the call (not one that took its number) */
+	if (seccomp_notify_id_valid(listener, req.id) != 0) return std::nullopt;
+
+	if (std::memcmp(path, probe, sizeof(probe)) != 0) return std::nullopt;
+	return ENOENT;
 }

@@ -15,6 +15,10 @@
  */
 #pragma once
 
+#include <optional>
+
+#include <linux/seccomp.h>
+
 #include <cstdint>
 #include <string>
 #include <sys/types.h>
@@ -67,5 +71,15 @@ bool install_filter(int control, Filter_extras const &);
 
 /* The name of a system call number of an ABI (for breach reports) */
 char const *syscall_name(int nr, uint32_t arch);
+
+/*
+ * The answer to a call the filter held back that is no breach: the C
+ * library probing the host where it cannot see it. glibc's free() reads
+ * /proc/sys/vm/overcommit_memory the first time it shrinks a thread's heap;
+ * that one path, opened read-only, gets ENOENT, the answer it would get in
+ * the empty root anyway. nullopt: a breach. 'listener' tells whether the
+ * caller is still the process the request came from.
+ */
+std::optional<int> runtime_probe_errno(int listener, ::seccomp_notif const &);
 
 } /* namespace Core::Sandbox */

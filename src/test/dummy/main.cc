@@ -24,6 +24,7 @@
 
 #include "log_connections.h"
 #include "log_service.h"
+#include "malloc_churn.h"
 #include "resources.h"
 
 /* Timer only for <sleep> and a delayed close; LOG only after <log_service> */
@@ -205,6 +206,12 @@ struct Dummy::Main
 
 		if (type == "consume_caps")
 			_cap_consumer.consume(step.attribute("amount").as_uint(0));
+
+		if (type == "malloc_churn") {
+			unsigned const threads = step.attribute("threads").as_uint(4);
+			Dummy::malloc_churn(threads, size_attribute(step, "amount"));
+			log("malloc churn in ", threads, " threads done");
+		}
 
 		if (type == "handle_yield_requests") {
 			_yield_handler.reset();
