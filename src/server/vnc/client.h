@@ -28,8 +28,8 @@
 
 #include "client_messages.h"
 #include "copy_detect.h"
-#include "encode_zlib.h"
-#include "encode_pool.h"
+#include "encoding/encode_zlib.h"
+#include "encoding/encode_pool.h"
 #include "frame.h"
 #include "vnc_auth.h"
 #include "web/web.h"

@@ -3,7 +3,7 @@
  */
 
 #include "client.h"
-#include "cursor.h"
+#include "encoding/cursor.h"
 #include "wire.h"
 
 using namespace Vnc;
