@@ -32,6 +32,7 @@
 #include <nestbox/fb_driver/sync_timer.h>
 
 #include "auth_blacklist.h"
+#include "capture.h"
 #include "client.h"
 #include "listener.h"
 
@@ -50,7 +51,7 @@ namespace Vnc {
 }
 
 
-struct Vnc::Main : Sync_control, Server
+struct Vnc::Main : Sync_control, Server, Frame_listener
 {
 	Env &_env;
 
@@ -88,23 +89,20 @@ struct Vnc::Main : Sync_control, Server
 	Screenshot       _screenshot { _env };
 	Sync_timer       _sync       { _env, _fb_root, _verbose };
 
-	Frame_history _frames { };
-	Tile_set      _damage { };
-	bool          _capture_scheduled = false;
-	Encode_pool   _pool { _env.ep(), _threads, _cache_bytes };
+	Screen_capture _capture { _env.ep(), _capture_timer, _screen, *this };
+	Encode_pool    _pool { _env.ep(), _threads, _cache_bytes };
 
 	std::list<std::shared_ptr<Client>> _clients { };
 	std::optional<Listener>            _listener { };
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
 	Signal_handler<Main> _detect_handler { _env.ep(), *this, &Main::_handle_detect_timeout };
-	Signal_handler<Main> _capture_handler { _env.ep(), *this, &Main::_capture };
 
 	Config_script _script { };   /* <inject>, <capture> */
 
 	/* Server interface, for the clients */
 
-	Frame_history     &frames()       override { return _frames; }
+	Frame_history     &frames()       override { return _capture.frames(); }
 	Encode_pool       &pool()         override { return _pool; }
 	std::string const &desktop_name() override { return _name; }
 	std::string const &password()     override { return _password; }
@@ -148,62 +146,19 @@ struct Vnc::Main : Sync_control, Server
 
 	void sync_sighs_changed() override { _sync.sessions_changed(); }
 
-	/*
-	 * Damage is collected for a millisecond and taken as one frame: a
-	 * client that refreshes a frame in several pieces (a caret, then a
-	 * clock) costs its viewers one update, not several, at a latency far
-	 * below a frame's.
-	 */
-	static constexpr uint64_t CAPTURE_DEFER_US = 1000;
+	void damage(Rect rect) override { _capture.damage(rect); }
 
-	void damage(Rect rect) override
+	/* Frame_listener interface, for the screen capture */
+
+	bool wants_copy(uint64_t from_serial) override
 	{
-		_damage.add(rect);
-		if (_capture_scheduled) return;
-		_capture_scheduled = true;
-		if (!_capture_timer.trigger_once(CAPTURE_DEFER_US))
-			_env.ep().schedule([this] { _capture(); });
+		return std::any_of(_clients.begin(), _clients.end(),
+		                   [&] (auto const &c) { return c->wants_copy(from_serial); });
 	}
 
-	void _capture()
+	void frame_changed(Tile_set const &tiles, Copy_plan const *copy) override
 	{
-		_capture_scheduled = false;
-		if (_damage.empty() || !_screen.pixels()) return;
-		std::shared_ptr<Frame const> const previous = _frames.current();
-		Tile_set const changed = _frames.capture(_screen.pixels(), _damage);
-		_damage.clear_all();
-		if (changed.empty()) return;
-
-		std::optional<Copy_plan> const copy = _detect_copy(*previous, changed);
-		for (auto &c : _clients) c->frame_changed(changed, copy ? &*copy : nullptr);
-	}
-
-	/*
-	 * Moved content, if a viewer could use it. Where nothing moves (an
-	 * animation), each miss doubles the number of frames not searched,
-	 * up to 16: detection costs little where it finds nothing (a few
-	 * milliseconds a search at 1080p).
-	 */
-	unsigned              _copy_misses = 0, _copy_skip = 0;
-	std::optional<Offset> _copy_hint { };   /* the last offset found, tried first */
-
-	std::optional<Copy_plan> _detect_copy(Frame const &previous, Tile_set const &changed)
-	{
-		bool const wanted = std::any_of(_clients.begin(), _clients.end(),
-		                                [&] (auto const &c) { return c->wants_copy(previous.serial); });
-		if (!wanted) return std::nullopt;
-		if (_copy_skip) { _copy_skip--; return std::nullopt; }
-
-		/* a plan that copies little (a stray match in an animation) is used, but counts as a miss */
-		auto plan = detect_copy(previous, *_frames.current(), changed, _copy_hint);
-		if (plan && plan->tiles.count() * 8 >= changed.count()) {
-			_copy_misses = 0;
-			_copy_hint = Offset { plan->dx, plan->dy };
-		} else {
-			_copy_skip = std::min(1u << std::min(_copy_misses++, 4u), 16u) - 1;
-			_copy_hint.reset();
-		}
-		return plan;
+		for (auto &c : _clients) c->frame_changed(tiles, copy);
 	}
 
 	bool _set_mode(Area area, Client *requester)
@@ -212,8 +167,7 @@ struct Vnc::Main : Sync_control, Server
 			error("no buffer for mode ", area.w, "x", area.h, ": ", error_name(set.error()));
 			return false;
 		}
-		_frames.reset(area);
-		_damage = Tile_set(area);
+		_capture.reset(area);
 		_fb_root.notify_mode();
 		for (auto &c : _clients)
 			c->mode_changed(!requester ? Client::BY_SERVER : c.get() == requester ? Client::BY_THIS_CLIENT
@@ -252,7 +206,7 @@ struct Vnc::Main : Sync_control, Server
 
 	void _listen(pugi::xml_node config)
 	{
-		if (!_frames.current()) {
+		if (!_capture.frames().current()) {
 			error("no screen (see above): not serving");
 			return;
 		}
@@ -307,7 +261,6 @@ struct Vnc::Main : Sync_control, Server
 	Main(Env &env) : _env(env)
 	{
 		(void)_detect_timer.sigh(_detect_handler.cap());
-		(void)_capture_timer.sigh(_capture_handler.cap());
 		_config.sigh(_config_handler.cap());
 		_apply_config();   /* fetched already, for the threads */
 		if (!_screen.mode().area.w) _apply_mode(pugi::xml_node());   /* the default mode */
