@@ -33,8 +33,8 @@
 
 #include "auth_blacklist.h"
 #include "capture.h"
-#include "client.h"
 #include "listener.h"
+#include "session.h"
 
 NESTBOX_MANIFEST(R"(
 	<manifest>
@@ -92,7 +92,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	Screen_capture _capture { _env.ep(), _capture_timer, _screen, *this };
 	Encode_pool    _pool { _env.ep(), _threads, _cache_bytes };
 
-	std::list<std::shared_ptr<Client>> _clients { };
+	std::list<std::shared_ptr<Session>> _clients { };
 	std::optional<Listener>            _listener { };
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
@@ -120,13 +120,13 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 			warning("too many authentication failures from ", address, ": refused for ", ms / 1000, " s");
 	}
 
-	uint32_t request_mode(Area area, Client &requester) override
+	uint32_t request_mode(Area area, Session &requester) override
 	{
 		enum : uint32_t { PROHIBITED = 1, OUT_OF_RESOURCES = 2, INVALID = 3 };
 		if (!_resizable) return PROHIBITED;
 		if (area.w == 0 || area.h == 0 || area.w > Screen::MAX_SIDE || area.h > Screen::MAX_SIDE) return INVALID;
 		if (area.w == _screen.mode().area.w && area.h == _screen.mode().area.h) {
-			requester.mode_changed(Client::BY_THIS_CLIENT, 0);
+			requester.mode_changed(BY_THIS_CLIENT, 0);
 			return 0;
 		}
 		if (!_set_mode(area, &requester)) return OUT_OF_RESOURCES;
@@ -134,11 +134,11 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		return 0;
 	}
 
-	void closed(Client &client) override
+	void closed(Session &client) override
 	{
-		Client *gone = &client;
+		Session *gone = &client;
 		_env.ep().schedule([this, gone] {
-			_clients.remove_if([gone] (std::shared_ptr<Client> const &c) { return c.get() == gone; });
+			_clients.remove_if([gone] (std::shared_ptr<Session> const &c) { return c.get() == gone; });
 		});
 	}
 
@@ -161,7 +161,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		for (auto &c : _clients) c->frame_changed(tiles, copy);
 	}
 
-	bool _set_mode(Area area, Client *requester)
+	bool _set_mode(Area area, Session *requester)
 	{
 		if (auto set = _screen.set_mode(area); !set) {
 			error("no buffer for mode ", area.w, "x", area.h, ": ", error_name(set.error()));
@@ -170,8 +170,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		_capture.reset(area);
 		_fb_root.notify_mode();
 		for (auto &c : _clients)
-			c->mode_changed(!requester ? Client::BY_SERVER : c.get() == requester ? Client::BY_THIS_CLIENT
-			                                                                      : Client::BY_OTHER_CLIENT, 0);
+			c->mode_changed(!requester ? BY_SERVER : c.get() == requester ? BY_THIS_CLIENT : BY_OTHER_CLIENT, 0);
 		return true;
 	}
 
@@ -186,7 +185,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 			return;
 		}
 		uint64_t const now = _now_ms();
-		auto client = std::make_shared<Client>(_env.ep(), *this, fd, peer.text, now);
+		auto client = std::make_shared<Session>(_env.ep(), *this, fd, peer.text, now);
 		_clients.push_back(client);
 		(void)_detect_timer.trigger_once((client->detect_deadline_ms() - now) * 1000);
 	}
@@ -198,7 +197,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		std::optional<uint64_t> next;
 		for (auto &c : _clients) {
 			c->detect_timeout(now);
-			if (c->phase() == Client::Phase::DETECT)
+			if (c->detecting())
 				next = std::min(next.value_or(UINT64_MAX), c->detect_deadline_ms());
 		}
 		if (next) (void)_detect_timer.trigger_once((*next > now ? *next - now : 1) * 1000);
