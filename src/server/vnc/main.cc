@@ -92,15 +92,15 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	Screen_capture _capture { _env.ep(), _capture_timer, _screen, *this };
 	Encode_pool    _pool { _env.ep(), _threads, _cache_bytes };
 
-	std::list<std::shared_ptr<Session>> _clients { };
-	std::optional<Listener>            _listener { };
+	std::list<Session>      _sessions { };
+	std::optional<Listener> _listener { };
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
 	Signal_handler<Main> _detect_handler { _env.ep(), *this, &Main::_handle_detect_timeout };
 
 	Config_script _script { };   /* <inject>, <capture> */
 
-	/* Server interface, for the clients */
+	/* Server interface, for the sessions */
 
 	Frame_history     &frames()       override { return _capture.frames(); }
 	Encode_pool       &pool()         override { return _pool; }
@@ -134,11 +134,11 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		return 0;
 	}
 
-	void closed(Session &client) override
+	void closed(Session &session) override
 	{
-		Session *gone = &client;
+		Session *gone = &session;
 		_env.ep().schedule([this, gone] {
-			_clients.remove_if([gone] (std::shared_ptr<Session> const &c) { return c.get() == gone; });
+			_sessions.remove_if([gone] (Session const &s) { return &s == gone; });
 		});
 	}
 
@@ -152,13 +152,13 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 
 	bool wants_copy(uint64_t from_serial) override
 	{
-		return std::any_of(_clients.begin(), _clients.end(),
-		                   [&] (auto const &c) { return c->wants_copy(from_serial); });
+		return std::any_of(_sessions.begin(), _sessions.end(),
+		                   [&] (Session const &s) { return s.wants_copy(from_serial); });
 	}
 
 	void frame_changed(Tile_set const &tiles, Copy_plan const *copy) override
 	{
-		for (auto &c : _clients) c->frame_changed(tiles, copy);
+		for (Session &s : _sessions) s.frame_changed(tiles, copy);
 	}
 
 	bool _set_mode(Area area, Session *requester)
@@ -169,8 +169,8 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		}
 		_capture.reset(area);
 		_fb_root.notify_mode();
-		for (auto &c : _clients)
-			c->mode_changed(!requester ? BY_SERVER : c.get() == requester ? BY_THIS_CLIENT : BY_OTHER_CLIENT, 0);
+		for (Session &s : _sessions)
+			s.mode_changed(!requester ? BY_SERVER : &s == requester ? BY_THIS_CLIENT : BY_OTHER_CLIENT, 0);
 		return true;
 	}
 
@@ -179,15 +179,14 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	void _accepted(int fd)
 	{
 		Endpoint const peer = Endpoint::of(fd, true);
-		if (_clients.size() >= _max_clients) {
+		if (_sessions.size() >= _max_clients) {
 			warning("refused ", peer.text, ": ", _max_clients, " clients already");
 			::close(fd);
 			return;
 		}
 		uint64_t const now = _now_ms();
-		auto client = std::make_shared<Session>(_env.ep(), *this, fd, peer.text, now);
-		_clients.push_back(client);
-		(void)_detect_timer.trigger_once((client->detect_deadline_ms() - now) * 1000);
+		Session &session = _sessions.emplace_back(_env.ep(), *this, fd, peer.text, now);
+		(void)_detect_timer.trigger_once((session.detect_deadline_ms() - now) * 1000);
 	}
 
 	/* Connections that sent no HTTP request in time are RFB clients */
@@ -195,10 +194,10 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	{
 		uint64_t const now = _now_ms();
 		std::optional<uint64_t> next;
-		for (auto &c : _clients) {
-			c->detect_timeout(now);
-			if (c->detecting())
-				next = std::min(next.value_or(UINT64_MAX), c->detect_deadline_ms());
+		for (Session &s : _sessions) {
+			s.detect_timeout(now);
+			if (s.detecting())
+				next = std::min(next.value_or(UINT64_MAX), s.detect_deadline_ms());
 		}
 		if (next) (void)_detect_timer.trigger_once((*next > now ? *next - now : 1) * 1000);
 	}
@@ -249,7 +248,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		std::string const name = config.attribute("name").as_string("nestbox");
 		if (name != _name) {
 			_name = name;
-			for (auto &c : _clients) c->name_changed();
+			for (Session &s : _sessions) s.name_changed();
 		}
 		if (_password.size() > 8) warning("VNC authentication uses the first 8 characters of the password only");
 
