@@ -230,8 +230,7 @@ void Updater::try_update()
 	int32_t const encoding = _encodings.encoding;
 
 	/* the dirty tiles in the region, as runs along tile rows, merged downwards */
-	auto update = std::make_shared<Update>(this);
-	update->encoding = encoding;
+	auto update = std::make_shared<Update>(*this, encoding);
 	uint32_t const columns = _dirty.columns(), rows = _dirty.rows();
 	std::vector<uint8_t> taken(size_t(columns) * rows, 0);
 	auto wanted = [&] (uint32_t c, uint32_t r) {

@@ -59,7 +59,9 @@ namespace Vnc {
 				std::vector<uint8_t> pseudo { };   /* pseudo-rectangles, encoded, go first */
 				unsigned             pseudo_count = 0;
 				std::vector<std::pair<Rect, Point>> copies { };   /* CopyRects (destination, source), next */
-				int32_t              encoding = RAW;
+				int32_t              encoding;
+
+				Update(Updater &owner, int32_t encoding) : owner(&owner), encoding(encoding) { }
 			};
 
 			Frame_history     &_frames;
