@@ -10,8 +10,8 @@
  *
  * Output is queued as chunks, some shared with other viewers, and written
  * with non-blocking vectored sends: a slow viewer never holds up another.
- * Flow control: 'congested' tells the session to hold back updates while
- * much is queued, 'Handler::writable' when that changed; a peer that reads
+ * Flow control: while much is queued, 'congested' holds back updates, and
+ * 'Handler::writable' says when the output drained; a peer that reads
  * nothing at all is dropped.
  */
 #pragma once
