@@ -11,9 +11,9 @@
 
 #include <gtest/gtest.h>
 
-#include "encoder.h"
+#include "encoding/encoder.h"
 #include "vnc/vnc_decode.h"
-#include "encode_zlib.h"
+#include "encoding/encode_zlib.h"
 
 using namespace Vnc;
 using Vnc_test::Decoder;

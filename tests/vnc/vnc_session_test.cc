@@ -21,9 +21,9 @@
 #include <gtest/gtest.h>
 
 #include <auth_blacklist.h>
-#include <client.h>
 #include <copy_detect.h>
 #include <listener.h>
+#include <session.h>
 
 using namespace Vnc;
 
@@ -36,7 +36,7 @@ namespace {
 		Frame_history        history { };
 		Encode_pool          encoders { ep, 2, 8 << 20 };
 		std::string          name { "test" }, secret { };
-		std::list<std::shared_ptr<Client>> clients { };
+		std::list<Session>   clients { };
 		std::vector<uint32_t> screen;
 		size_t               input_events = 0;
 
@@ -58,7 +58,7 @@ namespace {
 			::getsockname(listen_fd.get(), reinterpret_cast<sockaddr *>(&a), &len);
 			port = ntohs(a.sin_port);
 			listener.emplace(ep, listen_fd.get(), [this] (int fd) {
-				clients.push_back(std::make_shared<Client>(this->ep, *this, fd, "viewer", 0));
+				clients.emplace_back(this->ep, *this, fd, "viewer", 0);
 			});
 		}
 
@@ -81,12 +81,12 @@ namespace {
 			if (ok) blacklist.succeeded(a); else (void)blacklist.failed(a, now_ms);
 		}
 
-		uint32_t request_mode(Area, Client &) override { return 1; /* prohibited */ }
+		uint32_t request_mode(Area, Session &) override { return 1; /* prohibited */ }
 
-		void closed(Client &client) override
+		void closed(Session &client) override
 		{
-			Client *gone = &client;
-			ep.schedule([this, gone] { clients.remove_if([gone] (auto const &c) { return c.get() == gone; }); });
+			Session *gone = &client;
+			ep.schedule([this, gone] { clients.remove_if([gone] (Session const &c) { return &c == gone; }); });
 		}
 
 		/* The whole screen in one colour, taken as a frame */
@@ -104,11 +104,11 @@ namespace {
 			auto const previous = history.current();
 			Tile_set const changed = history.capture(screen.data(), all);
 			auto const copy = detect_copy(*previous, *history.current(), changed);
-			for (auto &c : clients) c->frame_changed(changed, copy ? &*copy : nullptr);
+			for (Session &c : clients) c.frame_changed(changed, copy ? &*copy : nullptr);
 		}
 
 		/* Connections not decided yet are RFB viewers: no need to wait for the detection */
-		void decide() { for (auto &c : clients) c->detect_timeout(UINT64_MAX); }
+		void decide() { for (Session &c : clients) c.detect_timeout(UINT64_MAX); }
 	};
 
 	/* A viewer's end of a connection: the server's entrypoint runs while it waits */

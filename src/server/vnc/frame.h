@@ -21,7 +21,7 @@
 
 #include <nestbox/session/framebuffer.h>
 
-#include "encoder.h"
+#include "encoding/encoder.h"
 
 namespace Vnc {
 

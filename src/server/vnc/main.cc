@@ -32,8 +32,9 @@
 #include <nestbox/fb_driver/sync_timer.h>
 
 #include "auth_blacklist.h"
-#include "client.h"
+#include "capture.h"
 #include "listener.h"
+#include "session.h"
 
 NESTBOX_MANIFEST(R"(
 	<manifest>
@@ -50,7 +51,7 @@ namespace Vnc {
 }
 
 
-struct Vnc::Main : Sync_control, Server
+struct Vnc::Main : Sync_control, Server, Frame_listener
 {
 	Env &_env;
 
@@ -88,23 +89,20 @@ struct Vnc::Main : Sync_control, Server
 	Screenshot       _screenshot { _env };
 	Sync_timer       _sync       { _env, _fb_root, _verbose };
 
-	Frame_history _frames { };
-	Tile_set      _damage { };
-	bool          _capture_scheduled = false;
-	Encode_pool   _pool { _env.ep(), _threads, _cache_bytes };
+	Screen_capture _capture { _env.ep(), _capture_timer, _screen, *this };
+	Encode_pool    _pool { _env.ep(), _threads, _cache_bytes };
 
-	std::list<std::shared_ptr<Client>> _clients { };
-	std::optional<Listener>            _listener { };
+	std::list<Session>      _sessions { };
+	std::optional<Listener> _listener { };
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
 	Signal_handler<Main> _detect_handler { _env.ep(), *this, &Main::_handle_detect_timeout };
-	Signal_handler<Main> _capture_handler { _env.ep(), *this, &Main::_capture };
 
 	Config_script _script { };   /* <inject>, <capture> */
 
-	/* Server interface, for the clients */
+	/* Server interface, for the sessions */
 
-	Frame_history     &frames()       override { return _frames; }
+	Frame_history     &frames()       override { return _capture.frames(); }
 	Encode_pool       &pool()         override { return _pool; }
 	std::string const &desktop_name() override { return _name; }
 	std::string const &password()     override { return _password; }
@@ -122,13 +120,13 @@ struct Vnc::Main : Sync_control, Server
 			warning("too many authentication failures from ", address, ": refused for ", ms / 1000, " s");
 	}
 
-	uint32_t request_mode(Area area, Client &requester) override
+	uint32_t request_mode(Area area, Session &requester) override
 	{
 		enum : uint32_t { PROHIBITED = 1, OUT_OF_RESOURCES = 2, INVALID = 3 };
 		if (!_resizable) return PROHIBITED;
 		if (area.w == 0 || area.h == 0 || area.w > Screen::MAX_SIDE || area.h > Screen::MAX_SIDE) return INVALID;
 		if (area.w == _screen.mode().area.w && area.h == _screen.mode().area.h) {
-			requester.mode_changed(Client::BY_THIS_CLIENT, 0);
+			requester.mode_changed(BY_THIS_CLIENT, 0);
 			return 0;
 		}
 		if (!_set_mode(area, &requester)) return OUT_OF_RESOURCES;
@@ -136,11 +134,11 @@ struct Vnc::Main : Sync_control, Server
 		return 0;
 	}
 
-	void closed(Client &client) override
+	void closed(Session &session) override
 	{
-		Client *gone = &client;
+		Session *gone = &session;
 		_env.ep().schedule([this, gone] {
-			_clients.remove_if([gone] (std::shared_ptr<Client> const &c) { return c.get() == gone; });
+			_sessions.remove_if([gone] (Session const &s) { return &s == gone; });
 		});
 	}
 
@@ -148,76 +146,31 @@ struct Vnc::Main : Sync_control, Server
 
 	void sync_sighs_changed() override { _sync.sessions_changed(); }
 
-	/*
-	 * Damage is collected for a millisecond and taken as one frame: a
-	 * client that refreshes a frame in several pieces (a caret, then a
-	 * clock) costs its viewers one update, not several, at a latency far
-	 * below a frame's.
-	 */
-	static constexpr uint64_t CAPTURE_DEFER_US = 1000;
+	void damage(Rect rect) override { _capture.damage(rect); }
 
-	void damage(Rect rect) override
+	/* Frame_listener interface, for the screen capture */
+
+	bool wants_copy(uint64_t from_serial) override
 	{
-		_damage.add(rect);
-		if (_capture_scheduled) return;
-		_capture_scheduled = true;
-		if (!_capture_timer.trigger_once(CAPTURE_DEFER_US))
-			_env.ep().schedule([this] { _capture(); });
+		return std::any_of(_sessions.begin(), _sessions.end(),
+		                   [&] (Session const &s) { return s.wants_copy(from_serial); });
 	}
 
-	void _capture()
+	void frame_changed(Tile_set const &tiles, Copy_plan const *copy) override
 	{
-		_capture_scheduled = false;
-		if (_damage.empty() || !_screen.pixels()) return;
-		std::shared_ptr<Frame const> const previous = _frames.current();
-		Tile_set const changed = _frames.capture(_screen.pixels(), _damage);
-		_damage.clear_all();
-		if (changed.empty()) return;
-
-		std::optional<Copy_plan> const copy = _detect_copy(*previous, changed);
-		for (auto &c : _clients) c->frame_changed(changed, copy ? &*copy : nullptr);
+		for (Session &s : _sessions) s.frame_changed(tiles, copy);
 	}
 
-	/*
-	 * Moved content, if a viewer could use it. Where nothing moves (an
-	 * animation), each miss doubles the number of frames not searched,
-	 * up to 16: detection costs little where it finds nothing (a few
-	 * milliseconds a search at 1080p).
-	 */
-	unsigned              _copy_misses = 0, _copy_skip = 0;
-	std::optional<Offset> _copy_hint { };   /* the last offset found, tried first */
-
-	std::optional<Copy_plan> _detect_copy(Frame const &previous, Tile_set const &changed)
-	{
-		bool const wanted = std::any_of(_clients.begin(), _clients.end(),
-		                                [&] (auto const &c) { return c->wants_copy(previous.serial); });
-		if (!wanted) return std::nullopt;
-		if (_copy_skip) { _copy_skip--; return std::nullopt; }
-
-		/* a plan that copies little (a stray match in an animation) is used, but counts as a miss */
-		auto plan = detect_copy(previous, *_frames.current(), changed, _copy_hint);
-		if (plan && plan->tiles.count() * 8 >= changed.count()) {
-			_copy_misses = 0;
-			_copy_hint = Offset { plan->dx, plan->dy };
-		} else {
-			_copy_skip = std::min(1u << std::min(_copy_misses++, 4u), 16u) - 1;
-			_copy_hint.reset();
-		}
-		return plan;
-	}
-
-	bool _set_mode(Area area, Client *requester)
+	bool _set_mode(Area area, Session *requester)
 	{
 		if (auto set = _screen.set_mode(area); !set) {
 			error("no buffer for mode ", area.w, "x", area.h, ": ", error_name(set.error()));
 			return false;
 		}
-		_frames.reset(area);
-		_damage = Tile_set(area);
+		_capture.reset(area);
 		_fb_root.notify_mode();
-		for (auto &c : _clients)
-			c->mode_changed(!requester ? Client::BY_SERVER : c.get() == requester ? Client::BY_THIS_CLIENT
-			                                                                      : Client::BY_OTHER_CLIENT, 0);
+		for (Session &s : _sessions)
+			s.mode_changed(!requester ? BY_SERVER : &s == requester ? BY_THIS_CLIENT : BY_OTHER_CLIENT, 0);
 		return true;
 	}
 
@@ -226,15 +179,14 @@ struct Vnc::Main : Sync_control, Server
 	void _accepted(int fd)
 	{
 		Endpoint const peer = Endpoint::of(fd, true);
-		if (_clients.size() >= _max_clients) {
+		if (_sessions.size() >= _max_clients) {
 			warning("refused ", peer.text, ": ", _max_clients, " clients already");
 			::close(fd);
 			return;
 		}
 		uint64_t const now = _now_ms();
-		auto client = std::make_shared<Client>(_env.ep(), *this, fd, peer.text, now);
-		_clients.push_back(client);
-		(void)_detect_timer.trigger_once((client->detect_deadline_ms() - now) * 1000);
+		Session &session = _sessions.emplace_back(_env.ep(), *this, fd, peer.text, now);
+		(void)_detect_timer.trigger_once((session.detect_deadline_ms() - now) * 1000);
 	}
 
 	/* Connections that sent no HTTP request in time are RFB clients */
@@ -242,17 +194,17 @@ struct Vnc::Main : Sync_control, Server
 	{
 		uint64_t const now = _now_ms();
 		std::optional<uint64_t> next;
-		for (auto &c : _clients) {
-			c->detect_timeout(now);
-			if (c->phase() == Client::Phase::DETECT)
-				next = std::min(next.value_or(UINT64_MAX), c->detect_deadline_ms());
+		for (Session &s : _sessions) {
+			s.detect_timeout(now);
+			if (s.detecting())
+				next = std::min(next.value_or(UINT64_MAX), s.detect_deadline_ms());
 		}
 		if (next) (void)_detect_timer.trigger_once((*next > now ? *next - now : 1) * 1000);
 	}
 
 	void _listen(pugi::xml_node config)
 	{
-		if (!_frames.current()) {
+		if (!_capture.frames().current()) {
 			error("no screen (see above): not serving");
 			return;
 		}
@@ -296,7 +248,7 @@ struct Vnc::Main : Sync_control, Server
 		std::string const name = config.attribute("name").as_string("nestbox");
 		if (name != _name) {
 			_name = name;
-			for (auto &c : _clients) c->name_changed();
+			for (Session &s : _sessions) s.name_changed();
 		}
 		if (_password.size() > 8) warning("VNC authentication uses the first 8 characters of the password only");
 
@@ -307,7 +259,6 @@ struct Vnc::Main : Sync_control, Server
 	Main(Env &env) : _env(env)
 	{
 		(void)_detect_timer.sigh(_detect_handler.cap());
-		(void)_capture_timer.sigh(_capture_handler.cap());
 		_config.sigh(_config_handler.cap());
 		_apply_config();   /* fetched already, for the threads */
 		if (!_screen.mode().area.w) _apply_mode(pugi::xml_node());   /* the default mode */

@@ -29,8 +29,6 @@
 
 namespace Vnc {
 
-	using Payload = std::shared_ptr<std::vector<uint8_t> const>;
-
 	struct Encode_key
 	{
 		Encode_params params;

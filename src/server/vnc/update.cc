@@ -1,18 +1,122 @@
 /*
- * One connection: what its viewer is sent (updates, pseudo-rectangles, copies)
+ * What one viewer is sent: framebuffer updates
  */
 
-#include "client.h"
-#include "cursor.h"
+#include "client_messages.h"
+#include "encoding/cursor.h"
+#include "update.h"
 #include "wire.h"
 
 using namespace Vnc;
 using namespace Vnc::Wire;
 
 
-void Client::frame_changed(Tile_set const &tiles, Copy_plan const *copy)
+Encodings Encodings::from(std::vector<int32_t> const &list)
 {
-	if (_phase != Phase::NORMAL) return;
+	Encodings e { };
+	bool chosen = false;
+	for (int32_t const n : list) {
+		switch (n) {
+		case RAW: case HEXTILE: case ZRLE: case TIGHT:
+			if (!chosen) { e.encoding = n; chosen = true; }
+			break;
+		case COPY_RECT:             e.copy_rect = true; break;
+		case CURSOR:                e.cursor = true; break;
+		case DESKTOP_SIZE:          e.desktop_size = true; break;
+		case EXTENDED_DESKTOP_SIZE: e.extended_desktop_size = true; break;
+		case LAST_RECT:             e.last_rect = true; break;
+		case QEMU_EXTENDED_KEY:     e.qemu_keys = true; break;
+		case DESKTOP_NAME:          e.desktop_name = true; break;
+		case FENCE:                 e.fence = true; break;
+		case CONTINUOUS_UPDATES:    e.continuous_updates = true; break;
+		default:
+			if (n >= JPEG_QUALITY_0 && n <= JPEG_QUALITY_9 && e.jpeg_quality < 0)
+				e.jpeg_quality = n - JPEG_QUALITY_0;
+			if (n >= COMPRESS_LEVEL_0 && n <= COMPRESS_LEVEL_9 && e.compress_level < 0)
+				e.compress_level = n - COMPRESS_LEVEL_0;
+			break;
+		}
+	}
+	return e;
+}
+
+
+Updater::Updater(Frame_history &frames, Encode_pool &pool, Output &output, std::string const &desktop_name)
+: _frames(frames), _pool(pool), _output(output), _desktop_name(desktop_name) { }
+
+
+Updater::~Updater() { _drop_in_flight(); }
+
+
+/* An update being encoded is forgotten: its encodings, when done, call nobody */
+void Updater::_drop_in_flight()
+{
+	if (_in_flight) _in_flight->owner = nullptr;
+	_in_flight.reset();
+}
+
+
+void Updater::start()
+{
+	_active = true;
+	_dirty = Tile_set(_frames.current()->area);
+	_dirty.set_all();
+}
+
+
+void Updater::stop()
+{
+	_active = false;
+	_drop_in_flight();
+}
+
+
+void Updater::set_encodings(Encodings const &encodings)
+{
+	Encodings const had = _encodings;
+	_encodings = encodings;
+
+	/* announcements of what we support, each once (rfbproto) */
+	if (_encodings.qemu_keys && !had.qemu_keys) _send_qemu_ack = true;
+	if (_encodings.cursor && !had.cursor) _send_cursor = true;
+	if (_encodings.extended_desktop_size && !had.extended_desktop_size) {
+		_send_desktop_size = true;
+		_resize_reason = BY_SERVER;
+		_resize_status = 0;
+	}
+}
+
+
+void Updater::request(Rect rect, bool incremental)
+{
+	Rect const r = intersect(rect, _screen());
+	if (!incremental) _dirty.add(r);
+	_requested = r.empty() ? _screen() : r;
+	_update_requested = true;
+	try_update();
+}
+
+
+void Updater::set_continuous(bool enable, Rect rect)
+{
+	_continuous = enable;
+	_continuous_region = intersect(rect, _screen());
+	if (!_continuous) send_after_update({ END_OF_CONTINUOUS_UPDATES });
+	try_update();
+}
+
+
+void Updater::send_after_update(std::vector<uint8_t> &&message)
+{
+	/* everything before it reaches the viewer first: an update being encoded too */
+	if (_in_flight) _after_update.push_back(std::move(message));
+	else _output.send_bytes(std::move(message));
+}
+
+
+void Updater::frame_changed(Tile_set const &tiles, Copy_plan const *copy)
+{
+	if (!_active) return;
 	if (copy && wants_copy(copy->from_serial)) {
 		_copy = *copy;
 		for (uint32_t row = 0; row < tiles.rows(); row++)
@@ -27,14 +131,14 @@ void Client::frame_changed(Tile_set const &tiles, Copy_plan const *copy)
 }
 
 
-void Client::mode_changed(Resize_reason reason, uint32_t status)
+void Updater::mode_changed(Resize_reason reason, uint32_t status)
 {
-	if (_phase != Phase::NORMAL) return;
-	if (!_desktop_size && !_extended_desktop_size) {
-		_close("cannot follow the new screen size (no DesktopSize support)");
+	if (!_active) return;
+	if (!_encodings.desktop_size && !_encodings.extended_desktop_size) {
+		_output.close("cannot follow the new screen size (no DesktopSize support)");
 		return;
 	}
-	_dirty = Tile_set(_server.frames().current()->area);
+	_dirty = Tile_set(_frames.current()->area);
 	_dirty.set_all();
 	_copy.reset();
 	_synced_serial = 0;
@@ -45,9 +149,9 @@ void Client::mode_changed(Resize_reason reason, uint32_t status)
 }
 
 
-void Client::resize_refused(uint32_t status)
+void Updater::resize_refused(uint32_t status)
 {
-	if (!_extended_desktop_size) return;
+	if (!_encodings.extended_desktop_size) return;
 	_send_desktop_size = true;
 	_resize_reason = BY_THIS_CLIENT;
 	_resize_status = status;
@@ -55,31 +159,32 @@ void Client::resize_refused(uint32_t status)
 }
 
 
-Encode_params Client::_params() const
+Encode_params Updater::_params() const
 {
+	int32_t const encoding = _encodings.encoding;
+	int const level = _encodings.compress_level;
 	Encode_params p;
-	p.encoding       = _encoding;
+	p.encoding       = encoding;
 	p.format         = _format;
-	p.jpeg_quality   = _encoding == TIGHT ? _jpeg_quality : -1;
-	p.compress_level = _encoding == TIGHT || _encoding == ZRLE ? (_compress_level < 0 ? 2 : _compress_level) : 0;
+	p.jpeg_quality   = encoding == TIGHT ? _encodings.jpeg_quality : -1;
+	p.compress_level = encoding == TIGHT || encoding == ZRLE ? (level < 0 ? 2 : level) : 0;
 	return p;
 }
 
 
-bool Client::_may_update() const
+bool Updater::_may_update() const
 {
-	return _phase == Phase::NORMAL && !_in_flight && (_update_requested || _continuous)
-	    && _queued < FLOW_LIMIT;
+	return _active && !_in_flight && (_update_requested || _continuous) && !_output.congested();
 }
 
 
-void Client::_append_pseudo(Update &u)
+void Updater::_append_pseudo(Update &u)
 {
 	Writer w { u.pseudo };
-	auto const area = _server.frames().current()->area;
+	auto const area = _frames.current()->area;
 
 	if (_send_desktop_size) {
-		if (_extended_desktop_size) {
+		if (_encodings.extended_desktop_size) {
 			w.rect_header(_resize_reason, int32_t(_resize_status), area.w, area.h, EXTENDED_DESKTOP_SIZE);
 			w.u8(1); w.u8(0); w.u8(0); w.u8(0);
 			/* screen id 1: libvncclient ignores a screen with id 0 */
@@ -95,15 +200,14 @@ void Client::_append_pseudo(Update &u)
 		u.pseudo_count++;
 		_send_qemu_ack = false;
 	}
-	if (_send_name && _desktop_name) {
-		std::string const &name = _server.desktop_name();
+	if (_send_name && _encodings.desktop_name) {
 		w.rect_header(0, 0, 0, 0, DESKTOP_NAME);
-		w.u32(uint32_t(name.size()));
-		w.bytes(name.data(), name.size());
+		w.u32(uint32_t(_desktop_name.size()));
+		w.bytes(_desktop_name.data(), _desktop_name.size());
 		u.pseudo_count++;
 		_send_name = false;
 	}
-	if (_send_cursor && _cursor) {
+	if (_send_cursor && _encodings.cursor) {
 		Cursor_image const &c = arrow_cursor();
 		w.rect_header(c.hot_x, c.hot_y, c.width, c.height, CURSOR);
 		encode_cursor(_format, Pixels { c.argb.data(), c.width, { c.width, c.height } }, u.pseudo);
@@ -113,19 +217,20 @@ void Client::_append_pseudo(Update &u)
 }
 
 
-void Client::try_update()
+void Updater::try_update()
 {
 	if (!_may_update()) return;
 
-	bool const pseudo = _send_desktop_size || _send_qemu_ack || (_send_name && _desktop_name) || (_send_cursor && _cursor);
+	bool const pseudo = _send_desktop_size || _send_qemu_ack || (_send_name && _encodings.desktop_name)
+	                 || (_send_cursor && _encodings.cursor);
 	if (_dirty.empty() && !pseudo && !_copy) return;
 
-	std::shared_ptr<Frame const> frame = _server.frames().current();
+	std::shared_ptr<Frame const> frame = _frames.current();
 	Rect const region = _continuous ? _continuous_region : _requested;
+	int32_t const encoding = _encodings.encoding;
 
 	/* the dirty tiles in the region, as runs along tile rows, merged downwards */
-	auto update = std::make_shared<Update>();
-	update->encoding = _encoding;
+	auto update = std::make_shared<Update>(*this, encoding);
 	uint32_t const columns = _dirty.columns(), rows = _dirty.rows();
 	std::vector<uint8_t> taken(size_t(columns) * rows, 0);
 	auto wanted = [&] (uint32_t c, uint32_t r) {
@@ -175,7 +280,6 @@ void Client::try_update()
 	update->missing = update->rects.size() + 1;   /* +1: callbacks may come at once, below */
 
 	Encode_params const params = _params();
-	std::weak_ptr<Client> weak = weak_from_this();
 	for (size_t i = 0; i < update->rects.size(); i++) {
 		/*
 		 * A small Tight rectangle (a caret, a clock) is encoded at once in
@@ -183,7 +287,7 @@ void Client::try_update()
 		 * stream, which saw the previous ones, compresses it far better.
 		 */
 		Rect const &r = update->rects[i];
-		if (_encoding == TIGHT && size_t(r.area.w) * r.area.h <= OWN_STREAM_PIXELS) {
+		if (encoding == TIGHT && size_t(r.area.w) * r.area.h <= OWN_STREAM_PIXELS) {
 			/* at zlib's best: for a few hundred bytes the CPU time is nothing */
 			if (!_tight_stream) _tight_stream = std::make_unique<Deflater>(15, 9);
 			std::vector<uint8_t> out;
@@ -192,28 +296,30 @@ void Client::try_update()
 			update->missing--;
 			continue;
 		}
-		_server.pool().request(frame, r, params, [weak, update, i] (Payload const &p) {
+		/* the pool calls back on the entrypoint: 'owner' is null if the update was dropped */
+		_pool.request(frame, r, params, [update, i] (Payload const &p) {
 			update->payloads[i] = p;
 			if (--update->missing) return;
-			if (auto self = weak.lock(); self && self->_in_flight == update) self->_finish_update();
+			if (update->owner) update->owner->_finish_update();
 		});
 	}
 	if (--update->missing == 0) _finish_update();
 }
 
 
-void Client::_finish_update()
+void Updater::_finish_update()
 {
 	std::shared_ptr<Update> const u = _in_flight;
-	_in_flight.reset();
-	if (!u || _phase != Phase::NORMAL) return;
+	_drop_in_flight();
+	if (!u || !_active) return;
 
 	size_t const count = u->rects.size() + u->pseudo_count + u->copies.size();
+	bool const last_rect = _encodings.last_rect || count > 0xfffe;
 	std::vector<Chunk> chunks;
 	std::vector<uint8_t> head;
 	Writer w { head };
 	w.u8(FRAMEBUFFER_UPDATE); w.u8(0);
-	w.u16(_last_rect || count > 0xfffe ? uint16_t(0xffff) : uint16_t(count));
+	w.u16(last_rect ? uint16_t(0xffff) : uint16_t(count));
 	head.insert(head.end(), u->pseudo.begin(), u->pseudo.end());
 
 	/* copies first: they read what the viewer has, before anything is drawn over it */
@@ -235,11 +341,11 @@ void Client::_finish_update()
 			chunks.push_back(Chunk { { }, u->payloads[i], 0 });
 		}
 	}
-	if (_last_rect || count > 0xfffe) Writer { head }.rect_header(0, 0, 0, 0, LAST_RECT);
+	if (last_rect) Writer { head }.rect_header(0, 0, 0, 0, LAST_RECT);
 	if (!head.empty()) chunks.push_back(Chunk { std::move(head), { }, 0 });
-	_queue_message(std::move(chunks));
+	_output.send(std::move(chunks));
 
-	for (auto &bytes : _after_update) _queue(std::move(bytes));
+	for (auto &bytes : _after_update) _output.send_bytes(std::move(bytes));
 	_after_update.clear();
 
 	/* frames that came while encoding */

@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -46,6 +47,9 @@ namespace Vnc {
 
 		uint32_t at(uint32_t x, uint32_t y) const { return base[y * stride + x]; }
 	};
+
+	/* An encoded rectangle, shared by every client that sends it */
+	using Payload = std::shared_ptr<std::vector<uint8_t> const>;
 
 	/* Append the payload of 'pixels' encoded as 'params' say to 'out' */
 	void encode(Encode_params const &params, Pixels pixels, std::vector<uint8_t> &out);

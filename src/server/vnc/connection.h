@@ -1,0 +1,108 @@
+/*
+ * One connection's transport: bytes in and out of a socket
+ *
+ * A connection first waits briefly for the peer to speak: an RFB client
+ * never does (the server speaks first), a browser sends an HTTP request,
+ * which is answered (our page, noVNC's modules) or upgraded to a
+ * WebSocket that then carries RFB. Once RFB may begin, the connection
+ * hands the bytes that come to its 'Handler' (the RFB session) and sends
+ * what the session queues, framed for the WebSocket where there is one.
+ *
+ * Output is queued as chunks, some shared with other viewers, and written
+ * with non-blocking vectored sends: a slow viewer never holds up another.
+ * Flow control: while much is queued, 'congested' holds back updates, and
+ * 'Handler::writable' says when the output drained; a peer that reads
+ * nothing at all is dropped.
+ */
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nestbox/base/entrypoint.h>
+#include <nestbox/util/unique_fd.h>
+
+#include "output.h"
+#include "web/web.h"
+
+namespace Vnc {
+
+	class Connection : public Output, nestbox::Io_handler
+	{
+		public:
+
+			/* What the connection tells the session above it */
+			struct Handler
+			{
+				virtual ~Handler() = default;
+
+				/* RFB may begin: the peer is an RFB client, or a WebSocket now carries RFB */
+				virtual void rfb_ready() = 0;
+
+				/* RFB bytes came: 'in' holds all not consumed yet; consume from its front */
+				virtual void received(std::vector<uint8_t> &in) = 0;
+
+				/* Queued output went out: the connection is no longer congested */
+				virtual void writable() = 0;
+
+				/* The connection is over ('why'); nothing is sent or received any more */
+				virtual void closed(std::string const &why) = 0;
+			};
+
+		private:
+
+			enum class State { DETECT, HTTP, RFB, CLOSED };
+
+			nestbox::Entrypoint &_ep;
+			Handler             &_handler;
+			nestbox::Unique_fd   _fd;
+			std::string const    _peer;
+			uint64_t const       _accepted_ms;
+
+			State _state = State::DETECT;
+
+			std::optional<Web::Websocket> _websocket { };
+			bool                          _close_frame_sent = false;
+			std::vector<uint8_t>          _raw_in { };   /* before detection, HTTP */
+			std::vector<uint8_t>          _in { };       /* RFB bytes not yet consumed */
+			std::deque<Chunk>             _out { };
+			size_t                        _queued = 0;
+			bool                          _want_write = false;
+
+			void handle_io(uint32_t events) override;
+
+			void _read();
+			void _flush();
+			void _watch();
+			void _push(std::vector<uint8_t> &&framed);   /* bytes framed already */
+			void _rfb_ready();
+			void _handle_http();
+			void _websocket_input(std::span<uint8_t const>);
+
+		public:
+
+			Connection(nestbox::Entrypoint &, Handler &, int fd, std::string peer, uint64_t now_ms);
+			~Connection();
+
+			Connection(Connection const &) = delete;
+
+			std::string const &peer() const { return _peer; }
+
+			/* The peer without its port */
+			std::string address() const { return _peer.substr(0, _peer.rfind(':')); }
+
+			bool detecting() const { return _state == State::DETECT; }
+
+			/* Still undecided after 'now_ms': no HTTP request came, so it is an RFB client */
+			void detect_timeout(uint64_t now_ms);
+			uint64_t detect_deadline_ms() const;
+
+			/* Output interface */
+			void send(std::vector<Chunk> &&message) override;
+			bool congested() const override;
+			void close(std::string const &why) override;
+	};
+}

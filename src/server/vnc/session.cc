@@ -1,0 +1,327 @@
+/*
+ * One viewer's RFB session over its connection
+ */
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include <nestbox/log.h>
+
+#include "keymap.h"
+#include "session.h"
+#include "wire.h"
+
+using namespace Vnc;
+using namespace Vnc::Wire;
+using nestbox::Input::Event;
+
+
+Session::Session(nestbox::Entrypoint &ep, Server &server, int fd, std::string peer, uint64_t now_ms)
+:
+	_server(server),
+	_connection(ep, *this, fd, std::move(peer), now_ms),
+	_updater(server.frames(), server.pool(), _connection, server.desktop_name())
+{ }
+
+
+void Session::closed(std::string const &)
+{
+	_phase = Phase::CLOSED;
+	release_input();
+	_updater.stop();
+	_server.closed(*this);
+}
+
+
+/* the RFB handshake */
+
+void Session::rfb_ready()
+{
+	_phase = Phase::VERSION;
+	std::string const greeting = "RFB 003.008\n";
+	_connection.send_bytes(std::vector<uint8_t>(greeting.begin(), greeting.end()));
+}
+
+
+void Session::received(std::vector<uint8_t> &in)
+{
+	/*
+	 * Messages are parsed where they lie and the buffer is shortened once
+	 * at the end: a read of 64 KiB holds thousands of pointer events, and
+	 * erasing each from the front would move the rest every time.
+	 */
+	size_t at = 0;
+	auto compact = [&] { in.erase(in.begin(), in.begin() + ptrdiff_t(at)); at = 0; };
+
+	while (_phase != Phase::CLOSED) {
+		if (_skip) {
+			size_t const n = size_t(std::min<uint64_t>(_skip, in.size() - at));
+			at    += n;
+			_skip -= n;
+			if (_skip) break;
+		}
+		if (_phase != Phase::NORMAL) {
+			compact();
+			if (!_handshake_step(in)) return;
+			continue;
+		}
+		Parse_result r = parse_client_message(std::span(in).subspan(at));
+		if (r.status == Parse_result::Status::NEED_MORE) break;
+		if (r.status == Parse_result::Status::ERROR) { _connection.close("protocol error: " + r.error); return; }
+		at   += r.consumed;
+		_skip = r.skip;
+		_handle(std::move(r.message));
+	}
+	if (_phase != Phase::CLOSED) compact();
+}
+
+
+/* One step of the handshake if its bytes are there; false if they are not */
+bool Session::_handshake_step(std::vector<uint8_t> &in)
+{
+	auto take = [&] (size_t n) -> std::optional<std::vector<uint8_t>> {
+		if (in.size() < n) return std::nullopt;
+		std::vector<uint8_t> bytes(in.begin(), in.begin() + ptrdiff_t(n));
+		in.erase(in.begin(), in.begin() + ptrdiff_t(n));
+		return bytes;
+	};
+	bool const password = !_server.password().empty();
+	uint8_t const security_type = password ? 2 : 1;   /* VNC authentication or None */
+	std::string const address = _connection.address();
+
+	auto security_result = [&] (bool ok, char const *reason) {
+		std::vector<uint8_t> out;
+		Writer w { out };
+		w.u32(ok ? 0 : 1);
+		if (!ok && _minor >= 8) { w.u32(uint32_t(std::strlen(reason))); w.bytes(reason, std::strlen(reason)); }
+		_connection.send_bytes(std::move(out));
+	};
+
+	auto start_auth = [&] {
+		_challenge = random_challenge();
+		_connection.send_bytes(std::vector<uint8_t>(_challenge.begin(), _challenge.end()));
+		_phase = Phase::AUTH;
+	};
+
+	switch (_phase) {
+
+	case Phase::VERSION: {
+		auto v = take(12);
+		if (!v) return false;
+		std::string const s(v->begin(), v->end());
+		unsigned major = 0, minor = 0;
+		if (s.size() != 12 || s.compare(0, 4, "RFB ") || s[7] != '.' || s[11] != '\n'
+		 || std::sscanf(s.c_str(), "RFB %3u.%3u", &major, &minor) != 2 || major != 3) {
+			_connection.close("not an RFB 3.x client");
+			return false;
+		}
+		_minor = minor >= 8 ? 8 : minor == 7 ? 7 : 3;   /* 3.889 (Apple) speaks 3.8 */
+
+		/* an address that guessed too often is refused before it may guess again */
+		if (password && _server.auth_blocked(address)) {
+			std::string const reason = "too many authentication failures, try again later";
+			std::vector<uint8_t> out;
+			Writer w { out };
+			if (_minor == 3) w.u32(0); else w.u8(0);   /* no security type: the reason follows */
+			w.u32(uint32_t(reason.size()));
+			w.bytes(reason.data(), reason.size());
+			_connection.send_bytes(std::move(out));
+			_connection.close("refused: too many authentication failures from " + address);
+			return false;
+		}
+		if (_minor == 3) {
+			std::vector<uint8_t> out;
+			Writer { out }.u32(security_type);
+			_connection.send_bytes(std::move(out));
+			if (password) start_auth(); else _phase = Phase::CLIENT_INIT;
+		} else {
+			_connection.send_bytes({ 1, security_type });
+			_phase = Phase::SECURITY;
+		}
+		return true;
+	}
+	case Phase::SECURITY: {
+		auto t = take(1);
+		if (!t) return false;
+		if ((*t)[0] != security_type) {
+			security_result(false, "security type not offered");
+			_connection.close("chose security type " + std::to_string((*t)[0]) + ", not offered");
+			return false;
+		}
+		if (password) start_auth();
+		else {
+			if (_minor >= 8) security_result(true, "");
+			_phase = Phase::CLIENT_INIT;
+		}
+		return true;
+	}
+	case Phase::AUTH: {
+		auto response = take(16);
+		if (!response) return false;
+		bool const ok = response_matches(expected_response(_server.password(), _challenge), response->data());
+		_server.auth_result(address, ok);
+		security_result(ok, "authentication failed");
+		if (!ok) { _connection.close("authentication failed"); return false; }
+		_phase = Phase::CLIENT_INIT;
+		return true;
+	}
+	case Phase::CLIENT_INIT: {
+		if (!take(1)) return false;   /* the shared flag: every session is shared */
+		_send_server_init();
+		return true;
+	}
+	default: return false;
+	}
+}
+
+
+void Session::_send_server_init()
+{
+	auto frame = _server.frames().current();
+	std::string const &name = _server.desktop_name();
+
+	std::vector<uint8_t> out;
+	Writer w { out };
+	w.u16(uint16_t(frame->area.w));
+	w.u16(uint16_t(frame->area.h));
+	w.pixel_format(_updater.format());
+	w.u32(uint32_t(name.size()));
+	w.bytes(name.data(), name.size());
+	_connection.send_bytes(std::move(out));
+
+	_phase = Phase::NORMAL;
+	_updater.start();
+	nestbox::log("client ", peer(), " speaks RFB 3.", _minor, _server.password().empty() ? "" : ", authenticated");
+}
+
+
+/* messages */
+
+void Session::_handle(Client_message &&message)
+{
+	if (auto *m = std::get_if<Set_pixel_format>(&message)) {
+		if (!m->format.valid()) { _connection.close("unsupported pixel format"); return; }
+		_updater.set_format(m->format);
+		return;
+	}
+	if (auto *m = std::get_if<Set_encodings>(&message)) { _set_encodings(m->encodings); return; }
+
+	if (auto *m = std::get_if<Update_request>(&message)) {
+		_updater.request(Rect { { m->x, m->y }, { m->w, m->h } }, m->incremental);
+		return;
+	}
+	if (auto *m = std::get_if<Key_event>(&message)) {
+		_key(m->down, evdev_from_keysym(m->keysym), unicode_from_keysym(m->keysym));
+		return;
+	}
+	if (auto *m = std::get_if<Qemu_key_event>(&message)) {
+		uint32_t code = evdev_from_xt(m->keycode);
+		if (!code) code = evdev_from_keysym(m->keysym);
+		_key(m->down, code, unicode_from_keysym(m->keysym));
+		return;
+	}
+	if (auto *m = std::get_if<Pointer_event>(&message)) { _pointer(*m); return; }
+
+	if (std::get_if<Cut_text>(&message)) return;   /* no clipboard yet */
+
+	if (auto *m = std::get_if<Enable_continuous>(&message)) {
+		if (!_updater.encodings().continuous_updates) {
+			_connection.close("continuous updates without announcing them");
+			return;
+		}
+		_updater.set_continuous(m->enable, Rect { { m->x, m->y }, { m->w, m->h } });
+		return;
+	}
+	if (auto *m = std::get_if<Client_fence>(&message)) {
+		if (!(m->flags & FENCE_REQUEST)) return;   /* the answer to our own fence */
+		std::vector<uint8_t> out;
+		Writer w { out };
+		w.u8(SERVER_FENCE); w.u8(0); w.u8(0); w.u8(0);
+		w.u32(m->flags & (FENCE_BLOCK_BEFORE | FENCE_BLOCK_AFTER | FENCE_SYNC_NEXT));
+		w.u8(uint8_t(m->payload.size()));
+		w.bytes(m->payload.data(), m->payload.size());
+		_updater.send_after_update(std::move(out));
+		return;
+	}
+	if (auto *m = std::get_if<Set_desktop_size>(&message)) {
+		uint32_t const status = _server.request_mode(Area { m->w, m->h }, *this);
+		if (status != 0) _updater.resize_refused(status);
+		return;
+	}
+}
+
+
+void Session::_set_encodings(std::vector<int32_t> const &list)
+{
+	Encodings const had = _updater.encodings();
+	Encodings const now = Encodings::from(list);
+	_updater.set_encodings(now);
+
+	/* announcements of what we support that are messages of their own, each once (rfbproto) */
+	if (now.fence && !had.fence) {
+		std::vector<uint8_t> out;
+		Writer w { out };
+		w.u8(SERVER_FENCE); w.u8(0); w.u8(0); w.u8(0);
+		w.u32(FENCE_REQUEST);
+		w.u8(0);
+		_connection.send_bytes(std::move(out));
+	}
+	if (now.continuous_updates && !had.continuous_updates) _connection.send_bytes({ END_OF_CONTINUOUS_UPDATES });
+}
+
+
+/* input */
+
+void Session::_key(bool down, uint32_t code, uint32_t unicode)
+{
+	if (!code) return;
+	auto held = std::find(_pressed.begin(), _pressed.end(), code);
+	if (down) {
+		if (held == _pressed.end()) _pressed.push_back(code);
+		Event const e { Event::PRESS, code, 0, 0, unicode };
+		_server.submit_input({ &e, 1 });
+	} else {
+		if (held == _pressed.end()) return;   /* a release without its press */
+		_pressed.erase(held);
+		Event const e { Event::RELEASE, code, 0, 0, 0 };
+		_server.submit_input({ &e, 1 });
+	}
+}
+
+
+void Session::_pointer(Pointer_event const &p)
+{
+	std::vector<Event> events;
+	if (p.x != _pointer_x || p.y != _pointer_y) {
+		_pointer_x = p.x; _pointer_y = p.y;
+		events.push_back(Event { Event::ABS_MOTION, 0, p.x, p.y, 0 });
+	}
+	static constexpr uint32_t buttons[3] = { BTN_LEFT, BTN_MIDDLE, BTN_RIGHT };
+	for (unsigned i = 0; i < 3; i++) {
+		bool const was = _buttons & (1u << i), is = p.buttons & (1u << i);
+		if (was != is) events.push_back(Event { is ? Event::PRESS : Event::RELEASE, buttons[i], 0, 0, 0 });
+	}
+	/* buttons 4 … 7 are wheel steps: up, down, left, right, counted when pressed */
+	static constexpr int32_t wheel_x[4] = { 0, 0, -1, 1 }, wheel_y[4] = { 1, -1, 0, 0 };
+	for (unsigned i = 0; i < 4; i++) {
+		uint8_t const bit = uint8_t(1u << (3 + i));
+		if ((p.buttons & bit) && !(_buttons & bit))
+			events.push_back(Event { Event::WHEEL, 0, wheel_x[i], wheel_y[i], 0 });
+	}
+	_buttons = p.buttons;
+	if (!events.empty()) _server.submit_input(events);
+}
+
+
+void Session::release_input()
+{
+	std::vector<Event> events;
+	for (uint32_t code : _pressed) events.push_back(Event { Event::RELEASE, code, 0, 0, 0 });
+	_pressed.clear();
+	static constexpr uint32_t buttons[3] = { BTN_LEFT, BTN_MIDDLE, BTN_RIGHT };
+	for (unsigned i = 0; i < 3; i++)
+		if (_buttons & (1u << i)) events.push_back(Event { Event::RELEASE, buttons[i], 0, 0, 0 });
+	_buttons = 0;
+	if (!events.empty()) _server.submit_input(events);
+}

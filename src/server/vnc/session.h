@@ -1,0 +1,116 @@
+/*
+ * One viewer's RFB session over its connection
+ *
+ * The session runs the handshake (version, security, ServerInit) and then
+ * the message loop: what the viewer asks for goes to its updater, its keys
+ * and pointer become Input events. It owns the two parts below it, each
+ * given what it needs at construction and neither calling back up except
+ * through an interface: the connection (connection.h: the transport, which
+ * hands RFB bytes up through 'Connection::Handler') and the updater
+ * (update.h: what the viewer is sent, through the connection's 'Output').
+ * The session in turn reaches the component around it through 'Server'.
+ */
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nestbox/base/entrypoint.h>
+#include <nestbox/session/input.h>
+
+#include "client_messages.h"
+#include "connection.h"
+#include "update.h"
+#include "vnc_auth.h"
+
+namespace Vnc {
+
+	class Session;
+
+	/* What a session needs from the server around it (implemented by Main) */
+	struct Server
+	{
+		virtual ~Server() = default;
+
+		virtual Frame_history       &frames() = 0;
+		virtual Encode_pool         &pool() = 0;
+		virtual std::string const   &desktop_name() = 0;   /* read whenever it is sent */
+		virtual std::string const   &password() = 0;       /* empty: no authentication */
+
+		/* VNC authentication by a peer address: refused after too many failures */
+		virtual bool auth_blocked(std::string const &address) = 0;
+		virtual void auth_result(std::string const &address, bool ok) = 0;
+
+		virtual void submit_input(std::span<nestbox::Input::Event const>) = 0;
+
+		/* A viewer asks for a new screen size; returns the ExtendedDesktopSize status */
+		virtual uint32_t request_mode(Area, Session &) = 0;
+
+		/* The connection is over: the server destroys the session after the current event */
+		virtual void closed(Session &) = 0;
+	};
+
+	class Session : Connection::Handler
+	{
+		private:
+
+			enum class Phase { WAITING, VERSION, SECURITY, AUTH, CLIENT_INIT, NORMAL, CLOSED };
+
+			Server     &_server;
+			Connection  _connection;
+			Updater     _updater;
+
+			Phase     _phase = Phase::WAITING;   /* for the connection to carry RFB */
+			unsigned  _minor = 8;                /* RFB 3.x */
+			Challenge _challenge { };
+			uint64_t  _skip = 0;                 /* cut text to drop */
+
+			/* input state, released when the viewer goes */
+			uint8_t  _buttons = 0;
+			int32_t  _pointer_x = -1, _pointer_y = -1;
+			std::vector<uint32_t> _pressed { };
+
+			/* Connection::Handler interface */
+			void rfb_ready() override;
+			void received(std::vector<uint8_t> &in) override;
+			void writable() override { _updater.try_update(); }
+			void closed(std::string const &why) override;
+
+			bool _handshake_step(std::vector<uint8_t> &in);
+			void _send_server_init();
+			void _handle(Client_message &&);
+			void _set_encodings(std::vector<int32_t> const &);
+			void _key(bool down, uint32_t code, uint32_t unicode);
+			void _pointer(Pointer_event const &);
+
+		public:
+
+			Session(nestbox::Entrypoint &, Server &, int fd, std::string peer, uint64_t now_ms);
+
+			Session(Session const &) = delete;
+
+			std::string const &peer() const { return _connection.peer(); }
+
+			/* Whether the connection still waits to learn whether it carries RFB or HTTP */
+			bool detecting() const { return _connection.detecting(); }
+
+			/* Still undecided after 'now_ms': no HTTP request came, so it is an RFB client */
+			void detect_timeout(uint64_t now_ms) { _connection.detect_timeout(now_ms); }
+			uint64_t detect_deadline_ms() const { return _connection.detect_deadline_ms(); }
+
+			/* The frame changed in 'tiles'; 'copy' says which of them moved, if known */
+			void frame_changed(Tile_set const &tiles, Copy_plan const *copy) { _updater.frame_changed(tiles, copy); }
+
+			/* Whether a copy plan could serve this viewer now */
+			bool wants_copy(uint64_t from_serial) const { return _updater.wants_copy(from_serial); }
+
+			/* The screen has a new size; 'status' for the requesting viewer */
+			void mode_changed(Resize_reason reason, uint32_t status) { _updater.mode_changed(reason, status); }
+
+			void name_changed() { _updater.name_changed(); }
+
+			/* Release the keys and buttons the viewer still holds */
+			void release_input();
+	};
+}

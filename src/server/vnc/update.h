@@ -1,0 +1,153 @@
+/*
+ * What one viewer is sent: framebuffer updates
+ *
+ * The updater keeps the set of tiles its viewer has not seen yet. When the
+ * viewer may receive an update (it asked for one, or continuous updates
+ * are on) and its connection is not congested, the dirty tiles become
+ * rectangles of the current frame, each encoded by the shared pool, and
+ * the update goes out through the 'Output' with the pseudo-rectangles owed
+ * to the viewer (cursor, desktop size and name, QEMU key ack) and the
+ * CopyRects of content that moved. A slow viewer thus skips frames instead
+ * of queueing them.
+ *
+ * The updater sits below the RFB session (session.h), which tells it what
+ * the viewer asked for; it sends through the Output and knows nothing of
+ * the session.
+ */
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "copy_detect.h"
+#include "encoding/encode_pool.h"
+#include "encoding/encode_zlib.h"
+#include "frame.h"
+#include "output.h"
+
+namespace Vnc {
+
+	/* Reasons of an ExtendedDesktopSize rectangle */
+	enum Resize_reason : uint16_t { BY_SERVER = 0, BY_THIS_CLIENT = 1, BY_OTHER_CLIENT = 2 };
+
+	/* What a viewer accepts, from its SetEncodings */
+	struct Encodings
+	{
+		int32_t encoding       = RAW;   /* the first of Raw, Hextile, ZRLE, Tight named */
+		int     jpeg_quality   = -1;
+		int     compress_level = -1;
+		bool copy_rect = false, cursor = false, desktop_size = false, extended_desktop_size = false,
+		     last_rect = false, qemu_keys = false, desktop_name = false, fence = false,
+		     continuous_updates = false;
+
+		static Encodings from(std::vector<int32_t> const &);
+	};
+
+	class Updater
+	{
+		private:
+
+			/* an update whose rectangles are being encoded */
+			struct Update
+			{
+				Updater             *owner;     /* null once the updater no longer waits for it */
+				std::vector<Rect>    rects { };
+				std::vector<Payload> payloads { };
+				size_t               missing = 0;
+				std::vector<uint8_t> pseudo { };   /* pseudo-rectangles, encoded, go first */
+				unsigned             pseudo_count = 0;
+				std::vector<std::pair<Rect, Point>> copies { };   /* CopyRects (destination, source), next */
+				int32_t              encoding;
+
+				Update(Updater &owner, int32_t encoding) : owner(&owner), encoding(encoding) { }
+			};
+
+			Frame_history     &_frames;
+			Encode_pool       &_pool;
+			Output            &_output;
+			std::string const &_desktop_name;
+
+			bool         _active = false;   /* from ServerInit until the connection ends */
+			Pixel_format _format { };
+			Encodings    _encodings { };
+
+			Tile_set _dirty { };
+			bool     _update_requested = false;
+			Rect     _requested { };
+			bool     _continuous = false;
+			Rect     _continuous_region { };
+			bool     _zrle_started = false;
+			std::unique_ptr<Deflater> _tight_stream { };   /* stream 3, for small rectangles */
+			uint64_t _synced_serial = 0;           /* the frame the viewer has whole, 0 if none */
+			std::optional<Copy_plan> _copy { };    /* to be sent with the next update */
+			std::shared_ptr<Update> _in_flight { };
+			std::vector<std::vector<uint8_t>> _after_update { };   /* messages waiting for it */
+
+			/* pseudo-rectangles owed to the viewer */
+			bool _send_cursor = false, _send_desktop_size = false, _send_qemu_ack = false,
+			     _send_name = false;
+			Resize_reason _resize_reason = BY_SERVER;
+			uint32_t      _resize_status = 0;
+
+			Rect _screen() const { return Rect { { 0, 0 }, _frames.current()->area }; }
+
+			Encode_params _params() const;
+			bool _may_update() const;
+			void _drop_in_flight();
+			void _finish_update();
+			void _append_pseudo(Update &);
+
+		public:
+
+			/* 'desktop_name' is the server's, read whenever the name is sent */
+			Updater(Frame_history &, Encode_pool &, Output &, std::string const &desktop_name);
+			~Updater();
+
+			Updater(Updater const &) = delete;
+
+			/* The viewer has its ServerInit: it lacks the whole screen */
+			void start();
+
+			/* The connection is over: nothing is sent any more */
+			void stop();
+
+			Pixel_format const &format() const { return _format; }
+			void set_format(Pixel_format const &format) { _format = format; }
+
+			Encodings const &encodings() const { return _encodings; }
+
+			/* New encodings: what they announce for the first time is acknowledged */
+			void set_encodings(Encodings const &);
+
+			/* A FramebufferUpdateRequest of 'rect' */
+			void request(Rect rect, bool incremental);
+
+			/* EnableContinuousUpdates of 'rect', or its end */
+			void set_continuous(bool enable, Rect rect);
+
+			/* Send 'message' after the update being encoded, if any (fence replies) */
+			void send_after_update(std::vector<uint8_t> &&message);
+
+			/* The frame changed in 'tiles'; 'copy' says which of them moved, if known */
+			void frame_changed(Tile_set const &tiles, Copy_plan const *copy);
+
+			/* Whether a copy plan could serve this viewer now */
+			bool wants_copy(uint64_t from_serial) const
+			{
+				return _active && _encodings.copy_rect && !_copy && _dirty.empty() && _synced_serial == from_serial;
+			}
+
+			/* The screen has a new size (tiles all dirty); 'status' for the requesting viewer */
+			void mode_changed(Resize_reason, uint32_t status);
+
+			/* The viewer's resize failed: it learns why */
+			void resize_refused(uint32_t status);
+
+			void name_changed() { if (_encodings.desktop_name) { _send_name = true; try_update(); } }
+
+			/* Send an update if the viewer may receive one and there is something to send */
+			void try_update();
+	};
+}
