@@ -45,12 +45,4 @@ namespace Vnc::Wire {
 			u8(0); u8(0); u8(0);
 		}
 	};
-
-	inline Rect intersect(Rect a, Rect b)
-	{
-		int32_t const x1 = std::max(a.at.x, b.at.x), y1 = std::max(a.at.y, b.at.y);
-		int32_t const x2 = std::min(a.x2(), b.x2()), y2 = std::min(a.y2(), b.y2());
-		if (x2 < x1 || y2 < y1) return Rect { { 0, 0 }, { 0, 0 } };
-		return Rect { { x1, y1 }, { uint32_t(x2 - x1 + 1), uint32_t(y2 - y1 + 1) } };
-	}
 }
