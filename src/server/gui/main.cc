@@ -289,10 +289,7 @@ struct Gui_server::Main : Session_action, User_state::Action, Gui_root::Policy
 		if (auto ds = _input.dataspace()) _events = Attached_dataspace(std::move(*ds));
 		(void)_input.sigh(_input_handler.cap());
 
-		auto cap = manage(_env.ep(), _root);
-		if (!cap) { error("Gui service: ", error_name(cap.error())); return; }
-		if (auto announced = _env.parent().announce("Gui", std::move(*cap)); !announced)
-			error("Gui service not announced: ", error_name(announced.error()));
+		(void)announce(_env, "Gui", _root);
 	}
 };
 

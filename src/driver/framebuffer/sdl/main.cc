@@ -340,8 +340,8 @@ struct Fb_sdl::Main : Sync_control
 		_open_window();
 		_update_timer();
 
-		announce(_env, "Framebuffer", _fb_root);
-		announce(_env, "Input",       _input_root);
+		(void)announce(_env, "Framebuffer", _fb_root);
+		(void)announce(_env, "Input",       _input_root);
 	}
 };
 
