@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <linux/input-event-codes.h>   /* BTN_LEFT …: the pointer buttons RFB maps to */
+
 #include "frame.h"
 
 namespace Vnc::Wire {
@@ -21,8 +23,6 @@ namespace Vnc::Wire {
 		MAX_RECT_ROWS = 4,
 		OWN_STREAM_PIXELS = 4096,     /* smaller Tight rectangles are not shared, see try_update */
 	};
-
-	enum : uint32_t { BTN_LEFT = 0x110, BTN_RIGHT = 0x111, BTN_MIDDLE = 0x112 };
 
 	struct Writer
 	{

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <string>
 
+#include <linux/input-event-codes.h>
+
 #include <pugixml.hpp>
 
 #include <nestbox/component.h>
@@ -39,7 +41,6 @@ struct Fb_client::Main
 
 	enum : Framebuffer::Pixel { BORDER = 0xff8000, MARKER = 0x40c0ff };
 	enum : int { MARKER_SIZE = 7 };
-	enum : uint32_t { BTN_LEFT = 0x110 };
 
 	Attached_rom _config { _env, "config" };
 
