@@ -2,9 +2,10 @@
  * Announcing a service to the parent
  */
 
+#include <nestbox/root_component.h>
+
 #include <nestbox/env.h>
 #include <nestbox/log.h>
-#include <nestbox/root_component.h>
 
 
 nestbox::Result<void> nestbox::announce(Env &env, std::string_view service, Rpc_object<Root::Session> &root)
