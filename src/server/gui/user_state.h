@@ -74,8 +74,6 @@ class Gui_server::User_state
 		std::set<uint32_t> _fingers { };
 		View_owner        *_touched = nullptr;
 
-		static bool _button(uint32_t code) { return code >= 0x100 && code < 0x160; }
-
 		void _deliver(View_owner *, Input::Event);
 		void _motion(Point);
 		View_owner *_motion_receiver() const;
