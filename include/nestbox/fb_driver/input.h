@@ -22,20 +22,6 @@ namespace Fb_driver {
 
 	class Input_session;
 	class Input_root;
-
-	enum : size_t { MAX_QUEUED = 1024 };
-
-	inline Input::Event_queue event_queue()
-	{
-		return Input::Event_queue({ .capacity = MAX_QUEUED, .merge_motion = false });
-	}
-
-	/* A queue that had to drop events says so, once per batch */
-	inline void warn_dropped(Input::Event_queue &queue)
-	{
-		if (size_t const n = queue.take_dropped())
-			warning("input queue full, dropped the ", n, " oldest events");
-	}
 }
 
 
@@ -46,6 +32,21 @@ class Fb_driver::Input_session : public Input::Queue_session
 		Pd::Client &_pd;
 
 	public:
+
+		enum : size_t { MAX_QUEUED = 1024 };
+
+		/* A driver's queue: events in the order they happened, nothing merged */
+		static Input::Event_queue empty_queue()
+		{
+			return Input::Event_queue({ .capacity = MAX_QUEUED, .merge_motion = false });
+		}
+
+		/* A queue that had to drop events says so, once per batch */
+		static void warn_dropped(Input::Event_queue &queue)
+		{
+			if (size_t const n = queue.take_dropped())
+				warning("input queue full, dropped the ", n, " oldest events");
+		}
 
 		/* 'initial': the events injected before the session existed */
 		Input_session(Pd::Client &pd, Attached_dataspace &&buffer, Input::Event_queue &&initial)
@@ -66,7 +67,7 @@ class Fb_driver::Input_root : public Root_component<Input_session>
 	private:
 
 		Pd::Client        &_pd;
-		Input::Event_queue _unclaimed = event_queue();   /* injected while no session was open */
+		Input::Event_queue _unclaimed = Input_session::empty_queue();   /* injected while no session was open */
 
 		Result<std::unique_ptr<Input_session>> _create_session(std::string_view) override
 		{
@@ -80,7 +81,7 @@ class Fb_driver::Input_root : public Root_component<Input_session>
 			}
 
 			Input::Event_queue initial = std::move(_unclaimed);
-			_unclaimed = event_queue();
+			_unclaimed = Input_session::empty_queue();
 			return std::make_unique<Input_session>(_pd, std::move(buffer), std::move(initial));
 		}
 
@@ -92,7 +93,7 @@ class Fb_driver::Input_root : public Root_component<Input_session>
 		{
 			if (num_sessions() == 0) {
 				for (Input::Event const &e : batch) _unclaimed.add(e);
-				warn_dropped(_unclaimed);
+				Input_session::warn_dropped(_unclaimed);
 				return;
 			}
 			for_each_session([&] (Input_session &s) { s.submit(batch); });
