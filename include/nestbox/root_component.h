@@ -4,7 +4,7 @@
  * A server derives from it, implements '_create_session' (and optionally the
  * upgrade and destroy hooks) and announces it:
  *
- *   env.parent().announce("LOG", *nestbox::manage(env.ep(), root));
+ *   (void)nestbox::announce(env, "LOG", root);
  *
  * Sessions are owned here and addressed by ids local to this root; every id
  * a parent sends is checked.
@@ -19,6 +19,18 @@
 #include <nestbox/util/arg_string.h>
 
 namespace nestbox {
+
+class Env;
+
+/*
+ * Offer 'root' to the parent as the provider of 'service': the root becomes
+ * an RPC object of the component's entrypoint, and the parent gets its
+ * capability. A failure is logged with its reason ("<service> service not
+ * announced: …") and returned; a server that can do without the service
+ * goes on, one that cannot checks the result.
+ */
+Result<void> announce(Env &, std::string_view service, Rpc_object<Root::Session> &root);
+
 
 template <typename SESSION>
 class Root_component : public Rpc_object<Root::Session>

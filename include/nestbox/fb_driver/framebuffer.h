@@ -119,18 +119,3 @@ class Fb_driver::Framebuffer_root : public Root_component<Framebuffer_session>
 		void notify_mode() { for_each_session([] (Framebuffer_session &s) { s.notify_mode(); }); }
 };
 
-
-namespace Fb_driver {
-
-	/* Offer a driver's service to the parent; a failure is logged, the driver goes on */
-	inline void announce(Env &env, char const *service, Rpc_object<Root::Session> &root)
-	{
-		auto cap = manage(env.ep(), root);
-		if (!cap) {
-			error(service, " service: ", error_name(cap.error()));
-			return;
-		}
-		if (auto announced = env.parent().announce(service, std::move(*cap)); !announced)
-			error(service, " service not announced: ", error_name(announced.error()));
-	}
-}

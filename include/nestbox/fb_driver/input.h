@@ -8,11 +8,11 @@
  */
 #pragma once
 
-#include <cstring>
-#include <deque>
 #include <span>
 
 #include <nestbox/base/signal.h>
+#include <nestbox/input/event_queue.h>
+#include <nestbox/log.h>
 #include <nestbox/root_component.h>
 #include <nestbox/session/input.h>
 
@@ -20,79 +20,44 @@ namespace Fb_driver {
 
 	using namespace nestbox;
 
-	struct Event_queue;
-	class  Input_session;
-	class  Input_root;
+	class Input_session;
+	class Input_root;
 }
 
 
-struct Fb_driver::Event_queue
-{
-	enum : size_t { MAX_QUEUED = 1024 };
-
-	std::deque<Input::Event> events { };
-	size_t                   dropped = 0;
-
-	void add(std::span<Input::Event const> batch)
-	{
-		for (Input::Event const &e : batch) {
-			if (events.size() == MAX_QUEUED) { events.pop_front(); dropped++; }
-			events.push_back(e);
-		}
-		if (dropped) {
-			warning("input queue full, dropped the ", dropped, " oldest events");
-			dropped = 0;
-		}
-	}
-};
-
-
-class Fb_driver::Input_session : public Rpc_object<Input::Session>
+class Fb_driver::Input_session : public Input::Queue_session
 {
 	private:
 
-		Pd::Client               &_pd;
-		Attached_dataspace        _buffer;
-		Event_queue               _queue { };
-		Signal_context_capability _sigh { };
+		Pd::Client &_pd;
 
 	public:
 
-		Input_session(Pd::Client &pd, Attached_dataspace &&buffer, Event_queue &&initial)
-		: _pd(pd), _buffer(std::move(buffer)), _queue(std::move(initial)) { }
+		enum : size_t { MAX_QUEUED = 1024 };
 
-		~Input_session() { (void)_pd.free(_buffer.cap().copy()); }
+		/* A driver's queue: events in the order they happened, nothing merged */
+		static Input::Event_queue empty_queue()
+		{
+			return Input::Event_queue({ .capacity = MAX_QUEUED, .merge_motion = false });
+		}
 
-		Input_session(Input_session const &) = delete;
+		/* A queue that had to drop events says so, once per batch */
+		static void warn_dropped(Input::Event_queue &queue)
+		{
+			if (size_t const n = queue.take_dropped())
+				warning("input queue full, dropped the ", n, " oldest events");
+		}
+
+		/* 'initial': the events injected before the session existed */
+		Input_session(Pd::Client &pd, Attached_dataspace &&buffer, Input::Event_queue &&initial)
+		: Queue_session(std::move(buffer), std::move(initial)), _pd(pd) { }
+
+		~Input_session() { (void)_pd.free(buffer().cap().copy()); }
 
 		void submit(std::span<Input::Event const> batch)
 		{
-			if (batch.empty()) return;
-			_queue.add(batch);
-			if (_sigh.valid()) Signal_transmitter::submit(_sigh);
-		}
-
-		Result<Dataspace_capability> dataspace() override { return _buffer.cap().copy(); }
-
-		bool pending() override { return !_queue.events.empty(); }
-
-		uint32_t flush() override
-		{
-			size_t const n = std::min<size_t>(_queue.events.size(), Input::MAX_EVENTS);
-			auto *dst = _buffer.local_addr<Input::Event>();
-			for (size_t i = 0; i < n; i++) dst[i] = _queue.events[i];
-			_queue.events.erase(_queue.events.begin(), _queue.events.begin() + ptrdiff_t(n));
-
-			/* more than a buffer full: the client is told to come back */
-			if (!_queue.events.empty() && _sigh.valid()) Signal_transmitter::submit(_sigh);
-			return uint32_t(n);
-		}
-
-		/* events that arrived before the handler did are announced at once */
-		void sigh(Signal_context_capability sigh) override
-		{
-			_sigh = std::move(sigh);
-			if (_sigh.valid() && pending()) Signal_transmitter::submit(_sigh);
+			Queue_session::submit(batch);
+			warn_dropped(queue());
 		}
 };
 
@@ -101,8 +66,8 @@ class Fb_driver::Input_root : public Root_component<Input_session>
 {
 	private:
 
-		Pd::Client &_pd;
-		Event_queue _unclaimed { };   /* injected while no session was open */
+		Pd::Client        &_pd;
+		Input::Event_queue _unclaimed = Input_session::empty_queue();   /* injected while no session was open */
 
 		Result<std::unique_ptr<Input_session>> _create_session(std::string_view) override
 		{
@@ -115,8 +80,8 @@ class Fb_driver::Input_root : public Root_component<Input_session>
 				return failure(Error::OUT_OF_RAM);
 			}
 
-			Event_queue initial = std::move(_unclaimed);
-			_unclaimed = { };
+			Input::Event_queue initial = std::move(_unclaimed);
+			_unclaimed = Input_session::empty_queue();
 			return std::make_unique<Input_session>(_pd, std::move(buffer), std::move(initial));
 		}
 
@@ -126,7 +91,11 @@ class Fb_driver::Input_root : public Root_component<Input_session>
 
 		void submit(std::span<Input::Event const> batch)
 		{
-			if (num_sessions() == 0) { _unclaimed.add(batch); return; }
+			if (num_sessions() == 0) {
+				for (Input::Event const &e : batch) _unclaimed.add(e);
+				Input_session::warn_dropped(_unclaimed);
+				return;
+			}
 			for_each_session([&] (Input_session &s) { s.submit(batch); });
 		}
 };

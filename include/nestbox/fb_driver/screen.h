@@ -75,21 +75,8 @@ class Fb_driver::Screen
 
 		Framebuffer::Pixel const *pixels() const { return _pixels.local_addr<Framebuffer::Pixel>(); }
 
-		/*
-		 * The part of 'rect' on the screen (empty if none). The rect comes
-		 * from a client: its width may exceed int32 and its position be
-		 * anything, so the arithmetic is done in 64 bits.
-		 */
-		Rect clipped(Rect rect) const
-		{
-			int64_t const x1 = std::max<int64_t>(rect.at.x, 0);
-			int64_t const y1 = std::max<int64_t>(rect.at.y, 0);
-			int64_t const x2 = std::min<int64_t>(int64_t(rect.at.x) + rect.area.w, _mode.area.w);
-			int64_t const y2 = std::min<int64_t>(int64_t(rect.at.y) + rect.area.h, _mode.area.h);
-
-			if (x2 <= x1 || y2 <= y1) return Rect { { 0, 0 }, { 0, 0 } };
-			return Rect { { int32_t(x1), int32_t(y1) }, { uint32_t(x2 - x1), uint32_t(y2 - y1) } };
-		}
+		/* The part of 'rect' (a client's: anything in int32/uint32) on the screen, empty if none */
+		Rect clipped(Rect rect) const { return intersect(rect, Rect { { 0, 0 }, _mode.area }); }
 };
 
 

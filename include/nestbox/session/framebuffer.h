@@ -10,22 +10,7 @@
 #pragma once
 
 #include <nestbox/base/rpc.h>
-
-namespace nestbox {
-
-struct Point { int32_t x, y; };
-struct Area  { uint32_t w, h; };
-struct Rect
-{
-	Point at;
-	Area  area;
-
-	bool     empty()  const { return area.w == 0 || area.h == 0; }
-	int32_t  x2()     const { return at.x + int32_t(area.w) - 1; }
-	int32_t  y2()     const { return at.y + int32_t(area.h) - 1; }
-};
-
-} /* namespace nestbox */
+#include <nestbox/util/geometry.h>
 
 namespace nestbox::Framebuffer {
 

@@ -10,19 +10,7 @@
 using namespace App;
 
 
-Rect Canvas::clipped(Rect r) const
-{
-	if (r.empty()) return { };
-
-	int64_t const x1 = std::max<int64_t>(r.at.x, 0);
-	int64_t const y1 = std::max<int64_t>(r.at.y, 0);
-	int64_t const x2 = std::min<int64_t>(int64_t(r.at.x) + r.area.w, _size.w);
-	int64_t const y2 = std::min<int64_t>(int64_t(r.at.y) + r.area.h, _size.h);
-
-	if (x1 >= x2 || y1 >= y2) return { };
-
-	return { { int32_t(x1), int32_t(y1) }, { uint32_t(x2 - x1), uint32_t(y2 - y1) } };
-}
+Rect Canvas::clipped(Rect r) const { return intersect(r, bounds()); }
 
 
 void Canvas::fill(Rect r, Color c)

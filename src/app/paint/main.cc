@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <linux/input-event-codes.h>
+
 #include <pugixml.hpp>
 
 #include <nestbox/component.h>
@@ -29,8 +31,6 @@ namespace Paint {
 
 	struct Config;
 	struct Main;
-
-	enum : uint32_t { BTN_LEFT = 0x110 };
 }
 
 

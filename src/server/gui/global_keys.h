@@ -14,16 +14,17 @@
 
 #include <pugixml.hpp>
 
+#include <nestbox/input/keys.h>
+
 #include "view_owner.h"
 
 namespace Gui_server {
 
 	class Global_keys;
 
-	/* The evdev code of a key name ("KEY_F1", "BTN_LEFT") or a number */
-	std::optional<uint32_t> key_code(std::string_view name);
-
-	enum : uint32_t { KEY_COUNT = 0x300 };
+	/* key names ("KEY_F1", "BTN_LEFT") or numbers, and the number of codes: libnestbox's */
+	using nestbox::Input::key_code;
+	using nestbox::Input::KEY_COUNT;
 }
 
 

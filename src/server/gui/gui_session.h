@@ -29,7 +29,11 @@ namespace Gui_server {
 }
 
 
-/* What a session tells the rest of the server */
+/*
+ * What a session tells the server above it (Main). A session knows neither
+ * the input routing nor the redraw: Main decides what a change means for
+ * them, so the session depends on nothing above itself.
+ */
 struct Gui_server::Session_action
 {
 	virtual ~Session_action() = default;

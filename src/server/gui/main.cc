@@ -205,7 +205,7 @@ struct Gui_server::Main : Session_action, User_state::Action, Gui_root::Policy
 		_report_focus();
 
 		_stack.restack_all();
-		_user_state.views_changed();
+		_user_state.update_hover();
 		_schedule_update();
 
 		if (_verbose) log("config applied: ", _domains.size(), " domains");
@@ -216,10 +216,8 @@ struct Gui_server::Main : Session_action, User_state::Action, Gui_root::Policy
 		if (_focus_report) _focus_report->report(state_node("focus", _focus.session));
 	}
 
-	static Gui_session *_session(View_owner *o) { return dynamic_cast<Gui_session *>(o); }
-
 	/* Session_action */
-	void views_changed() override { _user_state.views_changed(); _schedule_update(); }
+	void views_changed() override { _user_state.update_hover(); _schedule_update(); }
 	void pixels_changed() override { _schedule_update(); }
 
 	void sync_wanted_changed() override
@@ -234,8 +232,10 @@ struct Gui_server::Main : Session_action, User_state::Action, Gui_root::Policy
 	/* User_state::Action */
 	void focus_changed(View_owner *old_focus, View_owner *new_focus) override
 	{
-		if (Gui_session *s = _session(old_focus)) s->focus_changed();
-		if (Gui_session *s = _session(new_focus)) s->focus_changed();
+		/* the sessions are told from here: User_state knows clients only as View_owners */
+		_root.for_each_session([&] (Gui_session &s) {
+			View_owner const *o = &s;
+			if (o == old_focus || o == new_focus) s.focus_changed(); });
 		if (_verbose) log("focus: \"", new_focus ? new_focus->label() : "", "\"");
 
 		/* tinting and frames depend on the focus */
@@ -289,10 +289,7 @@ struct Gui_server::Main : Session_action, User_state::Action, Gui_root::Policy
 		if (auto ds = _input.dataspace()) _events = Attached_dataspace(std::move(*ds));
 		(void)_input.sigh(_input_handler.cap());
 
-		auto cap = manage(_env.ep(), _root);
-		if (!cap) { error("Gui service: ", error_name(cap.error())); return; }
-		if (auto announced = _env.parent().announce("Gui", std::move(*cap)); !announced)
-			error("Gui service not announced: ", error_name(announced.error()));
+		(void)announce(_env, "Gui", _root);
 	}
 };
 

@@ -1,9 +1,9 @@
 /*
- * Basic types of the gui server: rectangles with the arithmetic the view
- * stack needs, and colors
+ * Basic types of the gui server: the bounds of client geometry, and colors
  *
  * Client-supplied geometry is sanitised once, where it enters (see
  * 'sanitized'), so that every later computation stays well inside int32.
+ * The rectangle arithmetic itself is libnestbox's (nestbox/util/geometry.h).
  */
 #pragma once
 
@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include <nestbox/session/framebuffer.h>
+#include <nestbox/util/geometry.h>
 
 namespace Gui_server {
 
@@ -22,57 +23,6 @@ namespace Gui_server {
 
 	/* bounds for anything a client may place or size */
 	enum : int32_t { MAX_COORD = 1 << 24, MAX_SIDE = 1 << 14 };
-
-	/* The rectangle spanning x1..x2-1, y1..y2-1 (empty if x2 <= x1 or y2 <= y1) */
-	inline Rect rect_between(int64_t x1, int64_t y1, int64_t x2, int64_t y2)
-	{
-		if (x2 <= x1 || y2 <= y1) return Rect { { 0, 0 }, { 0, 0 } };
-		return Rect { { int32_t(x1), int32_t(y1) }, { uint32_t(x2 - x1), uint32_t(y2 - y1) } };
-	}
-
-	inline int64_t x_end(Rect r) { return int64_t(r.at.x) + r.area.w; }
-	inline int64_t y_end(Rect r) { return int64_t(r.at.y) + r.area.h; }
-
-	inline Rect intersect(Rect a, Rect b)
-	{
-		if (a.empty() || b.empty()) return Rect { { 0, 0 }, { 0, 0 } };
-		return rect_between(std::max(a.at.x, b.at.x), std::max(a.at.y, b.at.y),
-		                    std::min(x_end(a), x_end(b)), std::min(y_end(a), y_end(b)));
-	}
-
-	/* The smallest rectangle holding both */
-	inline Rect bounding(Rect a, Rect b)
-	{
-		if (a.empty()) return b;
-		if (b.empty()) return a;
-		return rect_between(std::min(a.at.x, b.at.x), std::min(a.at.y, b.at.y),
-		                    std::max(x_end(a), x_end(b)), std::max(y_end(a), y_end(b)));
-	}
-
-	inline bool overlap(Rect a, Rect b) { return !intersect(a, b).empty(); }
-
-	inline bool contains(Rect r, Point p)
-	{
-		return p.x >= r.at.x && p.y >= r.at.y && p.x < x_end(r) && p.y < y_end(r);
-	}
-
-	/* 'inner' lies completely within 'outer' */
-	inline bool covers(Rect outer, Rect inner)
-	{
-		return inner.empty() || (inner.at.x >= outer.at.x && inner.at.y >= outer.at.y
-		                      && x_end(inner) <= x_end(outer) && y_end(inner) <= y_end(outer));
-	}
-
-	inline Point operator + (Point a, Point b) { return { a.x + b.x, a.y + b.y }; }
-	inline Point operator - (Point a, Point b) { return { a.x - b.x, a.y - b.y }; }
-
-	inline Rect moved(Rect r, Point d) { return Rect { r.at + d, r.area }; }
-
-	inline Rect grown(Rect r, int32_t d)
-	{
-		if (r.empty()) return r;
-		return rect_between(int64_t(r.at.x) - d, int64_t(r.at.y) - d, x_end(r) + d, y_end(r) + d);
-	}
 
 	inline int32_t clamped(int64_t v, int64_t lo, int64_t hi) { return int32_t(std::clamp(v, lo, hi)); }
 

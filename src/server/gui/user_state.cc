@@ -4,8 +4,14 @@
 
 #include "user_state.h"
 
+#include <linux/input-event-codes.h>
+
 using namespace Gui_server;
 using Event = Input::Event;
+
+
+/* The kernel's block of pointer and other buttons: BTN_MISC up to the first key after it */
+static bool button(uint32_t code) { return code >= BTN_MISC && code < KEY_OK; }
 
 
 void User_state::_deliver(View_owner *receiver, Event e)
@@ -115,7 +121,7 @@ void User_state::_press(Event const &e)
 		if (global) {
 			_receiver = global;
 			_grab     = true;
-		} else if (_button(e.code)) {
+		} else if (button(e.code)) {
 			_update_hover();
 			_click_focus(_hovered);
 			_receiver = _hovered;

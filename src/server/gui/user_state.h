@@ -18,6 +18,11 @@
  *
  * Positions are passed in the receiving client's domain coordinates: the
  * coordinates in which it places its views.
+ *
+ * It knows clients only as View_owners (what the view stack knows of them),
+ * which is how their events reach them, and tells the server above it
+ * (Main) about focus and hover through its 'Action' interface: it never
+ * depends on the sessions, and they never depend on it.
  */
 #pragma once
 
@@ -69,8 +74,6 @@ class Gui_server::User_state
 		std::set<uint32_t> _fingers { };
 		View_owner        *_touched = nullptr;
 
-		static bool _button(uint32_t code) { return code >= 0x100 && code < 0x160; }
-
 		void _deliver(View_owner *, Input::Event);
 		void _motion(Point);
 		View_owner *_motion_receiver() const;
@@ -91,8 +94,8 @@ class Gui_server::User_state
 		/* Give the focus to a session (or nobody), telling both sides */
 		void focus(View_owner *);
 
-		/* Views changed under a resting pointer */
-		void views_changed() { _update_hover(); }
+		/* Views changed under a resting pointer: it may hover another one now */
+		void update_hover() { _update_hover(); }
 
 		/* A session is about to vanish: no reference to it may remain */
 		void forget(View_owner &);

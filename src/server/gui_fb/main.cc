@@ -148,14 +148,6 @@ struct Gui_fb::Main : Window
 	void refresh(Rect r) override { (void)_fb.refresh(r); }
 	void sync_sigh(Signal_context_capability s) override { (void)_fb.sync_sigh(std::move(s)); }
 
-	void _announce(char const *service, Rpc_object<Root::Session> &root)
-	{
-		auto cap = manage(_env.ep(), root);
-		if (!cap) { error(service, " service: ", error_name(cap.error())); return; }
-		if (auto a = _env.parent().announce(service, std::move(*cap)); !a)
-			error(service, " service not announced: ", error_name(a.error()));
-	}
-
 	Main(Env &env) : _env(env)
 	{
 		if (_commands.size() < sizeof(Gui::Command_buffer)) {
@@ -168,8 +160,8 @@ struct Gui_fb::Main : Window
 		_handle_config();
 		_execute({ Gui::Command::to_front(_view) });
 
-		_announce("Framebuffer", _fb_root);
-		_announce("Input",       _input_root);
+		(void)announce(_env, "Framebuffer", _fb_root);
+		(void)announce(_env, "Input",       _input_root);
 	}
 };
 

@@ -7,10 +7,9 @@
  */
 #pragma once
 
-#include <deque>
-
 #include <nestbox/base/dataspace.h>
 #include <nestbox/base/signal.h>
+#include <nestbox/input/event_queue.h>
 #include <nestbox/root_component.h>
 #include <nestbox/session/framebuffer.h>
 #include <nestbox/session/input.h>
@@ -62,49 +61,22 @@ class Gui_fb::Framebuffer_session : public Rpc_object<Framebuffer::Session>
 };
 
 
-class Gui_fb::Input_session : public Rpc_object<Input::Session>
+/* The events of the window, in its buffer's coordinates: the order of a driver, nothing merged */
+class Gui_fb::Input_session : public Input::Queue_session
 {
 	private:
 
 		enum : size_t { MAX_QUEUED = 512 };
 
-		Pd::Client               &_pd;
-		Attached_dataspace        _buffer;
-		std::deque<Input::Event>  _queue { };
-		Signal_context_capability _sigh  { };
+		Pd::Client &_pd;
 
 	public:
 
-		Input_session(Pd::Client &pd, Attached_dataspace &&buffer) : _pd(pd), _buffer(std::move(buffer)) { }
+		Input_session(Pd::Client &pd, Attached_dataspace &&buffer)
+		: Queue_session(std::move(buffer), Input::Event_queue({ .capacity = MAX_QUEUED, .merge_motion = false })),
+		  _pd(pd) { }
 
-		~Input_session() { (void)_pd.free(_buffer.cap().copy()); }
-
-		void submit(Input::Event const &e)
-		{
-			bool const was_empty = _queue.empty();
-			if (_queue.size() == MAX_QUEUED) _queue.pop_front();
-			_queue.push_back(e);
-			if (was_empty && _sigh.valid()) Signal_transmitter::submit(_sigh);
-		}
-
-		Result<Dataspace_capability> dataspace() override { return _buffer.cap().copy(); }
-		bool pending() override { return !_queue.empty(); }
-
-		uint32_t flush() override
-		{
-			size_t const n = std::min<size_t>(_queue.size(), Input::MAX_EVENTS);
-			auto *dst = _buffer.local_addr<Input::Event>();
-			for (size_t i = 0; i < n; i++) dst[i] = _queue[i];
-			_queue.erase(_queue.begin(), _queue.begin() + ptrdiff_t(n));
-			if (!_queue.empty() && _sigh.valid()) Signal_transmitter::submit(_sigh);
-			return uint32_t(n);
-		}
-
-		void sigh(Signal_context_capability s) override
-		{
-			_sigh = std::move(s);
-			if (_sigh.valid() && pending()) Signal_transmitter::submit(_sigh);
-		}
+		~Input_session() { (void)_pd.free(buffer().cap().copy()); }
 };
 
 

@@ -78,24 +78,13 @@ struct Report_rom::Main : Rom_policy
 		return std::string(report.value());
 	}
 
-	void _announce(char const *service, Rpc_object<Root::Session> &root)
-	{
-		auto cap = manage(_env.ep(), root);
-		if (!cap) {
-			error(service, " service: ", error_name(cap.error()));
-			return;
-		}
-		if (auto announced = _env.parent().announce(service, std::move(*cap)); !announced)
-			error(service, " service not announced: ", error_name(announced.error()));
-	}
-
 	Main(Env &env) : _env(env)
 	{
 		_config.sigh(_config_handler.cap());
 		_handle_config();
 
-		_announce("Report", _report_root);
-		_announce("ROM",    _rom_root);
+		(void)announce(_env, "Report", _report_root);
+		(void)announce(_env, "ROM",    _rom_root);
 	}
 };
 

@@ -264,8 +264,8 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		if (!_screen.mode().area.w) _apply_mode(pugi::xml_node());   /* the default mode */
 
 		_listen(_config.node());
-		announce(_env, "Framebuffer", _fb_root);
-		announce(_env, "Input",       _input_root);
+		(void)announce(_env, "Framebuffer", _fb_root);
+		(void)announce(_env, "Input",       _input_root);
 	}
 };
 

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <linux/input-event-codes.h>   /* BTN_LEFT …: the pointer buttons RFB maps to */
+
 #include "frame.h"
 
 namespace Vnc::Wire {
@@ -21,8 +23,6 @@ namespace Vnc::Wire {
 		MAX_RECT_ROWS = 4,
 		OWN_STREAM_PIXELS = 4096,     /* smaller Tight rectangles are not shared, see try_update */
 	};
-
-	enum : uint32_t { BTN_LEFT = 0x110, BTN_RIGHT = 0x111, BTN_MIDDLE = 0x112 };
 
 	struct Writer
 	{
@@ -45,12 +45,4 @@ namespace Vnc::Wire {
 			u8(0); u8(0); u8(0);
 		}
 	};
-
-	inline Rect intersect(Rect a, Rect b)
-	{
-		int32_t const x1 = std::max(a.at.x, b.at.x), y1 = std::max(a.at.y, b.at.y);
-		int32_t const x2 = std::min(a.x2(), b.x2()), y2 = std::min(a.y2(), b.y2());
-		if (x2 < x1 || y2 < y1) return Rect { { 0, 0 }, { 0, 0 } };
-		return Rect { { x1, y1 }, { uint32_t(x2 - x1 + 1), uint32_t(y2 - y1 + 1) } };
-	}
 }

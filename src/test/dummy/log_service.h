@@ -146,16 +146,8 @@ class Dummy::Log_service
 		Log_service(Env &env, Attributes attr)
 		: _root(env.ep(), env.pd(), attr, _init_timer(env, attr))
 		{
-			auto cap = manage(env.ep(), _root);
-			if (!cap) {
-				error("LOG service: cannot manage root: ", error_name(cap.error()));
-				return;
-			}
-
-			if (auto announced = env.parent().announce("LOG", std::move(*cap)); !announced) {
-				error("LOG service: announce failed: ", error_name(announced.error()));
-				return;
-			}
+			/* the failure is logged with its reason; the script goes on without the service */
+			if (!announce(env, "LOG", _root)) return;
 
 			log("created LOG service");
 		}

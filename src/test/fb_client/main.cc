@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <string>
 
+#include <linux/input-event-codes.h>
+
 #include <pugixml.hpp>
 
 #include <nestbox/component.h>
@@ -39,7 +41,6 @@ struct Fb_client::Main
 
 	enum : Framebuffer::Pixel { BORDER = 0xff8000, MARKER = 0x40c0ff };
 	enum : int { MARKER_SIZE = 7 };
-	enum : uint32_t { BTN_LEFT = 0x110 };
 
 	Attached_rom _config { _env, "config" };
 
@@ -61,11 +62,10 @@ struct Fb_client::Main
 
 	void _fill(Rect r, Framebuffer::Pixel color)
 	{
-		int const x1 = std::max(r.at.x, 0), x2 = std::min<int>(r.x2(), int(_mode.area.w) - 1);
-		int const y1 = std::max(r.at.y, 0), y2 = std::min<int>(r.y2(), int(_mode.area.h) - 1);
+		Rect const c = intersect(r, Rect { { 0, 0 }, _mode.area });
 		auto *px = _pixels.local_addr<Framebuffer::Pixel>();
-		for (int y = y1; y <= y2; y++)
-			for (int x = x1; x <= x2; x++)
+		for (int32_t y = c.at.y; y < y_end(c); y++)
+			for (int32_t x = c.at.x; x < x_end(c); x++)
 				px[size_t(y) * _mode.area.w + size_t(x)] = color;
 	}
 

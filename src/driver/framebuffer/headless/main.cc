@@ -84,8 +84,8 @@ struct Fb_driver::Main : Sync_control
 		_config.sigh(_config_handler.cap());
 		_handle_config();
 
-		announce(_env, "Framebuffer", _fb_root);
-		announce(_env, "Input",       _input_root);
+		(void)announce(_env, "Framebuffer", _fb_root);
+		(void)announce(_env, "Input",       _input_root);
 	}
 };
 

@@ -156,10 +156,7 @@ struct Fb_sdl::Main : Sync_control
 
 	void damage(Rect r) override
 	{
-		if (!_dirty) { _dirty = r; return; }
-		int32_t const x1 = std::min(_dirty->at.x, r.at.x), y1 = std::min(_dirty->at.y, r.at.y);
-		int32_t const x2 = std::max(_dirty->x2(), r.x2()),  y2 = std::max(_dirty->y2(), r.y2());
-		_dirty = Rect { { x1, y1 }, { uint32_t(x2 - x1 + 1), uint32_t(y2 - y1 + 1) } };
+		_dirty = _dirty ? bounding(*_dirty, r) : r;
 	}
 
 	void _present()
@@ -343,8 +340,8 @@ struct Fb_sdl::Main : Sync_control
 		_open_window();
 		_update_timer();
 
-		announce(_env, "Framebuffer", _fb_root);
-		announce(_env, "Input",       _input_root);
+		(void)announce(_env, "Framebuffer", _fb_root);
+		(void)announce(_env, "Input",       _input_root);
 	}
 };
 
