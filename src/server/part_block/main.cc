@@ -197,11 +197,7 @@ struct Part_block::Main : Block::Request_handler, Block::Device_chooser
 		config.sigh(config_handler.cap());
 		handle_config();
 
-		auto cap = manage(env.ep(), root);
-		if (!cap || !env.parent().announce("Block", std::move(*cap))) {
-			error("cannot announce the Block service");
-			env.exit(1);
-		}
+		if (!announce(env, "Block", root)) env.exit(1);
 	}
 };
 

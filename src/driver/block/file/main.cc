@@ -100,11 +100,7 @@ struct Block_file::Main : Block::Request_handler
 		config.sigh(config_handler.cap());
 		handle_config();
 
-		auto cap = manage(env.ep(), root);
-		if (!cap || !env.parent().announce("Block", std::move(*cap))) {
-			error("cannot announce the Block service");
-			env.exit(1);
-		}
+		if (!announce(env, "Block", root)) env.exit(1);
 		log(grant.path, ": ", bytes / block_size, " blocks of ", block_size, " bytes, ",
 		    grant.writeable ? "writeable" : "read-only", ", ", direct ? "O_DIRECT" : "page cache",
 		    ", ", engine->name());

@@ -99,11 +99,7 @@ struct Ram_block::Main : Block::Request_handler
 		config.sigh(config_handler.cap());
 		handle_config();
 
-		auto cap = manage(env.ep(), root);
-		if (!cap || !env.parent().announce("Block", std::move(*cap))) {
-			error("cannot announce the Block service");
-			env.exit(1);
-		}
+		if (!announce(env, "Block", root)) env.exit(1);
 		log("RAM disk: ", block_count, " blocks of ", block_size, " bytes");
 	}
 };
