@@ -12,6 +12,7 @@
 #include <regex>
 #include <unistd.h>
 
+#include <nestbox/cli/command_line.h>
 #include <nestbox/util/arg_string.h>
 
 using namespace Core;
@@ -87,11 +88,7 @@ std::vector<std::string> Core::rom_dirs(Options const &o)
 std::optional<Options> Core::parse_options(int argc, char **argv)
 {
 	Options o;
-
-	auto usage_error = [&] (std::string const &msg) -> std::optional<Options> {
-		std::fprintf(stderr, "nestbox run: %s\nTry 'nestbox run --help'.\n", msg.c_str());
-		return std::nullopt;
-	};
+	Cli::Command_line const command_line("run", argc, argv);
 
 	std::error_code ec;
 	auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -113,58 +110,40 @@ std::optional<Options> Core::parse_options(int argc, char **argv)
 		{ "help",         no_argument,       nullptr, 'h' },
 		{ nullptr, 0, nullptr, 0 } };
 
-	/* "run" is the program name to getopt; optind 0 starts afresh */
-	int const sub_argc = argc - 1;
-	char **const sub_argv = argv + 1;
-	optind = 0;
-	opterr = 0;
-	for (;;) {
-		int const opt = getopt_long(sub_argc, sub_argv, ":h", long_options, nullptr);
-		if (opt == -1) break;
-		std::string const v = optarg ? optarg : "";
-
+	using Cli::Verdict;
+	bool stopped = false;
+	auto const operands = command_line.parse("h", long_options, [&] (int opt, std::string const &v) {
 		switch (opt) {
-		case 'h':     o.command = Options::Command::HELP;    return o;
-		case VERSION: o.command = Options::Command::VERSION; return o;
-		case ROM_DIR:
-			if (!std::filesystem::is_directory(v, ec)) return usage_error("--rom-dir: not a directory: " + v);
-			o.rom_dirs.push_back(std::filesystem::absolute(v).string());
-			break;
-		case REPORT_DIR: o.report_dir = std::filesystem::absolute(v).string(); break;
+		case 'h':     o.command = Options::Command::HELP;    return Verdict::stop();
+		case VERSION: o.command = Options::Command::VERSION; return Verdict::stop();
+		case ROM_DIR: {
+			auto const dir = Cli::directory(v);
+			if (!dir) return Verdict::usage("--rom-dir: not a directory: " + v);
+			o.rom_dirs.push_back(*dir);
+			return Verdict::go_on();
+		}
+		case REPORT_DIR: o.report_dir = std::filesystem::absolute(v).string(); return Verdict::go_on();
 		case UNTIL:
 			try { std::regex r(v); } catch (std::regex_error const &e) {
-				return usage_error("--until: invalid regular expression: " + std::string(e.what())); }
+				return Verdict::usage("--until: invalid regular expression: " + std::string(e.what())); }
 			o.until = v;
-			break;
-		case TIMEOUT: {
-			char *end = nullptr;
-			double const t = std::strtod(v.c_str(), &end);
-			if (v.empty() || !end || *end || !(t > 0)) return usage_error("--timeout: not a positive number: " + v);
-			o.timeout_s = t;
-			break;
+			return Verdict::go_on();
+		case TIMEOUT:
+			o.timeout_s = Cli::positive_seconds(v);
+			return o.timeout_s ? Verdict::go_on() : Verdict::usage("--timeout: not a positive number: " + v);
+		case RAM:  return Cli::init_quota(true,  v, o.init_ram);
+		case CAPS: return Cli::init_quota(false, v, o.init_caps);
+		case UNSEALED:     o.sealed = false;      return Verdict::go_on();
+		case NO_CHECK:     o.check = false;       return Verdict::go_on();
+		case KEEP_RUNNING: o.keep_running = true; return Verdict::go_on();
 		}
-		case RAM:
-		case CAPS: {
-			auto s = nestbox::Arg_string::parse_size(v);
-			if (!s || *s == 0)
-				return usage_error(opt == RAM ? "--ram: not a size: " + v : "--caps: not a number: " + v);
-			(opt == RAM ? o.init_ram : o.init_caps) = *s;
-			break;
-		}
-		case UNSEALED:     o.sealed = false;      break;
-		case NO_CHECK:     o.check = false;       break;
-		case KEEP_RUNNING: o.keep_running = true; break;
-		case ':':
-			return usage_error(std::string("option '") + sub_argv[optind - 1] + "' needs a value");
-		default:
-			return usage_error(std::string("unknown option '") + sub_argv[optind - 1] + "'");
-		}
-	}
+		return Verdict::go_on();
+	}, stopped);
+	if (stopped) return o;
+	if (!operands) return std::nullopt;
 
-	for (int i = optind; i < sub_argc; i++) {
-		if (o.config_path.empty()) o.config_path = sub_argv[i];
-		else return usage_error(std::string("more than one config given ('") + sub_argv[i] + "')");
-	}
-	if (o.config_path.empty()) return usage_error("missing CONFIG.xml");
+	auto const config = command_line.one_operand(*operands, "CONFIG.xml", "config");
+	if (!config) return std::nullopt;
+	o.config_path = *config;
 	return o;
 }

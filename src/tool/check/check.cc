@@ -16,6 +16,7 @@
 
 #include <pugixml.hpp>
 
+#include <nestbox/cli/command_line.h>
 #include <nestbox/init/config_model.h>
 #include <nestbox/util/arg_string.h>
 #include <nestbox/version.h>
@@ -95,10 +96,7 @@ void print_help()
 std::optional<Args> parse_args(int argc, char **argv)
 {
 	Args a;
-	auto usage_error = [] (std::string const &msg) -> std::optional<Args> {
-		std::fprintf(stderr, "nestbox check: %s\nTry 'nestbox check --help'.\n", msg.c_str());
-		return std::nullopt;
-	};
+	Cli::Command_line const command_line("check", argc, argv);
 
 	enum { ROM_DIR = 256, RAM, CAPS, WARNINGS_AS_ERRORS, DOT, VERSION };
 	static option const long_options[] = {
@@ -111,45 +109,31 @@ std::optional<Args> parse_args(int argc, char **argv)
 		{ "help",               no_argument,       nullptr, 'h' },
 		{ nullptr, 0, nullptr, 0 } };
 
-	/* "check" is the program name to getopt; optind 0 starts afresh */
-	int const sub_argc = argc - 1;
-	char **const sub_argv = argv + 1;
-	optind = 0;
-	opterr = 0;
-	for (;;) {
-		int const opt = getopt_long(sub_argc, sub_argv, ":h", long_options, nullptr);
-		if (opt == -1) break;
-		std::string const v = optarg ? optarg : "";
-		std::error_code ec;
-
+	using Cli::Verdict;
+	bool stopped = false;
+	auto const operands = command_line.parse("h", long_options, [&] (int opt, std::string const &v) {
 		switch (opt) {
-		case 'h':                a.help = true;    return a;
-		case VERSION:            a.version = true; return a;
-		case WARNINGS_AS_ERRORS: a.warnings_as_errors = true; break;
-		case DOT:                a.dot = true; break;
-		case ROM_DIR:
-			if (!std::filesystem::is_directory(v, ec)) return usage_error("--rom-dir: not a directory: " + v);
-			a.rom_dirs.push_back(std::filesystem::absolute(v).string());
-			break;
-		case RAM:
-		case CAPS: {
-			auto s = nestbox::Arg_string::parse_size(v);
-			if (!s || *s == 0)
-				return usage_error(opt == RAM ? "--ram: not a size: " + v : "--caps: not a number: " + v);
-			(opt == RAM ? a.init_ram : a.init_caps) = *s;
-			break;
+		case 'h':                a.help = true;    return Verdict::stop();
+		case VERSION:            a.version = true; return Verdict::stop();
+		case WARNINGS_AS_ERRORS: a.warnings_as_errors = true; return Verdict::go_on();
+		case DOT:                a.dot = true; return Verdict::go_on();
+		case ROM_DIR: {
+			auto const dir = Cli::directory(v);
+			if (!dir) return Verdict::usage("--rom-dir: not a directory: " + v);
+			a.rom_dirs.push_back(*dir);
+			return Verdict::go_on();
 		}
-		case ':':
-			return usage_error(std::string("option '") + sub_argv[optind - 1] + "' needs a value");
-		default:
-			return usage_error(std::string("unknown option '") + sub_argv[optind - 1] + "'");
+		case RAM:  return Cli::init_quota(true,  v, a.init_ram);
+		case CAPS: return Cli::init_quota(false, v, a.init_caps);
 		}
-	}
-	for (int i = optind; i < sub_argc; i++) {
-		if (a.config_path.empty()) a.config_path = sub_argv[i];
-		else return usage_error(std::string("more than one config given ('") + sub_argv[i] + "')");
-	}
-	if (a.config_path.empty()) return usage_error("missing CONFIG.xml");
+		return Verdict::go_on();
+	}, stopped);
+	if (stopped) return a;
+	if (!operands) return std::nullopt;
+
+	auto const config = command_line.one_operand(*operands, "CONFIG.xml", "config");
+	if (!config) return std::nullopt;
+	a.config_path = *config;
 	return a;
 }
 

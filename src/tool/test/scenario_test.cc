@@ -14,6 +14,7 @@
 
 #include <getopt.h>
 
+#include <nestbox/cli/command_line.h>
 #include <nestbox/init/config_check.h>
 #include <nestbox/version.h>
 #include "scenario_support.h"
@@ -95,10 +96,7 @@ struct Scenario_test::Args
 	static std::optional<Args> parse(int argc, char **argv)
 	{
 		Args a;
-		auto usage_error = [] (std::string const &msg) -> std::optional<Args> {
-			std::fprintf(stderr, "nestbox test: %s\nTry 'nestbox test --help'.\n", msg.c_str());
-			return std::nullopt;
-		};
+		Cli::Command_line const command_line("test", argc, argv);
 
 		enum { TIMEOUT = 256, KEEP_DIR, UPDATE_REFERENCES, VERSION };
 		static option const long_options[] = {
@@ -110,40 +108,27 @@ struct Scenario_test::Args
 			{ "help",              no_argument,       nullptr, 'h' },
 			{ nullptr, 0, nullptr, 0 } };
 
-		/* "test" is the program name to getopt; optind 0 starts afresh */
-		int const sub_argc = argc - 1;
-		char **const sub_argv = argv + 1;
-		optind = 0;
-		opterr = 0;
-		for (;;) {
-			int const opt = getopt_long(sub_argc, sub_argv, ":hv", long_options, nullptr);
-			if (opt == -1) break;
-			std::string const v = optarg ? optarg : "";
-
+		using Cli::Verdict;
+		bool stopped = false;
+		auto const operands = command_line.parse("hv", long_options, [&] (int opt, std::string const &v) {
 			switch (opt) {
-			case 'h':               a.help = true;    return a;
-			case VERSION:           a.version = true; return a;
-			case 'v':               a.verbose = true; break;
-			case KEEP_DIR:          a.keep_dir = true; break;
-			case UPDATE_REFERENCES: a.update_references = true; break;
-			case TIMEOUT: {
-				char *end = nullptr;
-				double const t = std::strtod(v.c_str(), &end);
-				if (v.empty() || !end || *end || !(t > 0)) return usage_error("--timeout: not a positive number: " + v);
-				a.timeout_s = t;
-				break;
+			case 'h':               a.help = true;    return Verdict::stop();
+			case VERSION:           a.version = true; return Verdict::stop();
+			case 'v':               a.verbose = true; return Verdict::go_on();
+			case KEEP_DIR:          a.keep_dir = true; return Verdict::go_on();
+			case UPDATE_REFERENCES: a.update_references = true; return Verdict::go_on();
+			case TIMEOUT:
+				a.timeout_s = Cli::positive_seconds(v);
+				return a.timeout_s ? Verdict::go_on() : Verdict::usage("--timeout: not a positive number: " + v);
 			}
-			case ':':
-				return usage_error(std::string("option '") + sub_argv[optind - 1] + "' needs a value");
-			default:
-				return usage_error(std::string("unknown option '") + sub_argv[optind - 1] + "'");
-			}
-		}
-		for (int i = optind; i < sub_argc; i++) {
-			if (a.path.empty()) a.path = sub_argv[i];
-			else return usage_error(std::string("more than one scenario given ('") + sub_argv[i] + "')");
-		}
-		if (a.path.empty()) return usage_error("missing SCENARIO.xml");
+			return Verdict::go_on();
+		}, stopped);
+		if (stopped) return a;
+		if (!operands) return std::nullopt;
+
+		auto const path = command_line.one_operand(*operands, "SCENARIO.xml", "scenario");
+		if (!path) return std::nullopt;
+		a.path = *path;
 		return a;
 	}
 };
