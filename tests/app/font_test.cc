@@ -2,7 +2,7 @@
  * Font and text layout: FreeType renders from memory, deterministically
  *
  * Uses the DejaVu font of fonts-dejavu-core (scripts/install-deps); the
- * test is skipped where it is missing.
+ * test is skipped where it is missing, and fails under CI (tests/ci_skip.h).
  */
 
 #include <fstream>
