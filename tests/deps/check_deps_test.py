@@ -73,17 +73,23 @@ def scan_unlisted(check_deps):
                     "    shutil.which(tool)\n"
                     "subprocess.run(['nestbox-no-such-tool', '--version'])\n")
         with open(os.path.join(tree, "bench", "run"), "w") as f:
-            f.write("#!/usr/bin/env bash\nset -e\nnice -n 10 nestbox-no-such-meter --fast | grep x\n")
+            f.write("#!/usr/bin/env bash\nset -e\nnice -n 10 nestbox-no-such-meter --fast | grep x\n"
+                    "SUDO=\n$SUDO nestbox-no-such-installer -y\n"     # a prefix in a variable
+                    "meter=$1\n\"$meter\" check\n"                   # a variable as the command
+                    "words=(\n  nestbox-no-such-word\n)\n")          # an array is data
         status, out = run(check_deps, "--scan-only", "--source", tree)
         if status != 1:
             fail(f"check-deps --scan-only exited {status}, not 1")
         for program, caller in (("nestbox-no-such-viewer", "tests/area/tool_test.py"),
                                 ("nestbox-no-such-tool", "tests/area/tool_test.py"),
-                                ("nestbox-no-such-meter", "bench/run")):
+                                ("nestbox-no-such-meter", "bench/run"),
+                                ("nestbox-no-such-installer", "bench/run")):
             if not re.search(rf"^  \?: {re.escape(caller)} calls {program}, ", out, re.M):
                 fail(f"check-deps did not name {program}, called by {caller}")
         if re.search(r"calls (xwd|nice|grep),", out):
             fail("check-deps named a program that is listed or Essential")
+        if re.search(r"calls (check|nestbox-no-such-word),", out):
+            fail("check-deps named an argument or an array's word as a program")
     print("check_deps: the unlisted programs are named with their callers")
 
 
