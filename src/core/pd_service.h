@@ -45,7 +45,7 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 
 		nestbox::Entrypoint &_ep;
 		Log_output          &_output;
-		Cpu_root            &_cpu_root;
+		[[maybe_unused]] Cpu_root &_cpu_root;   /* not used yet: clang warns of an unused field */
 		std::string const    _label;
 
 		Quota_account _ram, _caps;

@@ -23,8 +23,11 @@ std::string Report_root::path_for_label(std::string const &dir, std::string_view
 		std::string element(label.substr(0, sep));
 		for (char &c : element)
 			if (c == '/' || c == '\0') c = '_';
-		if (element.empty() || element == "." || element == "..") element = "_";
-		path += "/" + element;
+		/* assigned and appended piecewise: '= "_"' and '"/" + element' trip
+		   GCC 12's -Wrestrict false positive at -O3 (Release, -Werror) */
+		if (element.empty() || element == "." || element == "..") element.assign(1, '_');
+		path += '/';
+		path += element;
 		if (sep == std::string_view::npos) break;
 		label.remove_prefix(sep + Label::SEPARATOR.size());
 	}

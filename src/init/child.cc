@@ -124,7 +124,11 @@ void Child::launch()
 	/* host resources granted by the start node travel with the PD session to core */
 	if (!_start.host.empty()) {
 		std::string grants;
-		for (auto const &g : _start.host) grants += (grants.empty() ? "" : "|") + g.encoded();
+		for (auto const &g : _start.host) {
+			/* not '"|" + g.encoded()': GCC 12's -Wrestrict false positive at -O3 */
+			if (!grants.empty()) grants += '|';
+			grants += g.encoded();
+		}
 		quota = Arg_string::set_string(quota, "host", grants);
 	}
 

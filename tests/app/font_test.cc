@@ -2,7 +2,7 @@
  * Font and text layout: FreeType renders from memory, deterministically
  *
  * Uses the DejaVu font of fonts-dejavu-core (scripts/install-deps); the
- * test is skipped where it is missing.
+ * test is skipped where it is missing, and fails under CI (tests/ci_skip.h).
  */
 
 #include <fstream>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include "ci_skip.h"
 
 #include "text/layout.h"
 
@@ -53,7 +54,7 @@ TEST(Font, rejects_what_is_no_font)
 TEST(Font, renders_antialiased_and_repeatably)
 {
 	auto const data = font_file();
-	if (data.empty()) GTEST_SKIP() << FONT << " missing (fonts-dejavu-core)";
+	if (data.empty()) NESTBOX_SKIP_MISSING(FONT << " missing", "fonts-dejavu-core");
 
 	auto const hello = render(data, U"Hello");
 	EXPECT_EQ(hello, render(data, U"Hello"));
@@ -70,7 +71,7 @@ TEST(Font, renders_antialiased_and_repeatably)
 TEST(Font, long_text_wraps)
 {
 	auto const data = font_file();
-	if (data.empty()) GTEST_SKIP() << FONT << " missing (fonts-dejavu-core)";
+	if (data.empty()) NESTBOX_SKIP_MISSING(FONT << " missing", "fonts-dejavu-core");
 
 	/* one line of text far wider than the window covers many lines of pixels */
 	std::u32string text;
@@ -90,7 +91,7 @@ TEST(Font, long_text_wraps)
 TEST(Font, text_beyond_the_window_scrolls)
 {
 	auto const data = font_file();
-	if (data.empty()) GTEST_SKIP() << FONT << " missing (fonts-dejavu-core)";
+	if (data.empty()) NESTBOX_SKIP_MISSING(FONT << " missing", "fonts-dejavu-core");
 
 	/* 60 pixels hold one line: what shows is the last one, with the cursor */
 	EXPECT_EQ(render(data, U"first\nsecond\nend"), render(data, U"end"));

@@ -7,8 +7,9 @@ xwd and checks pixels: the gui's background and paint's white canvas.
 
     sdl_test.py NESTBOX FB_SDL [--unsealed]
 
-Exits 77 (CTest: skipped) when Xvfb, xwd or fb_sdl is missing, or when the
-components cannot be sealed (not root) and --unsealed was not given.
+Exits 77 (CTest: skipped) when Xvfb, xwd or fb_sdl is missing (under CI,
+CI=true, this fails instead: tests/ci_skip.py), or when the components cannot
+be sealed (not root) and --unsealed was not given.
 """
 
 import os
@@ -21,7 +22,9 @@ import tempfile
 import threading
 import time
 
-SKIP = 77
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import ci_skip  # noqa: E402  (tests/ci_skip.py: a missing package fails under CI)
+
 
 CONFIG = """<config>
 	<parent-provides>
@@ -63,11 +66,6 @@ CONFIG = """<config>
 """
 
 
-def skip(why):
-    print(f"sdl: skipped: {why}")
-    sys.exit(SKIP)
-
-
 def fail(why):
     print(f"sdl: FAILED: {why}")
     sys.exit(1)
@@ -83,7 +81,7 @@ def free_display():
 def start_xvfb():
     n = free_display()
     if n is None:
-        skip("no free X display number in :99 … :120")
+        ci_skip.unsupported("sdl", "no free X display number in :99 … :120")
     xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 10
@@ -145,12 +143,11 @@ def main():
     nestbox, fb_sdl = args
 
     for tool in ("Xvfb", "xwd"):
-        if not shutil.which(tool):
-            skip(f"{tool} not installed (scripts/install-deps)")
+        ci_skip.require_program("sdl", tool)
     if not os.path.exists(fb_sdl):
-        skip(f"{fb_sdl} not built (no SDL2)")
+        ci_skip.missing("sdl", f"{fb_sdl} not built (no SDL2)", "libsdl2-dev")
     if not unsealed and os.geteuid() != 0:
-        skip("sealing needs root (run with --unsealed to test unsealed)")
+        ci_skip.unsupported("sdl", "sealing needs root (run with --unsealed to test unsealed)")
 
     xvfb, display = start_xvfb()
     tmp = tempfile.mkdtemp(prefix="nestbox-sdl-")

@@ -11,7 +11,8 @@ each key, and the canvas must change in text's window.
     browser_test.py NESTBOX NOVNC_TEST_MJS [--unsealed] [--keep]
 
 Exits 77 (skipped) when node, playwright-core, chromium or the vnc binary is
-missing, or when sealing is impossible (not root) without --unsealed.
+missing (under CI, CI=true, this fails instead: tests/ci_skip.py), or when
+sealing is impossible (not root) without --unsealed.
 """
 
 import os
@@ -26,18 +27,15 @@ import threading
 import time
 import zlib
 
-SKIP = 77
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import ci_skip  # noqa: E402  (tests/ci_skip.py: a missing package fails under CI)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FONTS = "/usr/share/fonts/truetype/dejavu"
 
 # the demo's windows (scenarios/demo.xml): text in the nested gui, animation moves
 TEXT_WINDOW = (40, 400, 460, 348)     # x, y, w, h on the screen
 ANIMATION = (524, 20, 480, 320)
-
-
-def skip(why):
-    print(f"browser: skipped: {why}")
-    sys.exit(SKIP)
 
 
 def fail(why):
@@ -122,16 +120,16 @@ def main():
     nestbox, script = args
     vnc = os.path.join(os.path.dirname(nestbox), "vnc")
 
-    if not shutil.which("node"):
-        skip("node not installed (scripts/install-deps)")
+    ci_skip.require_program("browser", "node")
     if not os.path.isdir(os.path.join(ROOT, "node_modules", "playwright-core")):
-        skip("playwright-core not installed (npm ci)")
-    if not os.path.exists(os.environ.get("CHROMIUM", "/usr/bin/chromium")):
-        skip("chromium not installed (scripts/install-deps)")
+        ci_skip.missing("browser", "playwright-core not installed (npm ci: scripts/install-deps)")
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(chromium):
+        ci_skip.missing("browser", f"{chromium} not installed", ci_skip.package_of("/usr/bin/chromium"))
     if not os.path.exists(vnc):
-        skip(f"{vnc} not built")
+        ci_skip.missing("browser", f"{vnc} not built")
     if not unsealed and os.geteuid() != 0:
-        skip("sealing needs root (run with --unsealed to test unsealed)")
+        ci_skip.unsupported("browser", "sealing needs root (run with --unsealed to test unsealed)")
 
     tmp = tempfile.mkdtemp(prefix="nestbox-browser-")
     port = free_port()

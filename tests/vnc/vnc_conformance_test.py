@@ -38,8 +38,9 @@ component: a check of the checks. --keep keeps the temporary directory
 (screenshots, what each client saw, the nestbox log).
 
 Exits 77 (CTest: skipped) when a needed tool is missing (the vnc binary,
-vnc_check, gvnccapture, Xvfb, xwd, the TigerVNC viewer) or when the
-components cannot be sealed (not root) and --unsealed was not given.
+vnc_check, gvnccapture, Xvfb, xwd, the TigerVNC viewer; under CI, CI=true,
+this fails instead: tests/ci_skip.py) or when the components cannot be sealed
+(not root) and --unsealed was not given.
 """
 
 import os
@@ -55,7 +56,9 @@ import tempfile
 import threading
 import time
 
-SKIP = 77
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import ci_skip  # noqa: E402  (tests/ci_skip.py: a missing package fails under CI)
+
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 WIDTH, HEIGHT = 1024, 768
 NAME = "nestbox"
@@ -165,10 +168,6 @@ def vnc_config(password=None, inject=True, capture=None, size=(WIDTH, HEIGHT)):
             f"{INJECT if inject else ''}\n{cap}\n</config>\n")
 
 
-class Skip(Exception):
-    pass
-
-
 class Failure(Exception):
     pass
 
@@ -188,14 +187,14 @@ def free_port():
                 return port
             except OSError:
                 continue
-    raise Skip("no free TCP port in 5910…5999")
+    raise ci_skip.Unsupported("no free TCP port in 5910…5999")
 
 
 def free_display(first=99):
     for n in range(first, first + 60):
         if not os.path.exists(f"/tmp/.X11-unix/X{n}") and not os.path.exists(f"/tmp/.X{n}-lock"):
             return n
-    raise Skip("no free X display number")
+    raise ci_skip.Unsupported("no free X display number")
 
 
 def kill_group(proc):
@@ -670,7 +669,7 @@ def raw_wrong_response(host, port, version):
 
 def group_gvnc(server, ref, checks):
     if not shutil.which("gvnccapture"):
-        raise Skip("gvnccapture not installed (package gvncviewer)")
+        raise ci_skip.Missing.program("gvnccapture")
     out = os.path.join(checks.tmp, "gvnccapture.png")
     ok, _ = checks.run_tool("gvnccapture runs",
                             ["gvnccapture", "-q", f"{server.host}:{server.port - 5900}", out], timeout=30)
@@ -689,10 +688,10 @@ def tigervnc_viewer():
 def group_tigervnc(server, ref, checks):
     viewer = tigervnc_viewer()
     if not viewer:
-        raise Skip("TigerVNC's viewer not installed (package tigervnc-viewer)")
+        raise ci_skip.Missing.program("xtigervncviewer")
     for tool in ("Xvfb", "xwd"):
         if not shutil.which(tool):
-            raise Skip(f"{tool} not installed (scripts/install-deps)")
+            raise ci_skip.Missing.program(tool)
     # -displayfd: Xvfb picks a free display itself (tests run in parallel)
     rfd, wfd = os.pipe()
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(wfd), "-screen", "0", "1280x1024x24",
@@ -936,29 +935,28 @@ def main():
 
     try:
         if not os.path.exists(vnc_check):
-            raise Skip(f"{vnc_check} not built (libvncclient missing: package libvncserver-dev)")
+            raise ci_skip.Missing(f"{vnc_check} not built (libvncclient missing)", "libvncserver-dev")
         if xvnc:
             if not shutil.which("Xvnc"):
-                raise Skip("Xvnc not installed (package tigervnc-standalone-server)")
+                raise ci_skip.Missing.program("Xvnc")
         else:
             vnc_bin = os.path.join(os.path.dirname(os.path.abspath(nestbox)), "vnc")
             if not os.path.exists(vnc_bin):
-                raise Skip(f"{vnc_bin} not built")
+                raise ci_skip.Missing(f"{vnc_bin} not built")
             if not os.path.exists(os.path.join(FONT_DIR, "DejaVuSans.ttf")):
-                raise Skip(f"no {FONT_DIR}/DejaVuSans.ttf (package fonts-dejavu-core)")
+                raise ci_skip.Missing(f"no {FONT_DIR}/DejaVuSans.ttf", "fonts-dejavu-core")
             if not unsealed and os.geteuid() != 0:
-                raise Skip("sealing needs root (run with --unsealed to test unsealed)")
+                raise ci_skip.Unsupported("sealing needs root (run with --unsealed to test unsealed)")
         if "gvnc" in groups and not shutil.which("gvnccapture"):
-            raise Skip("gvnccapture not installed (package gvncviewer)")
+            raise ci_skip.Missing.program("gvnccapture")
         if "tigervnc" in groups:
             if not tigervnc_viewer():
-                raise Skip("TigerVNC's viewer not installed (package tigervnc-viewer)")
+                raise ci_skip.Missing.program("xtigervncviewer")
             for tool in ("Xvfb", "xwd"):
                 if not shutil.which(tool):
-                    raise Skip(f"{tool} not installed (scripts/install-deps)")
-    except Skip as e:
-        say(f"skipped: {e}")
-        return SKIP
+                    raise ci_skip.Missing.program(tool)
+    except (ci_skip.Missing, ci_skip.Unsupported) as e:
+        return ci_skip.exit_status("vnc", e)
 
     tmp = tempfile.mkdtemp(prefix="nestbox-vnc-")
     checks = Checks(vnc_check, tmp, verbose)
@@ -982,23 +980,22 @@ def main():
                 continue
             GROUPS[g](server, ref, checks)
             server.check_alive()
-    except Skip as e:
-        say(f"skipped: {e}")
-        status = SKIP
+    except (ci_skip.Missing, ci_skip.Unsupported) as e:
+        status = ci_skip.exit_status("vnc", e)
     except Failure as e:
         checks.fail("system", str(e))
     finally:
         if server is not None:
             server.stop()
-        if keep or (checks.failures and status != SKIP):
+        if keep or (checks.failures and not status):
             if isinstance(server, Nestbox):
                 with open(os.path.join(tmp, "nestbox.log"), "w") as f:
                     f.write("\n".join(server.lines) + "\n")
             say(f"kept {tmp} (captures, what the clients got, nestbox.log)")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    if status == SKIP:
-        return SKIP
+    if status:
+        return status
     if checks.failures:
         say(f"FAILED ({label}): {len(checks.failures)} of {len(checks.failures) + checks.passed} checks: "
             + "; ".join(checks.failures))

@@ -4,6 +4,7 @@
  */
 
 #include <gtest/gtest.h>
+#include "ci_skip.h"
 
 #include <cstdint>
 #include <string>
@@ -235,7 +236,7 @@ TEST(Vnc_web_http, page_script_and_novnc_modules)
 	EXPECT_EQ(status_line(r), "HTTP/1.1 200 OK");
 	EXPECT_NE(text(r.response).find("Content-Type: text/javascript"), std::string::npos);
 
-	if (!novnc_embedded()) GTEST_SKIP() << "noVNC not installed (npm ci)";
+	if (!novnc_embedded()) NESTBOX_SKIP_MISSING("noVNC not installed (npm ci)", "");
 
 	Http_result const m = request("GET /novnc/core/rfb.js HTTP/1.1\r\n\r\n");
 	EXPECT_EQ(status_line(m), "HTTP/1.1 200 OK");

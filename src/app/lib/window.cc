@@ -32,7 +32,6 @@ namespace {
 
 Window::Window(Env &env, std::string_view title)
 :
-	_env(env),
 	/* what the server's session costs without a buffer; 'place' donates for the buffer */
 	_gui(env, "", "ram_quota=64K, cap_quota=8"),
 	_fb(client_of<Framebuffer::Client>(env, _gui.framebuffer(), "framebuffer")),

@@ -18,6 +18,7 @@
 #include <nestbox/init/config_check.h>
 #include <nestbox/version.h>
 #include "scenario_support.h"
+#include "requirement.h"
 
 
 using namespace Scenario_test;
@@ -57,8 +58,9 @@ static void print_help()
 "10); config_file=\"PATH\" runs that config file (relative to the scenario)\n"
 "instead of <init_config>; expect_exit=\"N\" waits for the run to exit with N\n"
 "after the last step instead of ending it; rom_dir=\"DIR\" serves ROM modules\n"
-"from DIR as well (nestbox run --rom-dir); requires=\"memory_cgroup\" skips the\n"
-"scenario (exit status 77) on a machine without a memory cgroup;\n"
+"from DIR as well (nestbox run --rom-dir); requires=\"memory_cgroup\" or\n"
+"requires=\"i386_abi\" skips the scenario (exit status 77) on a machine without\n"
+"a memory cgroup or without the kernel's i386 system-call entry (int 0x80);\n"
 "check=\"no\" starts the first config even if the check of 'nestbox run'\n"
 "refuses it (nestbox run --no-check), for scenarios about broken configs;\n"
 "keep_running=\"no\" lets the run end by itself once init is idle (with\n"
@@ -79,7 +81,8 @@ static void print_help()
 "and that no process holds a dataspace of the run's core. Either fails the\n"
 "scenario.\n"
 "\n"
-"Exit status: 0 passed, 1 failed, 2 usage error or malformed scenario.\n");
+"Exit status: 0 passed, 1 failed, 2 usage error or malformed scenario,\n"
+"77 skipped (the machine lacks what the scenario requires).\n");
 }
 
 
@@ -180,16 +183,6 @@ struct Scenario_test::Main
 		return USAGE;
 	}
 
-	static bool has_memory_cgroup()
-	{
-		std::ifstream v2("/sys/fs/cgroup/cgroup.controllers");
-		std::string controllers;
-		std::getline(v2, controllers);
-		struct stat st { };
-		return controllers.find("memory") != std::string::npos
-		    || ::stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0;
-	}
-
 	int load()
 	{
 		std::ifstream in(args.path, std::ios::binary);
@@ -216,13 +209,18 @@ struct Scenario_test::Main
 		if (args.timeout_s) timeout_s = *args.timeout_s;
 
 		/* what the machine must have; a scenario that needs more is skipped, saying why */
-		std::string_view const requirement = scenario.attribute("requires").value();
-		if (requirement == "memory_cgroup" && !has_memory_cgroup()) {
-			std::printf("scenario %s: skipped: this machine has no memory cgroup (v1 or v2)\n", name.c_str());
-			return SKIPPED;
+		if (auto const required = scenario.attribute("requires")) {
+			Requirement const *r = requirement(required.value());
+			if (!r)
+				return malformed(size_t(scenario.offset_debug()),
+				                 std::string("requires: unknown requirement (known: ")
+				                     .append(requirement_names()).append(")"));
+			if (!r->present()) {
+				std::printf("scenario %s: %s: %.*s\n", name.c_str(),
+				            in_ci() ? "SKIPPED under CI" : "skipped", int(r->absent.size()), r->absent.data());
+				return SKIPPED;
+			}
 		}
-		if (!requirement.empty() && requirement != "memory_cgroup")
-			return malformed(size_t(scenario.offset_debug()), "requires: unknown requirement");
 
 		bool const config_file = scenario.attribute("config_file");
 		bool       config_seen = config_file;

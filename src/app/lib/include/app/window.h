@@ -49,8 +49,6 @@ class App::Window
 
 		enum { UPGRADE_RETRIES = 100 };
 
-		Env &_env;
-
 		Gui_connection      _gui;
 		Framebuffer::Client _fb;
 		Input::Client       _input;
