@@ -294,6 +294,30 @@ class Endpoint_base
 
 		void _wake_peer() { if (_peer.valid()) Signal_transmitter::submit(_peer); }
 
+		/*
+		 * Take descriptors from 'ring' into 'out' until it is full or the ring
+		 * empty, keeping those 'acceptable' accepts (compacted to the front)
+		 * and counting the others in 'rejected'. Wakes the peer if the ring
+		 * was full.
+		 */
+		template <typename ACCEPTABLE>
+		size_t _take(Ring_consumer<P> &ring, std::span<P> out, ACCEPTABLE const &acceptable, uint64_t &rejected)
+		{
+			bool   wake = false;
+			size_t kept = 0;
+			while (kept < out.size()) {
+				size_t const n = ring.pop(out.subspan(kept), wake);
+				if (!n) break;
+				size_t const end = kept + n;
+				for (size_t i = kept; i < end; i++) {
+					if (!acceptable(out[i])) { rejected++; continue; }
+					out[kept++] = out[i];
+				}
+			}
+			if (wake) _wake_peer();
+			return kept;
+		}
+
 	public:
 
 		/* 'ds' must be at least as large as the geometry's layout (see 'fits') */
@@ -409,23 +433,13 @@ class Source : public Endpoint_base<P>
 		 */
 		size_t get_acked(std::span<P> out)
 		{
-			bool   wake  = false;
-			size_t valid = 0;
-			while (valid < out.size()) {
-				size_t const n = _ack.pop(out.subspan(valid), wake);
-				if (!n) break;
-				size_t const end = valid + n;
-				for (size_t i = valid; i < end; i++) {
-					P const &p = out[i];
-					bool const ok = p.tag < _in_flight.size() && _in_flight[p.tag].submitted
-					             && _in_flight[p.tag].offset == p.offset && _in_flight[p.tag].size == p.size;
-					if (!ok) { _bad_acks++; continue; }
-					_in_flight[p.tag].submitted = false;
-					out[valid++] = p;
-				}
-			}
-			if (wake) Base::_wake_peer();
-			return valid;
+			return Base::_take(_ack, out, [&] (P const &p) {
+				if (p.tag >= _in_flight.size()) return false;
+				In_flight &f = _in_flight[p.tag];
+				if (!f.submitted || f.offset != p.offset || f.size != p.size) return false;
+				f.submitted = false;   /* a second ack of it is refused */
+				return true;
+			}, _bad_acks);
 		}
 };
 
@@ -463,25 +477,12 @@ class Sink : public Endpoint_base<P>
 		size_t get_packets(std::span<P> out)
 		{
 			uint32_t const room = Base::_geometry.slots - _held;
-			out = out.first(std::min<size_t>(out.size(), room));
-
-			bool   wake  = false;
-			size_t valid = 0;
-			while (valid < out.size()) {
-				size_t const n = _submit.pop(out.subspan(valid), wake);
-				if (!n) break;
-				size_t const end = valid + n;
-				for (size_t i = valid; i < end; i++) {
-					P const &p = out[i];
-					bool const inside = p.offset <= Base::_geometry.bulk_size
-					                 && p.size <= Base::_geometry.bulk_size - p.offset;
-					if (!inside) { _bad_packets++; continue; }
-					out[valid++] = p;
-				}
-			}
-			_held += uint32_t(valid);
-			if (wake) Base::_wake_peer();
-			return valid;
+			size_t const n = Base::_take(_submit, out.first(std::min<size_t>(out.size(), room)),
+			                             [&] (P const &p) {
+				return p.offset <= Base::_geometry.bulk_size
+				    && p.size   <= Base::_geometry.bulk_size - p.offset; }, _bad_packets);
+			_held += uint32_t(n);
+			return n;
 		}
 
 		/* Acknowledge a batch of packets taken with 'get_packets' */
