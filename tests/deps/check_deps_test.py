@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""scripts/check-deps finds what scripts/packages and scripts/programs miss.
+"""scripts/check-deps finds what scripts/install-deps' list and scripts/programs miss.
 
     check_deps_test.py CHECK_DEPS BUILD_DIR CASE
 
 Cases:
-  removed_package  with a copy of scripts/packages that lacks a package the
+  removed_package  with a copy of scripts/install-deps (its list) that lacks a package the
                    build uses (the owner of a library CMake found, and cmake,
                    whose programs scripts/programs lists), check-deps fails and
                    names the package and a file of it;
@@ -50,7 +50,7 @@ def removed_package(check_deps, build):
             break
     if not library:
         fail("CMakeCache.txt names no library that a Debian package owns")
-    listed = open(os.path.join(ROOT, "scripts", "packages")).read().splitlines()
+    listed = open(os.path.join(ROOT, "scripts", "install-deps")).read().splitlines()
     for package, file in ((owner(library), library), ("cmake", "/usr/bin/cmake")):
         with tempfile.NamedTemporaryFile("w", suffix=".packages") as copy:
             copy.write("\n".join(l for l in listed if l.split("#")[0].split()[:1] != [package]) + "\n")
