@@ -98,6 +98,7 @@ class nestbox::Block::Session_component : public Rpc_object<Block::Session>
 		bool _told_invalid = false, _told_read_only = false, _told_broken = false, _told_bad = false;
 
 		bool _acceptable(Packet const &);
+		void _acknowledge(Packet const &);
 		void _handle_stream();
 
 	public:

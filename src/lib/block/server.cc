@@ -93,12 +93,19 @@ bool Session_component::_acceptable(Packet const &p)
 }
 
 
+/* In order: behind those still waiting for room in the ack ring */
+void Session_component::_acknowledge(Packet const &p)
+{
+	if (!_unacked.empty() || !_sink.ack(p))
+		_unacked.push_back(p);
+}
+
+
 void Session_component::complete(Packet p, bool success)
 {
 	if (_in_flight) _in_flight--;
 	p.success = success ? 1 : 0;
-	if (!_unacked.empty() || !_sink.ack(p))
-		_unacked.push_back(p);
+	_acknowledge(p);
 	_stream_handler.local_submit();
 }
 
@@ -134,8 +141,7 @@ void Session_component::_handle_stream()
 		for (size_t i = 0; i < n; i++) {
 			if (_acceptable(batch[i])) { _waiting.push_back(batch[i]); continue; }
 			batch[i].success = 0;
-			if (!_unacked.empty() || !_sink.ack(batch[i]))
-				_unacked.push_back(batch[i]);
+			_acknowledge(batch[i]);
 		}
 	}
 
