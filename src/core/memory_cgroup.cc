@@ -16,26 +16,11 @@
 
 #include <nestbox/util/unique_fd.h>
 
+#include "kernel_file.h"
+
 using namespace Core;
 
 namespace {
-
-/* Returns errno, 0 on success: the kernel says why a cgroup file refuses a value */
-int write_file(std::string const &path, std::string const &value)
-{
-	nestbox::Unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-	if (!fd.valid()) return errno;
-	if (::write(fd.get(), value.data(), value.size()) != ssize_t(value.size())) return errno ? errno : EIO;
-	return 0;
-}
-
-std::string read_file(std::string const &path)
-{
-	std::ifstream f(path);
-	std::stringstream ss;
-	ss << f.rdbuf();
-	return ss.str();
-}
 
 bool has_word(std::string const &list, std::string const &word)
 {
@@ -48,7 +33,7 @@ bool has_word(std::string const &list, std::string const &word)
 /* The cgroup core itself is in, for hierarchy 'match' ("0" for v2, "memory" for v1) */
 std::string own_cgroup(std::string const &match)
 {
-	std::istringstream lines(read_file("/proc/self/cgroup"));
+	std::istringstream lines(read_kernel_file("/proc/self/cgroup"));
 	std::string line;
 	while (std::getline(lines, line)) {
 		size_t const a = line.find(':'), b = line.find(':', a + 1);
@@ -74,7 +59,7 @@ Memory_cgroups::Memory_cgroups()
 	/* cgroup v2 (the unified hierarchy at /sys/fs/cgroup) */
 	if (::stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0) {
 		std::string const parent = "/sys/fs/cgroup" + own_cgroup("0");
-		if (!has_word(read_file(parent + "/cgroup.controllers"), "memory"))
+		if (!has_word(read_kernel_file(parent + "/cgroup.controllers"), "memory"))
 			_problem = "cgroup v2: the memory controller is not delegated to " + parent;
 		else if (::access(parent.c_str(), W_OK) < 0)
 			_problem = reason("cgroup v2: " + parent + " is not writable", errno);
@@ -122,7 +107,7 @@ bool Memory_cgroups::_setup_v2(std::string const &parent, std::string const &run
 	 * first. That works where core has the cgroup to itself, as in a scope
 	 * of its own (systemd-run --user --scope -p Delegate=yes nestbox run …).
 	 */
-	if (!has_word(read_file(parent + "/cgroup.subtree_control"), "memory")) {
+	if (!has_word(read_kernel_file(parent + "/cgroup.subtree_control"), "memory")) {
 		std::string const leaf = base + "/core";
 		if (::mkdir(leaf.c_str(), 0755) < 0) {
 			_problem = reason("cgroup v2: cannot create " + leaf, errno);
@@ -130,12 +115,12 @@ bool Memory_cgroups::_setup_v2(std::string const &parent, std::string const &run
 			return false;
 		}
 		_core_leaf = leaf;
-		if (int const err = write_file(leaf + "/cgroup.procs", std::to_string(::getpid()))) {
+		if (int const err = write_kernel_file(leaf + "/cgroup.procs", std::to_string(::getpid()))) {
 			_problem = reason("cgroup v2: cannot move core into " + leaf, err);
 			_leave_v2();
 			return false;
 		}
-		if (int const err = write_file(parent + "/cgroup.subtree_control", "+memory")) {
+		if (int const err = write_kernel_file(parent + "/cgroup.subtree_control", "+memory")) {
 			_problem = reason("cgroup v2: cannot enable the memory controller in " + parent, err);
 			if (err == EBUSY)
 				_problem += " (other processes share the cgroup: start nestbox in a cgroup of its own,"
@@ -145,7 +130,7 @@ bool Memory_cgroups::_setup_v2(std::string const &parent, std::string const &run
 		}
 	}
 
-	if (int const err = write_file(base + "/cgroup.subtree_control", "+memory")) {
+	if (int const err = write_kernel_file(base + "/cgroup.subtree_control", "+memory")) {
 		_problem = reason("cgroup v2: cannot enable the memory controller in " + base, err);
 		_leave_v2();
 		return false;
@@ -159,10 +144,10 @@ bool Memory_cgroups::_setup_v2(std::string const &parent, std::string const &run
 void Memory_cgroups::_leave_v2()
 {
 	/* back to how core found its cgroup: controllers off, core back home */
-	(void)write_file(_base + "/cgroup.subtree_control", "-memory");
+	(void)write_kernel_file(_base + "/cgroup.subtree_control", "-memory");
 	if (!_core_leaf.empty()) {
-		(void)write_file(_parent + "/cgroup.subtree_control", "-memory");
-		(void)write_file(_parent + "/cgroup.procs", std::to_string(::getpid()));
+		(void)write_kernel_file(_parent + "/cgroup.subtree_control", "-memory");
+		(void)write_kernel_file(_parent + "/cgroup.procs", std::to_string(::getpid()));
 		::rmdir(_core_leaf.c_str());
 		_core_leaf.clear();
 	}
@@ -223,9 +208,9 @@ std::string Memory_cgroups::limit(pid_t pid, uint64_t ram_quota)
 
 	uint64_t const bytes = ram_quota + RUNTIME_ALLOWANCE;
 	bool const limited = _version == Version::V2
-		? !write_file(path + "/memory.max", std::to_string(bytes)) && !write_file(path + "/memory.swap.max", "0")
-		: !write_file(path + "/memory.limit_in_bytes", std::to_string(bytes));
-	if (!limited || write_file(path + "/cgroup.procs", std::to_string(pid))) {
+		? !write_kernel_file(path + "/memory.max", std::to_string(bytes)) && !write_kernel_file(path + "/memory.swap.max", "0")
+		: !write_kernel_file(path + "/memory.limit_in_bytes", std::to_string(bytes));
+	if (!limited || write_kernel_file(path + "/cgroup.procs", std::to_string(pid))) {
 		::rmdir(path.c_str());
 		return { };
 	}
@@ -237,7 +222,7 @@ void Memory_cgroups::update(std::string const &path, uint64_t ram_quota)
 {
 	if (path.empty()) return;
 	std::string const bytes = std::to_string(ram_quota + RUNTIME_ALLOWANCE);
-	(void)write_file(path + (_version == Version::V2 ? "/memory.max" : "/memory.limit_in_bytes"), bytes);
+	(void)write_kernel_file(path + (_version == Version::V2 ? "/memory.max" : "/memory.limit_in_bytes"), bytes);
 }
 
 

@@ -3,6 +3,7 @@
  */
 
 #include "rootless.h"
+#include "kernel_file.h"
 
 #include <cerrno>
 #include <cstring>
@@ -20,22 +21,8 @@ namespace {
 
 std::string first_line(char const *path)
 {
-	nestbox::Unique_fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-	if (!fd.valid()) return { };
-	char buf[64];
-	ssize_t const n = ::read(fd.get(), buf, sizeof(buf) - 1);
-	if (n <= 0) return { };
-	std::string s(buf, size_t(n));
+	std::string const s = read_kernel_file(path);
 	return s.substr(0, s.find('\n'));
-}
-
-/* Returns errno, 0 on success */
-int write_file(std::string const &path, std::string const &value)
-{
-	nestbox::Unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-	if (!fd.valid()) return errno;
-	if (::write(fd.get(), value.data(), value.size()) != ssize_t(value.size())) return errno ? errno : EIO;
-	return 0;
 }
 
 /* What a sealed start needs, tried for real in a throw-away child */
@@ -60,9 +47,9 @@ std::optional<std::string> probe()
 		};
 		if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
 			fail(PROBE_UNSHARE);
-		if (write_file("/proc/self/setgroups", "deny") && errno != ENOENT) fail(PROBE_MAP);
-		if (write_file("/proc/self/uid_map", "65534 " + std::to_string(uid) + " 1")
-		 || write_file("/proc/self/gid_map", "65534 " + std::to_string(gid) + " 1"))
+		if (write_kernel_file("/proc/self/setgroups", "deny") && errno != ENOENT) fail(PROBE_MAP);
+		if (write_kernel_file("/proc/self/uid_map", "65534 " + std::to_string(uid) + " 1")
+		 || write_kernel_file("/proc/self/gid_map", "65534 " + std::to_string(gid) + " 1"))
 			fail(PROBE_MAP);
 
 		/* e.g. AppArmor may allow the namespace but not the capabilities in it */
@@ -115,11 +102,11 @@ std::optional<std::string> Rootless::map_ids(pid_t pid)
 	std::string const proc = "/proc/" + std::to_string(pid);
 
 	/* an unprivileged gid map needs setgroups denied first */
-	if (int const err = write_file(proc + "/setgroups", "deny"))
+	if (int const err = write_kernel_file(proc + "/setgroups", "deny"))
 		return std::string("cannot deny setgroups in its user namespace: ") + std::strerror(err);
-	if (int const err = write_file(proc + "/uid_map", "65534 " + std::to_string(::geteuid()) + " 1"))
+	if (int const err = write_kernel_file(proc + "/uid_map", "65534 " + std::to_string(::geteuid()) + " 1"))
 		return std::string("cannot map its user id: ") + std::strerror(err);
-	if (int const err = write_file(proc + "/gid_map", "65534 " + std::to_string(::getegid()) + " 1"))
+	if (int const err = write_kernel_file(proc + "/gid_map", "65534 " + std::to_string(::getegid()) + " 1"))
 		return std::string("cannot map its group id: ") + std::strerror(err);
 	return std::nullopt;
 }
