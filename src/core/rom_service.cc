@@ -158,6 +158,15 @@ Result<Dataspace_capability> Rom_modules::dataspace(std::string_view name)
 	Unique_fd ro(::open(self.c_str(), O_RDONLY | O_CLOEXEC));
 	if (!ro.valid()) return failed("reopen it read-only", Error::IO_ERROR);
 
+	/*
+	 * Execute-only for everybody from now on: a module is read through the
+	 * descriptors core hands out, never opened by name, and a binary that its
+	 * process may not read makes the kernel start it non-dumpable. Without
+	 * this, execve resets the PR_SET_DUMPABLE 0 of the sandbox, and any host
+	 * process of the component's uid could ptrace it.
+	 */
+	if (::fchmod(ds->fd(), 0111) < 0) return failed("make it execute-only", Error::IO_ERROR);
+
 	Dataspace_capability module_ds(std::move(ro), size, false);
 	Dataspace_capability result = module_ds.copy();
 	_cache[path] = Module { st.st_dev, st.st_ino, mtime_ns, st.st_size, std::move(module_ds) };
