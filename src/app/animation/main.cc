@@ -120,6 +120,8 @@ struct Animation::Main
 
 	void _handle_mode()
 	{
+		_window.exit_if_closed();
+
 		/* the scene follows the window size, so only a resize starts it over */
 		Rect const geometry = _config.placement.on(_window.screen());
 		if (_scene && geometry.area.w == _scene->area().w && geometry.area.h == _scene->area().h) {

@@ -33,6 +33,7 @@ namespace {
 Window::Window(Env &env, std::string_view title)
 :
 	/* what the server's session costs without a buffer; 'place' donates for the buffer */
+	_env(env),
 	_gui(env, "", "ram_quota=64K, cap_quota=8"),
 	_fb(client_of<Framebuffer::Client>(env, _gui.framebuffer(), "framebuffer")),
 	_input(client_of<Input::Client>(env, _gui.input(), "input")),
@@ -64,7 +65,20 @@ void Window::_execute(std::initializer_list<Gui::Command> commands)
 Area Window::screen()
 {
 	auto const mode = _gui.mode();
-	return mode ? mode->area : Area { 0, 0 };
+	Area const area = mode ? mode->area : Area { 0, 0 };
+	_had_screen = _had_screen || (area.w && area.h);
+	return area;
+}
+
+
+void Window::exit_if_closed()
+{
+	bool const had_screen = _had_screen;
+	Area const area = screen();
+	if (!had_screen || area.w || area.h) return;
+
+	log("window closed");
+	_env.exit(0);
 }
 
 

@@ -85,6 +85,8 @@ struct Paint::Main
 
 	void _apply_placement()
 	{
+		_window.exit_if_closed();
+
 		if (auto placed = _window.place(_config.placement); !placed)
 			error("cannot place window: ", error_name(placed.error()));
 		_redraw();

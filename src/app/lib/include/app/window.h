@@ -49,6 +49,7 @@ class App::Window
 
 		enum { UPGRADE_RETRIES = 100 };
 
+		Env                &_env;
 		Gui_connection      _gui;
 		Framebuffer::Client _fb;
 		Input::Client       _input;
@@ -59,6 +60,7 @@ class App::Window
 		Attached_dataspace _pixels   { };
 		Rect               _geometry { };
 		uint64_t           _donated  = 0;   /* RAM given to the session for the buffer */
+		bool               _had_screen = false;
 
 		void _execute(std::initializer_list<Gui::Command>);
 
@@ -75,6 +77,13 @@ class App::Window
 
 		/* The screen's size, 0x0 if the server cannot say */
 		Area screen();
+
+		/*
+		 * A window manager asks a window to close by a mode of 0x0 after a
+		 * real one (as Genode's wm does): the app then logs "window closed"
+		 * and exits. Apps call this when the mode changes.
+		 */
+		void exit_if_closed();
 
 		/*
 		 * Size the buffer to 'geometry' and place the view there. The

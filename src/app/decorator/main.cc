@@ -1,0 +1,243 @@
+/*
+ * decorator: title bars and borders around the windows of wm
+ *
+ * It reads the "window_layout" ROM (wm's report, through report_rom) and
+ * draws, for each window, a frame with a title bar, the title and a close
+ * button, as one view per window behind the window's content. It is a Gui
+ * client of wm, which stacks the decorations with their windows (each view
+ * is titled with the id of its window, as Genode's decorator tags them)
+ * and reads the clicks on them itself: the decorator only draws. Where a
+ * decoration's parts lie is fixed by nestbox/wm/window_layout.h, which wm
+ * uses for its hit test.
+ */
+
+#include <map>
+
+#include <pugixml.hpp>
+
+#include <nestbox/attached_rom.h>
+#include <nestbox/component.h>
+#include <nestbox/manifest.h>
+#include <nestbox/session/gui.h>
+#include <nestbox/wm/window_layout.h>
+
+#include <app/canvas.h>
+#include <app/config.h>
+#include <app/font.h>
+
+NESTBOX_MANIFEST(R"(
+	<manifest>
+		<requires>
+			<service name="Gui"/>
+			<service name="ROM" label="window_layout"/>
+			<service name="ROM" label="font"/>
+		</requires>
+	</manifest>)");
+
+namespace Decorator {
+
+	using namespace App;
+	using namespace nestbox;
+
+	struct Theme;
+	struct Main;
+
+	/* at most this many windows are decorated (the first in the layout, the front-most) */
+	enum : size_t { MAX_WINDOWS = 64 };
+}
+
+
+/* The colors, from the config */
+struct Decorator::Theme
+{
+	Color border   { 0x70, 0x70, 0x70 };
+	Color title    { 0xa0, 0xa0, 0xa0 };
+	Color focused  { 0x40, 0x60, 0xc0 };
+	Color text     { 0xff, 0xff, 0xff };
+	Color closer   { 0xc0, 0x30, 0x30 };
+
+	static Theme from_xml(pugi::xml_node node)
+	{
+		Theme t { };
+		t.border  = color_attribute(node, "border",  t.border);
+		t.title   = color_attribute(node, "title",   t.title);
+		t.focused = color_attribute(node, "focused", t.focused);
+		t.text    = color_attribute(node, "text",    t.text);
+		t.closer  = color_attribute(node, "closer",  t.closer);
+		return t;
+	}
+};
+
+
+struct Decorator::Main
+{
+	Env &_env;
+
+	Attached_rom _config { _env, "config" };
+	Attached_rom _layout { _env, "window_layout" };
+
+	Rom::Connection    _font_rom  { _env, "font" };
+	Attached_dataspace _font_data { [&] { auto d = _font_rom.dataspace(); return d ? std::move(*d) : Dataspace_capability(); }() };
+	std::unique_ptr<Font> _font   { };
+
+	Connection<Gui::Client> _gui { _env, "", "ram_quota=128K, cap_quota=12" };
+
+	Framebuffer::Client _fb { [&] { auto c = _gui.framebuffer(); return c ? std::move(*c) : Capability<Framebuffer::Session>(); }() };
+	Attached_dataspace  _commands { [&] { auto d = _gui.command_dataspace(); return d ? std::move(*d) : Dataspace_capability(); }() };
+	Attached_dataspace  _pixels   { };
+
+	Theme    _theme   { };
+	bool     _verbose = false;
+	Area     _buffer  { 0, 0 };
+	uint64_t _donated = 0;
+
+	std::map<unsigned, Gui::View_id> _views { };   /* window id -> its decoration's view */
+
+	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
+	Signal_handler<Main> _layout_handler { _env.ep(), *this, &Main::_handle_layout };
+
+	void _execute(std::vector<Gui::Command> const &commands)
+	{
+		auto &buffer = *_commands.local_addr<Gui::Command_buffer>();
+		for (size_t i = 0; i < commands.size(); i += Gui::Command_buffer::MAX_COMMANDS) {
+			buffer.count = 0;
+			for (size_t j = i; j < commands.size() && buffer.count < Gui::Command_buffer::MAX_COMMANDS; j++)
+				buffer.commands[buffer.count++] = commands[j];
+			(void)_gui.execute();
+		}
+	}
+
+	/* A buffer of at least 'area' (its content undefined), false if there is none */
+	bool _size_buffer(Area area)
+	{
+		if (area.w <= _buffer.w && area.h <= _buffer.h && _pixels.valid()) return true;
+		area = { std::max(area.w, _buffer.w), std::max(area.h, _buffer.h) };
+
+		Framebuffer::Mode const mode { .area = area, .alpha = false };
+		if (mode.bytes() > _donated) {
+			(void)_gui.upgrade("ram_quota=" + std::to_string(mode.bytes() - _donated));
+			_donated = mode.bytes();
+		}
+		Result<void> sized = _gui.buffer(mode);
+		for (unsigned retry = 0; retry < 100 && !sized && sized.error() == Error::OUT_OF_RAM; retry++)
+			sized = _gui.buffer(mode);
+		if (!sized) {
+			error("cannot size the buffer to ", area.w, "x", area.h, ": ", error_name(sized.error()));
+			return false;
+		}
+		_pixels = Attached_dataspace();
+		auto ds = _fb.dataspace();
+		if (ds) _pixels = Attached_dataspace(std::move(*ds));
+		if (!_pixels.valid() || _pixels.size() < mode.bytes()) { _pixels = Attached_dataspace(); return false; }
+		_buffer = area;
+		return true;
+	}
+
+	void _draw(Canvas &canvas, Wm::Window_entry const &w, int32_t strip_y)
+	{
+		/* the decoration in buffer coordinates: the outer rectangle starts at 0,strip_y */
+		Rect  const outer = w.outer();
+		Point const shift { -outer.at.x, strip_y - outer.at.y };
+		auto const local = [&] (Rect r) { return Rect { { r.at.x + shift.x, r.at.y + shift.y }, r.area }; };
+
+		canvas.fill(local(outer), _theme.border);
+		canvas.fill(local(w.title_bar()), w.focused ? _theme.focused : _theme.title);
+		canvas.fill(local(w.content), Color { 0, 0, 0 });
+
+		Rect const closer = local(w.closer());
+		canvas.fill(closer, _theme.closer);
+		int32_t const x0 = closer.at.x + 3, y0 = closer.at.y + 3;
+		int32_t const x1 = closer.at.x + int32_t(closer.area.w) - 4, y1 = closer.at.y + int32_t(closer.area.h) - 4;
+		canvas.line({ x0, y0 }, { x1, y1 }, _theme.text, 2);
+		canvas.line({ x0, y1 }, { x1, y0 }, _theme.text, 2);
+
+		if (!_font) return;
+		Rect const bar = local(w.title_bar());
+		int32_t const limit = closer.at.x - 4;
+		Point pen { bar.at.x + 6, bar.at.y + (Wm::TITLE_HEIGHT + _font->ascent()) / 2 - 2 };
+		for (char c : w.title) {
+			if (pen.x + _font->glyph(char32_t(c)).advance > limit) break;
+			pen.x += _font->draw(canvas, pen, char32_t(c), _theme.text);
+		}
+	}
+
+	void _handle_layout()
+	{
+		_layout.update();
+		pugi::xml_document doc;
+		(void)doc.load_string(std::string(_layout.text()).c_str());
+		Wm::Window_layout layout = Wm::from_xml(doc.child("window_layout"));
+		if (layout.size() > MAX_WINDOWS) layout.resize(MAX_WINDOWS);
+
+		/* one strip of the buffer per window, one below the other */
+		Area needed { 1, 1 };
+		for (auto const &w : layout) {
+			needed.w = std::max(needed.w, w.outer().area.w);
+			needed.h += w.outer().area.h;
+		}
+
+		std::vector<Gui::Command> commands;
+
+		/* decorations of windows that went */
+		for (auto it = _views.begin(); it != _views.end(); ) {
+			bool const kept = std::any_of(layout.begin(), layout.end(), [&] (auto const &w) { return w.id == it->first; });
+			if (kept) { ++it; continue; }
+			(void)_gui.destroy_view(it->second);
+			it = _views.erase(it);
+		}
+
+		if (layout.empty() || !_size_buffer(needed)) return;
+
+		Canvas canvas { _pixels.local_addr<Pixel>(), _buffer };
+		int32_t strip_y = 0;
+		for (auto const &w : layout) {
+			_draw(canvas, w, strip_y);
+
+			auto view = _views.find(w.id);
+			if (view == _views.end()) {
+				auto created = _gui.create_view();
+				if (!created) { warning("cannot create a view: ", error_name(created.error())); continue; }
+				view = _views.emplace(w.id, *created).first;
+				commands.push_back(Gui::Command::title_of(view->second, std::to_string(w.id)));
+			}
+			commands.push_back(Gui::Command::geometry(view->second, w.outer()));
+			commands.push_back(Gui::Command::offset_of(view->second, { 0, strip_y }));
+			strip_y += int32_t(w.outer().area.h);
+		}
+		(void)_fb.refresh({ { 0, 0 }, _buffer });
+		_execute(commands);
+
+		/* after the gui server has the pixels and the views: a test may capture the screen now */
+		if (_verbose)
+			for (auto const &w : layout)
+				log("window \"", w.title, "\" at ", w.content.at.x, ",", w.content.at.y, " ",
+				    w.content.area.w, "x", w.content.area.h, w.focused ? " focused" : "");
+	}
+
+	void _handle_config()
+	{
+		_config.update();
+		pugi::xml_document doc;
+		(void)doc.load_string(std::string(_config.text()).c_str());
+		pugi::xml_node const config = doc.child("config");
+		_theme   = Theme::from_xml(config);
+		_verbose = config.attribute("verbose").as_bool(false);
+
+		unsigned const size = std::clamp(config.attribute("font_size").as_uint(14), 6u, 64u);
+		auto font = Font::create(_font_data.bytes(), size);
+		if (!font) warning("font ROM holds no font FreeType can read (", error_name(font.error()), "): titles are not drawn");
+		_font = font ? std::move(*font) : nullptr;
+
+		_handle_layout();
+	}
+
+	Main(Env &env) : _env(env)
+	{
+		_config.sigh(_config_handler.cap());
+		_layout.sigh(_layout_handler.cap());
+		_handle_config();
+	}
+};
+
+
+void nestbox::construct(nestbox::Env &env) { static Decorator::Main main(env); }
