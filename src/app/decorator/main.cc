@@ -107,15 +107,21 @@ struct Decorator::Main
 		}
 	}
 
-	/* A buffer of at least 'area' (its content undefined), false if there is none */
+	/*
+	 * A buffer of 'area' (its content undefined), false if there is none.
+	 * Its size follows the windows', so a window that was large once costs
+	 * nothing after it shrank; the RAM donated stays with the session.
+	 */
 	bool _size_buffer(Area area)
 	{
-		if (area.w <= _buffer.w && area.h <= _buffer.h && _pixels.valid()) return true;
-		area = { std::max(area.w, _buffer.w), std::max(area.h, _buffer.h) };
+		if (area.w == _buffer.w && area.h == _buffer.h && _pixels.valid()) return true;
 
 		Framebuffer::Mode const mode { .area = area, .alpha = false };
 		if (mode.bytes() > _donated) {
-			(void)_gui.upgrade("ram_quota=" + std::to_string(mode.bytes() - _donated));
+			if (auto up = _gui.upgrade("ram_quota=" + std::to_string(mode.bytes() - _donated)); !up) {
+				error("cannot donate RAM for a buffer of ", area.w, "x", area.h, ": ", error_name(up.error()));
+				return false;
+			}
 			_donated = mode.bytes();
 		}
 		Result<void> sized = _gui.buffer(mode);

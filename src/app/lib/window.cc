@@ -82,7 +82,7 @@ void Window::exit_if_closed()
 }
 
 
-Result<void> Window::place(Rect geometry)
+Result<void> Window::place(Rect geometry, Draw const &draw)
 {
 	Framebuffer::Mode const mode { .area = geometry.area, .alpha = false };
 
@@ -122,11 +122,14 @@ Result<void> Window::place(Rect geometry)
 	                || geometry.area.w != _geometry.area.w || geometry.area.h != _geometry.area.h;
 	_geometry = geometry;
 
+	/* drawn before it is shown: the screen never has a black window for a moment */
+	if (draw) draw();
+
 	_execute({ Gui::Command::geometry(_view, geometry),
 	           Gui::Command::offset_of(_view, { 0, 0 }),
 	           Gui::Command::to_front(_view) });
 
-	/* input reaches a window only once its view is placed: tests wait for this line */
+	/* input reaches a window only once its view is placed, drawn if 'draw' was given: tests wait for this line */
 	if (moved)
 		log("window ", geometry.area.w, "x", geometry.area.h, " at ", geometry.at.x, ",", geometry.at.y);
 	return { };

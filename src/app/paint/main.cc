@@ -87,9 +87,8 @@ struct Paint::Main
 	{
 		_window.exit_if_closed();
 
-		if (auto placed = _window.place(_config.placement); !placed)
+		if (auto placed = _window.place(_config.placement, [&] { _redraw(); }); !placed)
 			error("cannot place window: ", error_name(placed.error()));
-		_redraw();
 	}
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };

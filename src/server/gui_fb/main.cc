@@ -36,7 +36,8 @@ struct Gui_fb::Main : Window
 
 	enum : uint64_t { BASE_QUOTA = 64*1024 };
 
-	Connection<Gui::Client> _gui { _env, "", "ram_quota=" + std::to_string(BASE_QUOTA) + ", cap_quota=4" };
+	/* 8 caps, as the apps give: enough for a window manager in between (wm keeps 2) */
+	Connection<Gui::Client> _gui { _env, "", "ram_quota=" + std::to_string(BASE_QUOTA) + ", cap_quota=8" };
 
 	template <typename T>
 	T _required(Result<T> &&r, char const *what)

@@ -324,6 +324,15 @@ struct Wm_server::Main : Window_handler
 
 	/* Window_handler */
 
+	std::optional<Area> initial_size(std::string_view label) override
+	{
+		pugi::xml_node const rule = _assign(label);
+		uint32_t const width  = rule.attribute("width").as_uint(0);
+		uint32_t const height = rule.attribute("height").as_uint(0);
+		if (width && height) return Area { width, height };
+		return std::nullopt;
+	}
+
 	Rect top_level_geometry(Proxy_session &s, Gui::View_id v, Rect requested) override
 	{
 		Window *w = _window(s, v);

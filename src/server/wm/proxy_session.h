@@ -46,6 +46,9 @@ struct Wm_server::Window_handler
 
 	virtual void top_level_destroyed(Proxy_session &, Gui::View_id) = 0;
 
+	/* The size a new client's windows get from the start, if the config gives one */
+	virtual std::optional<Area> initial_size(std::string_view label) = 0;
+
 	/* An input event of the gui server for this session, in screen coordinates */
 	virtual void event(Proxy_session &, Input::Event const &) = 0;
 };
@@ -57,8 +60,8 @@ class Wm_server::Proxy_session : public Rpc_object<Gui::Session>
 
 		enum class Role { APP, DECORATOR };
 
-		/* what a client must give: wm's own buffers plus the gui server's session */
-		enum : uint64_t { SESSION_COST = 64*1024, SESSION_CAPS = 8 };
+		/* what a client must give: wm's own two buffers plus the gui server's session (24K, 4 caps) */
+		enum : uint64_t { SESSION_COST = 64*1024, SESSION_CAPS = 6 };
 
 		enum : size_t { MAX_TOP_LEVEL = 16, MAX_CHANNELS = 8 };
 
@@ -149,6 +152,8 @@ class Wm_server::Proxy_session : public Rpc_object<Gui::Session>
 			_commands(std::move(resources.commands)),
 			_input(std::move(resources.events), Input::Event_queue({ .capacity = 512, .merge_motion = true }))
 		{
+			/* told before its first buffer, the client never shows a window of another size */
+			_mode = _handler.initial_size(label);
 			(void)_gui_input.sigh(_input_handler.cap());
 		}
 
@@ -163,7 +168,11 @@ class Wm_server::Proxy_session : public Rpc_object<Gui::Session>
 		std::string_view label() const { return _label; }
 		Role             role()  const { return _role; }
 
-		void upgrade(std::string_view args) { (void)_gui->upgrade(args); }
+		void upgrade(std::string_view args)
+		{
+			if (auto up = _gui->upgrade(args); !up)
+				warning("\"", _label, "\": upgrade at the gui server failed: ", error_name(up.error()));
+		}
 
 		/* Pass an event on to the client */
 		void submit(Input::Event const &e) { _input.submit(e); }

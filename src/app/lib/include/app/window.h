@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <initializer_list>
 #include <string_view>
 
@@ -85,18 +86,23 @@ class App::Window
 		 */
 		void exit_if_closed();
 
+		/* Draws the whole buffer (its content is undefined after a new size) */
+		using Draw = std::function<void()>;
+
 		/*
-		 * Size the buffer to 'geometry' and place the view there. The
-		 * buffer's content is undefined afterwards: redraw all of it.
+		 * Size the buffer to 'geometry' and place the view there. 'draw'
+		 * runs once the buffer is mapped and before the view shows it, so
+		 * a new size never shows an undrawn buffer; without 'draw', the
+		 * caller redraws all of the buffer afterwards.
 		 */
-		Result<void> place(Rect geometry);
+		Result<void> place(Rect geometry, Draw const &draw = { });
 
 		/* Place the window as configured, on the current screen (UNAVAILABLE: no size known) */
-		Result<void> place(Placement placement)
+		Result<void> place(Placement placement, Draw const &draw = { })
 		{
 			Rect const geometry = placement.on(screen());
 			if (geometry.empty()) return failure(Error::UNAVAILABLE);
-			return place(geometry);
+			return place(geometry, draw);
 		}
 
 		Rect geometry() const { return _geometry; }
