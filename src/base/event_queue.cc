@@ -15,13 +15,24 @@ bool Event_queue::add(Event const &e)
 	bool const was_empty = _events.empty();
 	auto const motion = [] (Event const &ev) { return ev.type == Event::ABS_MOTION; };
 
-	if (_policy.merge_motion && motion(e) && !was_empty && motion(_events.back())) {
+	/*
+	 * A newer position supersedes an older one only while no button or
+	 * key is held: with one held (a stroke, a drag), the path matters and
+	 * every position stays, unless the queue is full, where merging loses
+	 * less than dropping the oldest event (the press itself).
+	 */
+	bool const full = _events.size() >= std::max<size_t>(_policy.capacity, 1);
+	if (_policy.merge_motion && motion(e) && !was_empty && motion(_events.back())
+	 && (_held == 0 || full)) {
 		_events.back() = e;
 		return false;
 	}
 
+	if (e.type == Event::PRESS) _held++;
+	if (e.type == Event::RELEASE && _held > 0) _held--;
+
 	/* a capacity of 0 would make the queue a sink: it holds one event at least */
-	if (_events.size() >= std::max<size_t>(_policy.capacity, 1)) {
+	if (full) {
 		_events.pop_front();
 		_dropped++;
 	}

@@ -17,6 +17,7 @@ using Input::Event_queue;
 namespace {
 
 	Event press(uint32_t code)    { return Event { Event::PRESS, code, 0, 0, 0 }; }
+	Event release(uint32_t code)  { return Event { Event::RELEASE, code, 0, 0, 0 }; }
 	Event motion(int32_t x)       { return Event { Event::ABS_MOTION, 0, x, 0, 0 }; }
 	Event rel_motion(int32_t x)   { return Event { Event::REL_MOTION, 0, x, 0, 0 }; }
 
@@ -102,11 +103,37 @@ TEST(Event_queue, a_full_merging_queue_still_merges_instead_of_dropping)
 	q.add(motion(1));
 	for (int32_t x = 2; x < 100; x++) q.add(motion(x));
 
+	/* even with the button held: merging loses less than dropping the press */
 	EXPECT_EQ(q.take_dropped(), 0u);
 	auto const events = take_all(q);
 	ASSERT_EQ(events.size(), 2u);
 	EXPECT_EQ(events[0].code, 1u);
 	EXPECT_EQ(events[1].x, 99);
+}
+
+
+TEST(Event_queue, keeps_every_position_while_a_button_is_held)
+{
+	Event_queue q({ .capacity = 16, .merge_motion = true });
+	q.add(motion(1));
+	q.add(motion(2));             /* hovering: supersedes 1 */
+	q.add(press(7));
+	q.add(motion(3));             /* a stroke: 3, 4 and 5 all stay */
+	q.add(motion(4));
+	q.add(motion(5));
+	q.add(release(7));
+	q.add(motion(6));             /* hovering again: 7 supersedes 6 */
+	q.add(motion(7));
+
+	auto const e = take_all(q);
+	ASSERT_EQ(e.size(), 7u);
+	EXPECT_EQ(e[0].x, 2);
+	EXPECT_EQ(e[1].type, Event::PRESS);
+	EXPECT_EQ(e[2].x, 3);
+	EXPECT_EQ(e[3].x, 4);
+	EXPECT_EQ(e[4].x, 5);
+	EXPECT_EQ(e[5].type, Event::RELEASE);
+	EXPECT_EQ(e[6].x, 7);
 }
 
 

@@ -5,8 +5,10 @@
  * client that does not keep up costs its server a fixed amount of memory:
  * when it is full, the oldest event goes (and is counted, for servers that
  * say so). With 'merge_motion', an absolute motion that follows another one
- * replaces it, so a slow client loses intermediate pointer positions before
- * it loses anything else.
+ * replaces it while no button or key is held, so a slow client loses
+ * intermediate pointer positions of mere hovering before it loses anything
+ * else; the positions of a stroke or drag (a button held) all stay, unless
+ * the queue is full.
  *
  * 'Queue_session' is an Input session over such a queue and the client's
  * event buffer. It signals when events become pending (once per batch: a
@@ -38,7 +40,7 @@ class nestbox::Input::Event_queue
 		struct Policy
 		{
 			size_t capacity;       /* events held at most */
-			bool   merge_motion;   /* consecutive ABS_MOTION events become the latest */
+			bool   merge_motion;   /* consecutive ABS_MOTION events become the latest (no button held) */
 		};
 
 	private:
@@ -46,6 +48,7 @@ class nestbox::Input::Event_queue
 		Policy            _policy;
 		std::deque<Event> _events  { };
 		size_t            _dropped = 0;
+		unsigned          _held    = 0;   /* buttons and keys pressed and not yet released */
 
 	public:
 

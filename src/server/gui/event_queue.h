@@ -2,9 +2,10 @@
  * The Input sub-session of a Gui session: the events meant for its client
  *
  * libnestbox's bounded queue with the gui's policy: 512 events, and
- * consecutive motion events merged into the latest, so a client that does
- * not keep up costs the server a fixed amount of memory and loses nothing
- * but intermediate pointer positions (or, beyond that, the oldest events).
+ * consecutive motion events merged into the latest while no button is held
+ * (a stroke keeps its path), so a client that does not keep up costs the
+ * server a fixed amount of memory and loses nothing but intermediate
+ * pointer positions (or, beyond that, the oldest events).
  */
 #pragma once
 
