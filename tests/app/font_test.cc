@@ -100,3 +100,37 @@ TEST(Font, text_beyond_the_window_scrolls)
 	/* even an empty text shows its cursor */
 	EXPECT_NE(render(data, U""), std::vector<Pixel>(200 * 60, 0xffffffu));
 }
+
+
+TEST(Font, text_wraps_at_word_boundaries)
+{
+	auto const data = font_file();
+	if (data.empty()) NESTBOX_SKIP_MISSING(FONT << " missing", "fonts-dejavu-core");
+
+	auto font = Font::create(data, 20);
+	ASSERT_TRUE(font.ok());
+
+	/* no line ends inside a word: each ends at a space or the text's end, and starts a word */
+	std::u32string const text = U"wrapping happens between words, never inside them";
+	Layout const layout(**font, { 200, 200 });
+	auto const lines = layout.lines(text);
+	ASSERT_GT(lines.size(), 2u);
+	for (auto const &line : lines) {
+		EXPECT_TRUE(line.to == text.size() || text[line.to] == U' ')
+			<< "a line ends inside a word, before \"" << char(text[line.to]) << "\"";
+		EXPECT_NE(text[line.from], U' ');
+	}
+
+	/* the same pixels as the text with a newline in place of each space it broke at */
+	std::u32string broken = text;
+	for (size_t l = 0; l + 1 < lines.size(); l++) broken[lines[l].to] = U'\n';
+	EXPECT_EQ(render(data, text, { 200, 200 }), render(data, broken, { 200, 200 }));
+
+	/* a word longer than a line still breaks where it reaches the margin */
+	std::u32string const long_word = U"ab supercalifragilisticexpialidocious";
+	auto const long_lines = layout.lines(long_word);
+	ASSERT_GE(long_lines.size(), 3u);
+	EXPECT_EQ(long_lines[0].to, 2u);
+	EXPECT_EQ(long_lines[1].from, 3u);
+	EXPECT_GT(long_lines[1].to, long_lines[1].from + 5);
+}

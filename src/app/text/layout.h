@@ -1,12 +1,15 @@
 /*
  * Layout: typed text as lines of glyphs in a window
  *
- * Lines break at newlines and where the next character would cross the
- * right margin. When the text needs more lines than fit, the last ones are
- * shown, as a terminal would, so that what is typed stays visible.
+ * Lines break at newlines and, where the next character would cross the
+ * right margin, at the last space before it (the space itself is not
+ * drawn); a word longer than a line breaks where it reaches the margin.
+ * When the text needs more lines than fit, the last ones are shown, as a
+ * terminal would, so that what is typed stays visible.
  */
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,42 +29,76 @@ class Text::Layout
 
 		enum { MARGIN = 8, CURSOR_WIDTH = 2 };
 
+	public:
+
 		struct Line { size_t from, to; };   /* indices into the text */
+
+	private:
 
 		Font &_font;
 		Area  _area;
 
-		std::vector<Line> _lines(std::u32string const &text) const
+		int _width(std::u32string const &text, size_t from, size_t to) const
+		{
+			int w = 0;
+			for (size_t i = from; i < to; i++) w += _font.glyph(text[i]).advance;
+			return w;
+		}
+
+	public:
+
+		/* The lines 'text' breaks into: indices into it, the characters of each line */
+		std::vector<Line> lines(std::u32string const &text) const
 		{
 			std::vector<Line> lines { { 0, 0 } };
 			int x = MARGIN;
+			std::optional<size_t> space { };   /* the last space of the current line */
+
+			auto const next_line = [&] (size_t from) {
+				lines.push_back({ from, from });
+				space.reset();
+			};
 
 			for (size_t i = 0; i < text.size(); i++) {
 				if (text[i] == U'\n') {
 					lines.back().to = i;
-					lines.push_back({ i + 1, i + 1 });
+					next_line(i + 1);
 					x = MARGIN;
 					continue;
 				}
 				int const advance = _font.glyph(text[i]).advance;
 				if (x + advance > int(_area.w) - MARGIN && lines.back().to > lines.back().from) {
-					lines.push_back({ i, i });
-					x = MARGIN;
+					if (text[i] == U' ') {
+						/* a space at the margin ends the line and is not drawn */
+						next_line(i + 1);
+						x = MARGIN;
+						continue;
+					}
+					if (space) {
+						/* the word started after the last space goes to the next line */
+						size_t const word = *space + 1;
+						lines.back().to = *space;
+						next_line(word);
+						lines.back().to = i;
+						x = MARGIN + _width(text, word, i);
+					} else {
+						next_line(i);
+						x = MARGIN;
+					}
 				}
 				x += advance;
 				lines.back().to = i + 1;
+				if (text[i] == U' ') space = i;
 			}
 			return lines;
 		}
-
-	public:
 
 		Layout(Font &font, Area area) : _font(font), _area(area) { }
 
 		/* Draw 'text' followed by a cursor */
 		void draw(Canvas &canvas, std::u32string const &text, Color color)
 		{
-			std::vector<Line> const lines = _lines(text);
+			std::vector<Line> const lines = this->lines(text);
 
 			int const height  = std::max(_font.line_height(), 1);
 			size_t const fit  = size_t(std::max((int(_area.h) - 2 * MARGIN) / height, 1));
