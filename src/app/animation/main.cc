@@ -42,6 +42,7 @@ struct Animation::Config
 	unsigned  fps    = 30;
 	unsigned  shapes = 16;
 	uint64_t  frames = 0;   /* 0: forever */
+	bool      verbose = false;   /* log every LOG_INTERVAL-th frame */
 
 	static Config from_xml(pugi::xml_node node)
 	{
@@ -51,6 +52,7 @@ struct Animation::Config
 		c.fps       = std::clamp(node.attribute("fps").as_uint(c.fps), 1u, 1000u);
 		c.shapes    = std::min(node.attribute("shapes").as_uint(c.shapes), 4096u);
 		c.frames    = node.attribute("frames").as_ullong(c.frames);
+		c.verbose   = node.attribute("verbose").as_bool(c.verbose);
 		return c;
 	}
 
@@ -144,7 +146,8 @@ struct Animation::Main
 		_frame++;
 		_draw_frame();
 
-		if (_frame % LOG_INTERVAL == 0)
+		/* a line per second of animation drowns every other line of a run: only when asked */
+		if (_config.verbose && _frame % LOG_INTERVAL == 0)
 			log("frame ", _frame);
 
 		if (_finished()) {
