@@ -87,6 +87,7 @@ struct Decorator::Main
 	Attached_dataspace  _pixels   { };
 
 	Theme    _theme   { };
+	bool     _ram_warned = false;   /* a buffer failed: said once until one succeeds again */
 	bool     _verbose = false;
 	Area     _buffer  { 0, 0 };
 	uint64_t _donated = 0;
@@ -119,7 +120,9 @@ struct Decorator::Main
 		Framebuffer::Mode const mode { .area = area, .alpha = false };
 		if (mode.bytes() > _donated) {
 			if (auto up = _gui.upgrade("ram_quota=" + std::to_string(mode.bytes() - _donated)); !up) {
-				error("cannot donate RAM for a buffer of ", area.w, "x", area.h, ": ", error_name(up.error()));
+				if (!_ram_warned)
+					error("cannot donate RAM for a buffer of ", area.w, "x", area.h, ": ", error_name(up.error()));
+				_ram_warned = true;
 				return false;
 			}
 			_donated = mode.bytes();
@@ -128,14 +131,18 @@ struct Decorator::Main
 		for (unsigned retry = 0; retry < 100 && !sized && sized.error() == Error::OUT_OF_RAM; retry++)
 			sized = _gui.buffer(mode);
 		if (!sized) {
-			error("cannot size the buffer to ", area.w, "x", area.h, ": ", error_name(sized.error()));
+			/* a layout comes with every step of a drag: the reason once, not per step */
+			if (!_ram_warned)
+				error("cannot size the buffer to ", area.w, "x", area.h, ": ", error_name(sized.error()));
+			_ram_warned = true;
 			return false;
 		}
 		_pixels = Attached_dataspace();
 		auto ds = _fb.dataspace();
 		if (ds) _pixels = Attached_dataspace(std::move(*ds));
 		if (!_pixels.valid() || _pixels.size() < mode.bytes()) { _pixels = Attached_dataspace(); return false; }
-		_buffer = area;
+		_buffer     = area;
+		_ram_warned = false;
 		return true;
 	}
 

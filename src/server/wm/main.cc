@@ -49,6 +49,9 @@ namespace Wm_server {
 
 	/* the smallest window a resize leaves */
 	enum : uint32_t { MIN_WIDTH = 64, MIN_HEIGHT = 32 };
+
+	/* the window_layout report's buffer: about 150 windows */
+	enum : size_t { LAYOUT_REPORT_SIZE = 16*1024 };
 }
 
 
@@ -184,6 +187,7 @@ struct Wm_server::Main : Window_handler
 	std::optional<Drag> _drag    { };
 	std::optional<unsigned> _closer_pressed { };
 
+	bool _layout_warned    = false;   /* the report did not fit (said once) */
 	bool _update_scheduled = false;
 	bool _restack_due      = false;
 
@@ -241,7 +245,12 @@ struct Wm_server::Main : Window_handler
 			if (w.placed && !w.session.closed())
 				layout.push_back(w.entry(w.id == _focused));
 
-		if (_layout_reporter) (void)_layout_reporter->report(Wm::to_xml(layout));
+		if (!_layout_reporter) return;
+		bool const reported = bool(_layout_reporter->report(Wm::to_xml(layout)));
+		if (!reported && !_layout_warned)
+			warning("window_layout of ", layout.size(), " windows exceeds the report's ",
+			        _layout_reporter->capacity(), " bytes: the decorations stay as they were");
+		_layout_warned = !reported;
 	}
 
 	/* Back to front: each window's decoration, then its content, to the front */
@@ -510,7 +519,7 @@ struct Wm_server::Main : Window_handler
 
 		/* the decorator draws from this report: on unless the config says otherwise */
 		if (_config.child("report").attribute("window_layout").as_bool(true))
-			_layout_reporter.emplace(_env, "window_layout", 16*1024);
+			_layout_reporter.emplace(_env, "window_layout", LAYOUT_REPORT_SIZE);
 
 		_root.closing = [this] (Proxy_session &s) { _session_closing(s); };
 		(void)announce(_env, "Gui", _root);
