@@ -397,11 +397,10 @@ struct Wm_server::Main : Window_handler
 		bool const positioned = e.type == Input::Event::ABS_MOTION || e.type == Input::Event::TOUCH;
 
 		if (Window *w = _window_of(s, { e.x, e.y })) {
-			if (e.type == Input::Event::PRESS || e.type == Input::Event::TOUCH
-			 || e.type == Input::Event::FOCUS_ENTER) {
-				_focus(*w);
-				if (e.type != Input::Event::FOCUS_ENTER) _raise(*w);
-			}
+
+			/* a click raises the window, also where it has the focus already */
+			if (e.type == Input::Event::PRESS || e.type == Input::Event::TOUCH)
+				_raise(*w);
 			if (positioned) {
 				Point const p = w->local({ e.x, e.y });
 				e.x = p.x; e.y = p.y;
@@ -503,6 +502,19 @@ struct Wm_server::Main : Window_handler
 	{
 		if (s.role() == Proxy_session::Role::DECORATOR) _decorator_event(s, e);
 		else _app_event(s, e);
+	}
+
+	void focused(Proxy_session &s) override
+	{
+		/* the decorator's focus is the focus of the window whose title was clicked (already wm's) */
+		if (s.role() == Proxy_session::Role::DECORATOR) return;
+
+		for (Window &w : _windows)
+			if (&w.session == &s && w.placed && !s.closed()) {
+				_focus(w);
+				_raise(w);
+				return;
+			}
 	}
 
 	void _session_closing(Proxy_session &s)

@@ -12,6 +12,7 @@
  */
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <set>
@@ -51,6 +52,14 @@ struct Wm_server::Window_handler
 
 	/* An input event of the gui server for this session, in screen coordinates */
 	virtual void event(Proxy_session &, Input::Event const &) = 0;
+
+	/*
+	 * The gui server gave this session the keyboard focus. Its word is
+	 * final: the events of different sessions reach wm in separate queues,
+	 * so their order across sessions is lost, but the focus it reports is
+	 * where the last click went.
+	 */
+	virtual void focused(Proxy_session &) = 0;
 };
 
 
@@ -81,6 +90,10 @@ class Wm_server::Proxy_session : public Rpc_object<Gui::Session>
 		Input::Queue_session _input;      /* the client's events, after wm looked at them */
 
 		Signal_handler<Proxy_session> _input_handler { _env.ep(), *this, &Proxy_session::_handle_input };
+		Signal_handler<Proxy_session> _info_handler  { _env.ep(), *this, &Proxy_session::_handle_info };
+
+		Signal_context_capability _client_info_sigh { };
+		bool                      _focused = false;
 
 		Signal_context_capability _mode_sigh { };
 		std::optional<Area>       _mode { };      /* the window's size, if wm set one */
@@ -106,6 +119,24 @@ class Wm_server::Proxy_session : public Rpc_object<Gui::Session>
 				for (uint32_t i = 0; i < n; i++)
 					_handler.event(*this, events[i]);
 			}
+		}
+
+		/* The gui server's info changed: the focus (for Main), and the client may want to know */
+		void _handle_info()
+		{
+			bool focused = false;
+			if (auto ds = _gui->info()) {
+				Attached_dataspace info(std::move(*ds));
+				if (info.valid()) {
+					std::string_view const text(info.local_addr<char const>(), ::strnlen(info.local_addr<char const>(), info.size()));
+					focused = text.find("focused=\"yes\"") != std::string_view::npos;
+				}
+			}
+			bool const gained = focused && !_focused;
+			_focused = focused;
+			if (gained) _handler.focused(*this);
+
+			if (_client_info_sigh.valid()) Signal_transmitter::submit(_client_info_sigh);
 		}
 
 		bool _top(Gui::View_id v) const { return _top_level.count(v.value) != 0; }
@@ -155,6 +186,7 @@ class Wm_server::Proxy_session : public Rpc_object<Gui::Session>
 			/* told before its first buffer, the client never shows a window of another size */
 			_mode = _handler.initial_size(label);
 			(void)_gui_input.sigh(_input_handler.cap());
+			(void)_gui->info_sigh(_info_handler.cap());
 		}
 
 		Proxy_session(Proxy_session const &) = delete;
@@ -270,5 +302,6 @@ class Wm_server::Proxy_session : public Rpc_object<Gui::Session>
 
 		Result<Dataspace_capability> info() override { return _gui->info(); }
 
-		void info_sigh(Signal_context_capability s) override { (void)_gui->info_sigh(std::move(s)); }
+		/* wm reads the info itself (the focus) and passes each change on */
+		void info_sigh(Signal_context_capability s) override { _client_info_sigh = std::move(s); }
 };
