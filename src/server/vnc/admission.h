@@ -26,8 +26,8 @@ namespace Vnc {
 	struct Admission_limits
 	{
 		unsigned max_clients          = 16;      /* connections, viewers included */
-		unsigned max_handshaking      = 8;       /* connections still in their handshake */
-		unsigned max_handshaking_per_address = 4;
+		unsigned max_handshaking      = 12;      /* connections still in their handshake */
+		unsigned max_handshaking_per_address = 8;   /* a browser opens six at once */
 		uint64_t handshake_ms         = 10000;   /* to finish the handshake */
 	};
 
@@ -48,15 +48,16 @@ namespace Vnc {
 		auto handshaking = [] (Session const &s) { return !s.authenticated(); };
 		auto from_address = [&] (Session const &s) { return !s.authenticated() && s.address() == address; };
 
-		/* drops the oldest that 'which' selects; false if there is none */
+		/* drops the oldest that 'which' selects, an idle one first; false if there is none */
 		auto drop_oldest = [&] (auto const &which, char const *limit, unsigned value) {
-			for (Session &s : sessions) {
-				if (s.closed() || !which(s)) continue;
-				warning("dropped ", s.peer(), ", still in its handshake, for a new connection from ",
-				        address, ": ", limit, " (", value, ") reached");
-				s.close("dropped for a new connection: " + std::string(limit) + " reached");
-				return true;
-			}
+			for (bool const idle_only : { true, false })
+				for (Session &s : sessions) {
+					if (s.closed() || !which(s) || (idle_only && !s.idle_in_handshake())) continue;
+					warning("dropped ", s.peer(), ", still in its handshake, for a new connection from ",
+					        address, ": ", limit, " (", value, ") reached");
+					s.close("dropped for a new connection: " + std::string(limit) + " reached");
+					return true;
+				}
 			return false;
 		};
 

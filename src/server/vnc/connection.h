@@ -110,6 +110,9 @@ namespace Vnc {
 			bool detecting() const { return _state == State::DETECT; }
 			bool closed() const { return _state == State::CLOSED; }
 
+			/* An HTTP response is going out: busy, not idle (closed once sent) */
+			bool answering_http() const { return _state == State::HTTP && !_out.empty(); }
+
 			uint64_t accepted_ms() const { return _accepted_ms; }
 
 			/* The memory this connection holds for the peer (without its handler's) */

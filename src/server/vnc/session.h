@@ -116,6 +116,9 @@ namespace Vnc {
 
 			bool closed() const { return _connection.closed(); }
 
+			/* Still in its handshake and not being answered (an HTTP response going out is not idle) */
+			bool idle_in_handshake() const { return !authenticated() && !_connection.answering_http(); }
+
 			std::string address() const { return _connection.address(); }
 
 			/* When the connection came (its handshake deadline runs from then) */
