@@ -36,13 +36,24 @@ FLOOD_LIMIT = 64 << 20      # a flooder gives up here: the cap must end it long 
 
 
 def vnc_pid(system):
+    """The vnc process of this system: below its nestbox run (other tests may run their own)."""
+    children = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if open(f"/proc/{entry}/cmdline").read().strip("\0") == "init -> vnc":
-                    return int(entry)
+                stat = open(f"/proc/{entry}/stat").read()
+                children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    todo = [system.run.pid]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            try:
+                if open(f"/proc/{pid}/cmdline").read().strip("\0") == "init -> vnc":
+                    return pid
             except OSError:
                 pass
+            todo.append(pid)
     system.fail("cannot find the vnc process")
 
 
