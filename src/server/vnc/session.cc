@@ -211,8 +211,13 @@ void Session::_send_server_init()
 void Session::_handle(Client_message &&message)
 {
 	if (auto *m = std::get_if<Pointer_event>(&message)) {
-		/* only motion is merged: an event that changes buttons goes at its own position */
-		if (_motion && (_motion->buttons != m->buttons || _motion->buttons != _buttons)) _flush_motion();
+		/*
+		 * Only hovering is merged: an event that changes buttons goes at its
+		 * own position, and while a button or key is held (a stroke, a drag)
+		 * every position goes, as the Input queues keep them
+		 */
+		bool const hovering = m->buttons == 0 && _buttons == 0 && _pressed.empty();
+		if (_motion && (!hovering || _motion->buttons != 0)) _flush_motion();
 		_motion = *m;
 		return;
 	}

@@ -76,11 +76,12 @@ namespace Vnc {
 			std::vector<uint32_t> _pressed { };
 
 			/*
-			 * Pointer motion is coalesced: of the pointer events that came
-			 * in one read with the same buttons held, only the last
-			 * position becomes an Input event. An event that changes the
-			 * buttons is never merged (it goes at its own position), and
-			 * any other message first passes on the motion before it.
+			 * Hovering is coalesced: of the pointer events that came in one
+			 * read with no button or key held, only the last position
+			 * becomes an Input event. An event that changes the buttons is
+			 * never merged (it goes at its own position), nor is the motion
+			 * of a stroke or drag (a button or key held), and any other
+			 * message first passes on the motion before it.
 			 */
 			std::optional<Pointer_event> _motion { };
 
