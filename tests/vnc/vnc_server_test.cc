@@ -4,6 +4,9 @@
  */
 
 #include <atomic>
+#include <deque>
+#include <malloc.h>
+#include <memory>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -12,7 +15,10 @@
 #include <copy_detect.h>
 #include <frame.h>
 #include <keymap.h>
+#include <output.h>
 #include <vnc_auth.h>
+#include <wire.h>
+#include <encoding/encode_zlib.h>
 
 using namespace Vnc;
 
@@ -369,4 +375,61 @@ TEST(VncCopyDetect, new_content_is_not_a_copy)
 	Two_frames f(Area { 320, 240 }, [] (uint32_t x, uint32_t y) { return page_pixel(x, y); },
 	                                [] (uint32_t x, uint32_t y) { return (x * 7919 + y * 104729) * 2654435761u; });
 	EXPECT_FALSE(detect_copy(*f.previous, *f.history.current(), f.changed));
+}
+
+
+/*
+ * The cap counts what a client holds with what the allocator and the
+ * containers spend on it: the constants it uses are measured here, on the
+ * heap itself (glibc's mallinfo2), never below the real cost
+ */
+namespace {
+
+	size_t heap_in_use()
+	{
+		struct mallinfo2 const m = ::mallinfo2();
+		return m.uordblks + m.hblkhd;
+	}
+}
+
+
+TEST(VncMemoryAccounting, a_zlib_stream_costs_no_more_than_counted)
+{
+	std::vector<uint8_t> input(256 * 1024);
+	for (size_t i = 0; i < input.size(); i++) input[i] = uint8_t((i * 2654435761u) >> 13);
+	std::vector<uint8_t> out;
+	out.reserve(input.size() * 2);
+
+	size_t const before = heap_in_use();
+	auto stream = std::make_unique<Vnc::Deflater>(15, 9);   /* a viewer's own Tight stream */
+	stream->compress(input.data(), input.size(), out, false);
+	size_t const cost = heap_in_use() - before;
+	EXPECT_GT(cost, size_t(200 * 1024)) << "deflate's state is large: it must be counted";
+	EXPECT_LE(cost, size_t(Vnc::Wire::ZLIB_STREAM_BYTES)) << "measured " << cost;
+}
+
+
+TEST(VncMemoryAccounting, queued_chunks_and_waiting_messages_cost_no_more_than_counted)
+{
+	constexpr size_t N = 100000;
+	{
+		size_t const before = heap_in_use();
+		std::deque<Vnc::Chunk> queue;
+		size_t counted = 0;
+		for (size_t i = 0; i < N; i++) {
+			queue.push_back(Vnc::Chunk { std::vector<uint8_t>(2, uint8_t(i)), { }, 0 });   /* a pong */
+			counted += Vnc::Wire::CHUNK_OVERHEAD + queue.back().own.capacity();
+		}
+		size_t const cost = heap_in_use() - before;
+		EXPECT_LE(cost, counted) << "measured " << cost / N << " bytes a chunk";
+	}
+	{
+		size_t const before = heap_in_use();
+		std::vector<std::vector<uint8_t>> waiting;
+		for (size_t i = 0; i < N; i++) waiting.push_back(std::vector<uint8_t>(10, uint8_t(i)));   /* fence replies */
+		size_t counted = waiting.capacity() * sizeof(std::vector<uint8_t>);
+		for (auto const &m : waiting) counted += m.capacity() + Vnc::Wire::MESSAGE_OVERHEAD;
+		size_t const cost = heap_in_use() - before;
+		EXPECT_LE(cost, counted) << "measured " << cost / N << " bytes a message";
+	}
 }

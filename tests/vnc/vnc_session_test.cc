@@ -15,15 +15,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <list>
 
 #include <gtest/gtest.h>
 
+#include <admission.h>
 #include <auth_blacklist.h>
 #include <copy_detect.h>
 #include <listener.h>
 #include <session.h>
+#include <wire.h>
 
 using namespace Vnc;
 
@@ -39,6 +42,12 @@ namespace {
 		std::list<Session>   clients { };
 		std::vector<uint32_t> screen;
 		size_t               input_events = 0;
+		std::vector<nestbox::Input::Event> events { };
+		Admission_limits     limits { };
+		nestbox::Rate_limited_warning admission_warning { };
+		size_t               cap = Wire::client_cap(area);
+		size_t               refused = 0;
+		int                  sndbuf = 0;   /* the kernel's send buffer of accepted sockets, if set */
 
 		nestbox::Unique_fd listen_fd { };
 		uint16_t           port = 0;
@@ -58,7 +67,9 @@ namespace {
 			::getsockname(listen_fd.get(), reinterpret_cast<sockaddr *>(&a), &len);
 			port = ntohs(a.sin_port);
 			listener.emplace(ep, listen_fd.get(), [this] (int fd) {
-				clients.emplace_back(this->ep, *this, fd, "viewer", 0);
+				if (!make_room(clients, "127.0.0.1", limits, admission_warning)) { refused++; ::close(fd); return; }
+				if (sndbuf) ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+				clients.emplace_back(this->ep, *this, fd, "127.0.0.1:" + std::to_string(fd), now_ms);
 			});
 		}
 
@@ -69,7 +80,19 @@ namespace {
 		std::string const &desktop_name() override { return name; }
 		std::string const &password()     override { return secret; }
 
-		void submit_input(std::span<nestbox::Input::Event const> e) override { input_events += e.size(); }
+		void submit_input(std::span<nestbox::Input::Event const> e) override
+		{
+			input_events += e.size();
+			events.insert(events.end(), e.begin(), e.end());
+		}
+
+		size_t client_cap() override { return cap; }
+
+		/* Connections still open, not closed and waiting for removal */
+		size_t open() const
+		{
+			return size_t(std::count_if(clients.begin(), clients.end(), [] (Session const &c) { return !c.closed(); }));
+		}
 
 		Auth_blacklist blacklist { };
 		uint64_t       now_ms = 1000;
@@ -107,6 +130,22 @@ namespace {
 			for (Session &c : clients) c.frame_changed(changed, copy ? &*copy : nullptr);
 		}
 
+		/*
+		 * A connection over a UNIX socket pair, as if accepted; returns the
+		 * viewer's end. Its buffers are what 'sndbuf' says, with none of
+		 * TCP's window probing: a flooder that reads nothing meets the cap
+		 * after the same traffic every time.
+		 */
+		int connect_local()
+		{
+			int sv[2];
+			EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+			::fcntl(sv[0], F_SETFL, O_NONBLOCK);
+			if (sndbuf) ::setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+			clients.emplace_back(ep, *this, sv[0], "127.0.0.1:local", now_ms);
+			return sv[1];
+		}
+
 		/* Connections not decided yet are RFB viewers: no need to wait for the detection */
 		void decide() { for (Session &c : clients) c.detect_timeout(UINT64_MAX); }
 	};
@@ -116,6 +155,9 @@ namespace {
 	{
 		Test_server &server;
 		int          fd;
+
+		/* A viewer on 'fd', connected already */
+		Viewer(Test_server &server, int fd) : server(server), fd(fd) { ::fcntl(fd, F_SETFL, O_NONBLOCK); }
 
 		explicit Viewer(Test_server &server) : server(server), fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0))
 		{
@@ -479,4 +521,210 @@ TEST(VncSession, an_address_that_guesses_too_often_is_refused_for_a_while)
 	EXPECT_EQ(attempt("secret"), 2u) << "the second round in a row blocks for 20 s";
 	server.now_ms += Auth_blacklist::FIRST_BLOCK_MS;
 	EXPECT_EQ(attempt("secret"), 0u);
+}
+
+
+namespace {
+
+	/* The log lines written while it lives */
+	struct Captured_log
+	{
+		std::vector<std::string> lines { };
+
+		Captured_log()  { nestbox::Log_backend::install([this] (std::string_view l) { lines.emplace_back(l); }); }
+		~Captured_log() { nestbox::Log_backend::install(nullptr); }
+
+		bool has(std::string_view part) const
+		{
+			return std::any_of(lines.begin(), lines.end(), [&] (std::string const &l) { return l.find(part) != l.npos; });
+		}
+	};
+
+	std::vector<uint8_t> pointer_event(uint8_t buttons, uint16_t x, uint16_t y)
+	{
+		return { 5, buttons, uint8_t(x >> 8), uint8_t(x), uint8_t(y >> 8), uint8_t(y) };
+	}
+
+	/* A masked client frame (RFC 6455) */
+	std::vector<uint8_t> masked_frame(uint8_t opcode, std::vector<uint8_t> const &payload)
+	{
+		std::vector<uint8_t> f { uint8_t(0x80 | opcode), uint8_t(0x80 | payload.size()), 1, 2, 3, 4 };
+		for (size_t i = 0; i < payload.size(); i++) f.push_back(uint8_t(payload[i] ^ (i % 4 + 1)));
+		return f;
+	}
+}
+
+
+TEST(VncSession, hovering_is_coalesced_button_changes_and_strokes_are_kept)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 320, 200 });
+	Viewer v(server);
+	v.handshake();
+
+	/* one read's worth: a flood of hovering, a stroke from (10,10) to (20,20), more hovering */
+	std::vector<uint8_t> flood;
+	auto add = [&] (std::vector<uint8_t> const &e) { flood.insert(flood.end(), e.begin(), e.end()); };
+	for (uint16_t i = 0; i < 1000; i++) add(pointer_event(0, uint16_t(i % 300), uint16_t(i % 200)));
+	add(pointer_event(1, 10, 10));
+	for (uint16_t i = 0; i < 500; i++) add(pointer_event(1, uint16_t(100 + i % 100), 50));
+	add(pointer_event(0, 20, 20));
+	for (uint16_t i = 0; i < 500; i++) add(pointer_event(0, uint16_t(i % 300), 7));
+	v.send(flood);
+	v.pump(5);
+
+	using nestbox::Input::Event;
+	auto const &e = server.events;
+	auto press = std::find_if(e.begin(), e.end(), [] (Event const &x) { return x.type == Event::PRESS && x.code == BTN_LEFT; });
+	auto release = std::find_if(e.begin(), e.end(), [] (Event const &x) { return x.type == Event::RELEASE && x.code == BTN_LEFT; });
+	ASSERT_NE(press, e.end());
+	ASSERT_NE(release, e.end());
+	ASSERT_LT(press, release);
+
+	/* the press and the release each where it happened */
+	ASSERT_NE(press, e.begin());
+	EXPECT_EQ((press - 1)->type, Event::ABS_MOTION);
+	EXPECT_EQ((press - 1)->x, 10);
+	EXPECT_EQ((release - 1)->type, Event::ABS_MOTION);
+	EXPECT_EQ((release - 1)->x, 20);
+	EXPECT_EQ((release - 1)->y, 20);
+
+	/* the stroke keeps its path: every position between press and release */
+	EXPECT_EQ(release - press - 1, 500 + 1) << "500 positions with the button held, then the release's";
+	EXPECT_EQ((press + 1)->x, 100);
+	EXPECT_EQ((press + 500)->x, 100 + 499 % 100);
+
+	/* hovering, 1500 events before and after, is merged */
+	EXPECT_LE(press - e.begin(), 3) << "hovering before the press, merged";
+	EXPECT_LE(e.end() - release, 3) << "hovering after the release, merged";
+	ASSERT_FALSE(e.empty());
+	EXPECT_EQ(e.back().type, Event::ABS_MOTION);
+	EXPECT_EQ(e.back().x, 499 % 300);
+	EXPECT_EQ(e.back().y, 7);
+}
+
+
+/*
+ * A client that provokes replies (fence answers, pongs, fence requests on
+ * each SetEncodings that turns fences on) and never reads them: it is
+ * disconnected at its cap, while another viewer goes on being served
+ */
+TEST(VncSession, a_client_that_floods_and_never_reads_is_disconnected_another_is_served)
+{
+	for (char const *kind : { "fences", "pings", "set_encodings" }) {
+		SCOPED_TRACE(kind);
+		Captured_log log;
+		nestbox::Entrypoint ep;
+		Test_server server(ep, Area { 64, 64 });
+		server.sndbuf = 16 * 1024;   /* what the kernel holds is not the point: the cap is reached sooner */
+
+		Viewer reader(server);
+		reader.handshake();
+
+		Viewer flooder(server, server.connect_local());
+
+		std::vector<uint8_t> message;
+		if (kind == std::string("pings")) {
+			std::string const upgrade = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+			                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+			flooder.send({ upgrade.begin(), upgrade.end() });
+			message = masked_frame(0x9, std::vector<uint8_t>(125, 'p'));   /* each answered by a pong */
+		} else {
+			flooder.handshake();
+			if (kind == std::string("fences")) {
+				message = { 248, 0, 0, 0, 0x80, 0, 0, 0, 64 };   /* a fence request, 64 bytes of payload */
+				message.resize(message.size() + 64, 'f');
+			} else {
+				/* Fence announced, then not: each announcement is answered by a fence request */
+				message = { 2, 0, 0, 2, 0, 0, 0, 0, 0xff, 0xff, 0xfe, 0xc8, 2, 0, 0, 1, 0, 0, 0, 0 };
+			}
+		}
+
+		/* up to 64 MiB: the cap must end it long before */
+		std::vector<uint8_t> burst;
+		while (burst.size() < 64 * 1024) burst.insert(burst.end(), message.begin(), message.end());
+		size_t sent = 0;   /* the burst holds whole messages: a partial send goes on where it ended */
+		while (sent < (64u << 20) && server.open() == 2) {
+			size_t const at = sent % burst.size();
+			ssize_t const n = ::send(flooder.fd, burst.data() + at, burst.size() - at, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n > 0) sent += size_t(n);
+			ep.dispatch_once(1);
+		}
+		EXPECT_EQ(server.open(), 1u) << "the flooder is still connected after " << (sent >> 20) << " MiB";
+		EXPECT_LT(sent, size_t(8) << 20);
+		EXPECT_TRUE(log.has("over its memory cap")) << "the reason is logged";
+
+		/* the other viewer is served */
+		for (Session &c : server.clients) {
+			if (!c.closed()) { EXPECT_LT(c.memory(), server.cap); }
+		}
+		reader.request(false);
+		server.publish(0x445566);
+		reader.request(true);
+		uint32_t last = 0;
+		for (int i = 0; i < 3 && last != 0x445566; i++) last = reader.raw_update();
+		EXPECT_EQ(last, 0x445566u);
+	}
+}
+
+
+TEST(VncSession, silent_connections_do_not_lock_out_a_viewer)
+{
+	Captured_log log;
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 64 });
+	server.publish(0x123456);
+
+	/* connections that never send the handshake, as many as max_clients */
+	std::list<Viewer> silent;
+	for (unsigned i = 0; i < server.limits.max_clients; i++) {
+		silent.emplace_back(server);
+		server.decide();   /* RFB clients, greeted, silent */
+	}
+	EXPECT_LE(server.open(), server.limits.max_handshaking_per_address) << "the oldest were dropped";
+	EXPECT_TRUE(log.has("still in its handshake"));
+
+	/* a real viewer gets in, and is served */
+	Viewer v(server);
+	v.handshake();
+	v.request(false);
+	EXPECT_EQ(v.raw_update(), 0x123456u);
+
+	/* at the deadline, the silent ones go; the viewer stays */
+	server.now_ms += server.limits.handshake_ms;
+	EXPECT_FALSE(enforce_handshake_deadline(server.clients, server.now_ms, server.limits));
+	EXPECT_EQ(server.open(), 1u);
+	v.request(false);
+	EXPECT_EQ(v.raw_update(), 0x123456u);
+}
+
+
+TEST(VncSession, handshakes_are_limited_in_total_and_viewers_are_never_dropped_for_them)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 64 });
+	server.limits.max_clients = 3;
+	server.limits.max_handshaking_per_address = 8;
+	server.limits.max_handshaking = 2;
+
+	Viewer a(server);
+	a.handshake();
+	Viewer b(server);
+	b.handshake();
+
+	/* the third slot takes one connection in its handshake at a time: the newest */
+	Viewer c(server);
+	Viewer d(server);
+	EXPECT_EQ(server.open(), 3u);
+	c.pump(3);
+	uint8_t byte;
+	EXPECT_EQ(::recv(c.fd, &byte, 1, MSG_DONTWAIT), 0) << "the older was dropped";
+	d.handshake();
+
+	/* every slot holds a viewer: the next connection is refused, no viewer dropped */
+	Viewer e(server);
+	EXPECT_EQ(server.refused, 1u);
+	EXPECT_EQ(server.open(), 3u);
+	a.request(false);
+	EXPECT_EQ(a.raw_update(), 0u);
 }

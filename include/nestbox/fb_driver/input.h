@@ -4,7 +4,9 @@
  * Events injected while no session is open are kept for the first one, so
  * a test need not know whether its client has connected yet. Queues are
  * bounded: a client that never flushes loses the oldest events, and a
- * warning says so, instead of growing the driver without limit.
+ * warning says so, instead of growing the driver without limit. The
+ * warning is rate-limited (one line a second with a count): a viewer's
+ * pointer flood must not turn into a flood of log lines.
  */
 #pragma once
 
@@ -15,6 +17,7 @@
 #include <nestbox/log.h>
 #include <nestbox/root_component.h>
 #include <nestbox/session/input.h>
+#include <nestbox/util/rate_limited_warning.h>
 
 namespace Fb_driver {
 
@@ -31,6 +34,8 @@ class Fb_driver::Input_session : public Input::Queue_session
 
 		Pd::Client &_pd;
 
+		Rate_limited_warning _dropped_warning { };
+
 	public:
 
 		enum : size_t { MAX_QUEUED = 1024 };
@@ -41,11 +46,14 @@ class Fb_driver::Input_session : public Input::Queue_session
 			return Input::Event_queue({ .capacity = MAX_QUEUED, .merge_motion = false });
 		}
 
-		/* A queue that had to drop events says so, once per batch */
-		static void warn_dropped(Input::Event_queue &queue)
+		/*
+		 * A queue that had to drop events says so, at most once a second:
+		 * the count taken covers every event dropped since the last line
+		 */
+		static void warn_dropped(Input::Event_queue &queue, Rate_limited_warning &limiter)
 		{
-			if (size_t const n = queue.take_dropped())
-				warning("input queue full, dropped the ", n, " oldest events");
+			if (queue.dropped() && limiter.due(Rate_limited_warning::now_ms()))
+				limiter("input queue full, dropped the ", queue.take_dropped(), " oldest events");
 		}
 
 		/* 'initial': the events injected before the session existed */
@@ -57,7 +65,7 @@ class Fb_driver::Input_session : public Input::Queue_session
 		void submit(std::span<Input::Event const> batch)
 		{
 			Queue_session::submit(batch);
-			warn_dropped(queue());
+			warn_dropped(queue(), _dropped_warning);
 		}
 };
 
@@ -68,6 +76,7 @@ class Fb_driver::Input_root : public Root_component<Input_session>
 
 		Pd::Client        &_pd;
 		Input::Event_queue _unclaimed = Input_session::empty_queue();   /* injected while no session was open */
+		Rate_limited_warning _unclaimed_warning { };
 
 		Result<std::unique_ptr<Input_session>> _create_session(std::string_view) override
 		{
@@ -93,7 +102,7 @@ class Fb_driver::Input_root : public Root_component<Input_session>
 		{
 			if (num_sessions() == 0) {
 				for (Input::Event const &e : batch) _unclaimed.add(e);
-				Input_session::warn_dropped(_unclaimed);
+				Input_session::warn_dropped(_unclaimed, _unclaimed_warning);
 				return;
 			}
 			for_each_session([&] (Input_session &s) { s.submit(batch); });

@@ -63,6 +63,9 @@ class nestbox::Input::Event_queue
 		/* Move the oldest events, at most 'dst.size()', into 'dst'; returns their number */
 		size_t take(std::span<Event> dst);
 
+		/* How many events were dropped since the last 'take_dropped' */
+		size_t dropped() const { return _dropped; }
+
 		/* How many events were dropped since the last call */
 		size_t take_dropped() { size_t const n = _dropped; _dropped = 0; return n; }
 };

@@ -42,11 +42,9 @@ void Gui_session::_free(Attached_dataspace &ds)
 }
 
 
-void Gui_session::_warn_once(std::string_view what)
+void Gui_session::_warn_misuse(std::string_view what)
 {
-	if (_warned) return;
-	_warned = true;
-	warning("\"", _label, "\": ", what, " (further misuse is not logged)");
+	_misuse_warning("\"", _label, "\": ", what);
 }
 
 
@@ -101,7 +99,7 @@ Result<Capability<Framebuffer::Session>> Gui_session::framebuffer()
 {
 	/* every call makes a channel: a bound keeps a looping client from exhausting descriptors */
 	if (_buffer.num_channels() >= MAX_CHANNELS) {
-		_warn_once("too many framebuffer capabilities requested");
+		_warn_misuse("too many framebuffer capabilities requested");
 		return failure(Error::OUT_OF_CAPS);
 	}
 	auto fd = _r.ep.mint(_buffer);
@@ -113,7 +111,7 @@ Result<Capability<Framebuffer::Session>> Gui_session::framebuffer()
 Result<Capability<Input::Session>> Gui_session::input()
 {
 	if (_input.num_channels() >= MAX_CHANNELS) {
-		_warn_once("too many input capabilities requested");
+		_warn_misuse("too many input capabilities requested");
 		return failure(Error::OUT_OF_CAPS);
 	}
 	auto fd = _r.ep.mint(_input);
@@ -225,7 +223,7 @@ void Gui_session::destroy_view(Gui::View_id id)
 {
 	View *v = _lookup(id);
 	if (!v) {
-		_warn_once("destroy_view with an invalid view id");
+		_warn_misuse("destroy_view with an invalid view id");
 		return;
 	}
 	_destroy_view_and_descendants(*v);
@@ -306,7 +304,7 @@ Result<void> Gui_session::execute()
 	_r.action.views_changed();
 
 	if (invalid || shared.count > Gui::Command_buffer::MAX_COMMANDS) {
-		_warn_once("commands with invalid view ids or operations were ignored");
+		_warn_misuse("commands with invalid view ids or operations were ignored");
 		return failure(Error::INVALID_ARGS);
 	}
 	return { };

@@ -16,6 +16,7 @@
 
 #include <nestbox/session/gui.h>
 #include <nestbox/session/pd.h>
+#include <nestbox/util/rate_limited_warning.h>
 
 #include "buffer_session.h"
 #include "event_queue.h"
@@ -90,14 +91,14 @@ class Gui_server::Gui_session : public Rpc_object<Gui::Session>,
 
 		std::map<uint32_t, std::unique_ptr<View>> _views { };
 		uint32_t _next_view_id = 1;
-		bool     _warned = false;   /* about a misbehaving client, once */
+		Rate_limited_warning _misuse_warning { };   /* a looping client must not flood the log */
 
 		View *_lookup(Gui::View_id id);
 		void  _destroy_view_and_descendants(View &);
 		bool  _apply(Gui::Command const &);
 		void  _free(Attached_dataspace &);
 		Result<Attached_dataspace> _alloc_buffer(Framebuffer::Mode);
-		void  _warn_once(std::string_view what);
+		void  _warn_misuse(std::string_view what);
 
 		/* Refresh_handler */
 		void buffer_refreshed(Rect) override;

@@ -73,11 +73,55 @@ void Connection::_watch()
 }
 
 
+size_t Connection::_cost(Chunk const &c)
+{
+	return CHUNK_OVERHEAD + (c.shared ? c.shared->size() : c.own.capacity());
+}
+
+
+size_t Connection::held() const
+{
+	size_t const websocket = _websocket ? sizeof(Web::Websocket) + 128 : 0;
+	return sizeof(Connection) + _out_cost + _in.capacity() + _raw_in.capacity() + websocket;
+}
+
+
+bool Connection::_check_cap()
+{
+	if (_state == State::CLOSED) return false;
+	size_t const held = this->held() + _handler.held(), cap = _handler.cap();
+	if (held <= cap) return true;
+	close("over its memory cap: " + std::to_string(held >> 10) + " KiB held ("
+	      + std::to_string(_queued >> 10) + " KiB of output unread), the cap is "
+	      + std::to_string(cap >> 10) + " KiB");
+	return false;
+}
+
+
+void Connection::_queue(Chunk &&c)
+{
+	size_t const n = c.size();
+	if (n == 0) return;
+	_queued += n;
+
+	/* a small reply joins the last chunk of our own: a flood of pongs is not a flood of chunks */
+	if (!c.shared && n < COALESCE_BYTES && !_out.empty()) {
+		Chunk &last = _out.back();
+		if (!last.shared && last.own.size() + n <= COALESCE_BYTES) {
+			_out_cost -= _cost(last);
+			last.own.insert(last.own.end(), c.own.begin(), c.own.end());
+			_out_cost += _cost(last);
+			return;
+		}
+	}
+	_out_cost += _cost(c);
+	_out.push_back(std::move(c));
+}
+
+
 void Connection::_push(std::vector<uint8_t> &&framed)
 {
-	if (framed.empty()) return;
-	_queued += framed.size();
-	_out.push_back(Chunk { std::move(framed), { }, 0 });
+	_queue(Chunk { std::move(framed), { }, 0 });
 }
 
 
@@ -93,13 +137,9 @@ void Connection::send(std::vector<Chunk> &&message)
 		Web::Websocket::encode_header(total, header);
 		_push(std::move(header));
 	}
-	for (Chunk &c : message) {
-		if (c.size() == 0) continue;
-		_queued += c.size();
-		_out.push_back(std::move(c));
-	}
-	if (_queued > HARD_LIMIT) { close("does not read (" + std::to_string(_queued >> 20) + " MiB queued)"); return; }
+	for (Chunk &c : message) _queue(std::move(c));
 	_flush();
+	(void)_check_cap();
 }
 
 
@@ -127,6 +167,7 @@ void Connection::_flush()
 			size_t const left = c.size() - c.offset;
 			if (size_t(sent) < left) { c.offset += size_t(sent); sent = 0; break; }
 			sent -= ssize_t(left);
+			_out_cost -= _cost(c);
 			_out.pop_front();
 		}
 	}
@@ -181,6 +222,7 @@ void Connection::_read()
 
 	_in.insert(_in.end(), got.begin(), got.end());
 	_handler.received(_in);
+	(void)_check_cap();
 }
 
 
@@ -192,13 +234,14 @@ void Connection::_websocket_input(std::span<uint8_t const> wire)
 		/* control frames are framed already: past the framing of 'send' */
 		_push(std::move(replies));
 		_flush();
-		if (_state == State::CLOSED) return;
+		if (!_check_cap()) return;
 	}
 	/* the decoder answered with a close frame already */
 	_close_frame_sent = status != Web::Websocket::Status::OK;
 	if (status == Web::Websocket::Status::CLOSED)         { close("WebSocket closed"); return; }
 	if (status == Web::Websocket::Status::PROTOCOL_ERROR) { close("WebSocket protocol error"); return; }
 	_handler.received(_in);
+	(void)_check_cap();
 }
 
 

@@ -11,8 +11,12 @@
  * Output is queued as chunks, some shared with other viewers, and written
  * with non-blocking vectored sends: a slow viewer never holds up another.
  * Flow control: while much is queued, 'congested' holds back updates, and
- * 'Handler::writable' says when the output drained; a peer that reads
- * nothing at all is dropped.
+ * 'Handler::writable' says when the output drained. Everything the peer
+ * makes us hold (output, small replies, input not consumed yet, and what
+ * the handler above holds for it) counts in real bytes against the cap the
+ * handler names: a peer over it (one that reads nothing, or floods pings or
+ * fences) is disconnected with the reason. Small replies are appended to
+ * the last queued chunk rather than queued one by one.
  */
 #pragma once
 
@@ -50,6 +54,10 @@ namespace Vnc {
 
 				/* The connection is over ('why'); nothing is sent or received any more */
 				virtual void closed(std::string const &why) = 0;
+
+				/* Bytes the handler holds for this peer, and the most the peer may make us hold */
+				virtual size_t held() const = 0;
+				virtual size_t cap() const = 0;
 			};
 
 		private:
@@ -69,8 +77,11 @@ namespace Vnc {
 			std::vector<uint8_t>          _raw_in { };   /* before detection, HTTP */
 			std::vector<uint8_t>          _in { };       /* RFB bytes not yet consumed */
 			std::deque<Chunk>             _out { };
-			size_t                        _queued = 0;
+			size_t                        _queued = 0;     /* bytes of '_out' not sent yet */
+			size_t                        _out_cost = 0;   /* the memory '_out' takes */
 			bool                          _want_write = false;
+
+			static size_t _cost(Chunk const &);
 
 			void handle_io(uint32_t events) override;
 
@@ -78,6 +89,8 @@ namespace Vnc {
 			void _flush();
 			void _watch();
 			void _push(std::vector<uint8_t> &&framed);   /* bytes framed already */
+			void _queue(Chunk &&);
+			bool _check_cap();   /* false: closed for being over it */
 			void _rfb_ready();
 			void _handle_http();
 			void _websocket_input(std::span<uint8_t const>);
@@ -95,6 +108,15 @@ namespace Vnc {
 			std::string address() const { return _peer.substr(0, _peer.rfind(':')); }
 
 			bool detecting() const { return _state == State::DETECT; }
+			bool closed() const { return _state == State::CLOSED; }
+
+			/* An HTTP response is going out: busy, not idle (closed once sent) */
+			bool answering_http() const { return _state == State::HTTP && !_out.empty(); }
+
+			uint64_t accepted_ms() const { return _accepted_ms; }
+
+			/* The memory this connection holds for the peer (without its handler's) */
+			size_t held() const;
 
 			/* Still undecided after 'now_ms': no HTTP request came, so it is an RFB client */
 			void detect_timeout(uint64_t now_ms);

@@ -20,6 +20,7 @@
 
 #include <nestbox/base/entrypoint.h>
 #include <nestbox/log.h>
+#include <nestbox/util/rate_limited_warning.h>
 
 namespace Vnc {
 
@@ -70,13 +71,16 @@ namespace Vnc {
 
 			std::function<void(int fd)> _accepted;
 
+			/* accept fails again at once while its cause lasts (no descriptors left): not a line each time */
+			nestbox::Rate_limited_warning _accept_warning { };
+
 			void handle_io(uint32_t) override
 			{
 				for (;;) {
 					int const fd = ::accept4(_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
 					if (fd < 0) {
 						if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
-							nestbox::warning("accept: ", std::strerror(errno));
+							_accept_warning("accept: ", std::strerror(errno));
 						return;
 					}
 					/* updates are written whole: sending them at once keeps latency low */

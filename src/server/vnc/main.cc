@@ -31,10 +31,12 @@
 #include <nestbox/fb_driver/script.h>
 #include <nestbox/fb_driver/sync_timer.h>
 
+#include "admission.h"
 #include "auth_blacklist.h"
 #include "capture.h"
 #include "listener.h"
 #include "session.h"
+#include "wire.h"
 
 NESTBOX_MANIFEST(R"(
 	<manifest>
@@ -67,7 +69,9 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	std::string     _name { "nestbox" };
 	std::string     _password { };
 	bool            _resizable = true;
-	unsigned        _max_clients = 16;
+	Admission_limits _limits { };
+
+	Rate_limited_warning _admission_warning { };   /* refused and dropped connections */
 
 	/* fixed at start: threads and cache cannot change under running encoders */
 	unsigned const _threads = [&] {
@@ -96,7 +100,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	std::optional<Listener> _listener { };
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
-	Signal_handler<Main> _detect_handler { _env.ep(), *this, &Main::_handle_detect_timeout };
+	Signal_handler<Main> _detect_handler { _env.ep(), *this, &Main::_handle_deadlines };
 
 	Config_script _script { };   /* <inject>, <capture> */
 
@@ -108,6 +112,8 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	std::string const &password()     override { return _password; }
 
 	void submit_input(std::span<Input::Event const> events) override { _input_root.submit(events); }
+
+	size_t client_cap() override { return Wire::client_cap(_screen.mode().area); }
 
 	Auth_blacklist _auth_blacklist { };
 
@@ -179,21 +185,24 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	void _accepted(int fd)
 	{
 		Endpoint const peer = Endpoint::of(fd, true);
-		if (_sessions.size() >= _max_clients) {
-			warning("refused ", peer.text, ": ", _max_clients, " clients already");
+		std::string const address = peer.text.substr(0, peer.text.rfind(':'));
+		if (!make_room(_sessions, address, _limits, _admission_warning)) {
+			_admission_warning("refused ", peer.text, ": ", _limits.max_clients, " viewers already");
 			::close(fd);
 			return;
 		}
-		uint64_t const now = _now_ms();
-		Session &session = _sessions.emplace_back(_env.ep(), *this, fd, peer.text, now);
-		(void)_detect_timer.trigger_once((session.detect_deadline_ms() - now) * 1000);
+		_sessions.emplace_back(_env.ep(), *this, fd, peer.text, _now_ms());
+		_handle_deadlines();
 	}
 
-	/* Connections that sent no HTTP request in time are RFB clients */
-	void _handle_detect_timeout()
+	/*
+	 * Deadlines of connections: one that sent no HTTP request in time is an
+	 * RFB client; one that did not finish its handshake in time is closed
+	 */
+	void _handle_deadlines()
 	{
 		uint64_t const now = _now_ms();
-		std::optional<uint64_t> next;
+		std::optional<uint64_t> next = enforce_handshake_deadline(_sessions, now, _limits);
 		for (Session &s : _sessions) {
 			s.detect_timeout(now);
 			if (s.detecting())
@@ -224,6 +233,11 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		}
 		_listener.emplace(_env.ep(), fd, [this] (int c) { _accepted(c); });
 		log("listening on ", local.text, _password.empty() ? "" : " (VNC authentication)");
+
+		/* what the clients may make us hold at most, for the RAM quota (README.md, "Start node") */
+		size_t const cap = client_cap();
+		log("at most ", _limits.max_clients, " clients of ", cap >> 10, " KiB each (",
+		    (_limits.max_clients * cap) >> 20, " MiB)");
 	}
 
 	/* config */
@@ -243,7 +257,13 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		_verbose     = config.attribute("verbose").as_bool(false);
 		_password    = config.attribute("password").value();
 		_resizable   = config.attribute("resizable").as_bool(true);
-		_max_clients = config.attribute("max_clients").as_uint(16);
+		Admission_limits const defaults { };
+		_limits.max_clients     = std::max(config.attribute("max_clients").as_uint(defaults.max_clients), 1u);
+		_limits.max_handshaking = std::max(config.attribute("max_handshakes").as_uint(defaults.max_handshaking), 1u);
+		_limits.max_handshaking_per_address =
+			std::max(config.attribute("max_handshakes_per_address").as_uint(defaults.max_handshaking_per_address), 1u);
+		_limits.handshake_ms =
+			uint64_t(std::max(config.attribute("handshake_timeout").as_uint(unsigned(defaults.handshake_ms / 1000)), 1u)) * 1000;
 
 		std::string const name = config.attribute("name").as_string("nestbox");
 		if (name != _name) {

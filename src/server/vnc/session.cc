@@ -25,8 +25,16 @@ Session::Session(nestbox::Entrypoint &ep, Server &server, int fd, std::string pe
 { }
 
 
+size_t Session::held() const
+{
+	return sizeof(Session) - sizeof(Connection) - sizeof(Updater) + _updater.held()
+	     + _pressed.capacity() * sizeof(uint32_t);
+}
+
+
 void Session::closed(std::string const &)
 {
+	_motion.reset();
 	_phase = Phase::CLOSED;
 	release_input();
 	_updater.stop();
@@ -54,7 +62,7 @@ void Session::received(std::vector<uint8_t> &in)
 	size_t at = 0;
 	auto compact = [&] { in.erase(in.begin(), in.begin() + ptrdiff_t(at)); at = 0; };
 
-	while (_phase != Phase::CLOSED) {
+	while (_phase != Phase::CLOSED && !_connection.closed()) {
 		if (_skip) {
 			size_t const n = size_t(std::min<uint64_t>(_skip, in.size() - at));
 			at    += n;
@@ -73,7 +81,9 @@ void Session::received(std::vector<uint8_t> &in)
 		_skip = r.skip;
 		_handle(std::move(r.message));
 	}
-	if (_phase != Phase::CLOSED) compact();
+	if (_phase == Phase::CLOSED || _connection.closed()) return;
+	_flush_motion();   /* the end of this read: the latest position goes */
+	compact();
 }
 
 
@@ -200,6 +210,19 @@ void Session::_send_server_init()
 
 void Session::_handle(Client_message &&message)
 {
+	if (auto *m = std::get_if<Pointer_event>(&message)) {
+		/*
+		 * Only hovering is merged: an event that changes buttons goes at its
+		 * own position, and while a button or key is held (a stroke, a drag)
+		 * every position goes, as the Input queues keep them
+		 */
+		bool const hovering = m->buttons == 0 && _buttons == 0 && _pressed.empty();
+		if (_motion && (!hovering || _motion->buttons != 0)) _flush_motion();
+		_motion = *m;
+		return;
+	}
+	_flush_motion();   /* what came before this message reaches the client before it */
+
 	if (auto *m = std::get_if<Set_pixel_format>(&message)) {
 		if (!m->format.valid()) { _connection.close("unsupported pixel format"); return; }
 		_updater.set_format(m->format);
@@ -221,8 +244,6 @@ void Session::_handle(Client_message &&message)
 		_key(m->down, code, unicode_from_keysym(m->keysym));
 		return;
 	}
-	if (auto *m = std::get_if<Pointer_event>(&message)) { _pointer(*m); return; }
-
 	if (std::get_if<Cut_text>(&message)) return;   /* no clipboard yet */
 
 	if (auto *m = std::get_if<Enable_continuous>(&message)) {
@@ -287,6 +308,15 @@ void Session::_key(bool down, uint32_t code, uint32_t unicode)
 		Event const e { Event::RELEASE, code, 0, 0, 0 };
 		_server.submit_input({ &e, 1 });
 	}
+}
+
+
+void Session::_flush_motion()
+{
+	if (!_motion) return;
+	Pointer_event const p = *_motion;
+	_motion.reset();
+	_pointer(p);
 }
 
 

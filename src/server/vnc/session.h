@@ -12,6 +12,7 @@
  */
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ namespace Vnc {
 
 		virtual void submit_input(std::span<nestbox::Input::Event const>) = 0;
 
+		/* The most memory one client may make the server hold (Wire::client_cap) */
+		virtual size_t client_cap() = 0;
+
 		/* A viewer asks for a new screen size; returns the ExtendedDesktopSize status */
 		virtual uint32_t request_mode(Area, Session &) = 0;
 
@@ -71,11 +75,23 @@ namespace Vnc {
 			int32_t  _pointer_x = -1, _pointer_y = -1;
 			std::vector<uint32_t> _pressed { };
 
+			/*
+			 * Hovering is coalesced: of the pointer events that came in one
+			 * read with no button or key held, only the last position
+			 * becomes an Input event. An event that changes the buttons is
+			 * never merged (it goes at its own position), nor is the motion
+			 * of a stroke or drag (a button or key held), and any other
+			 * message first passes on the motion before it.
+			 */
+			std::optional<Pointer_event> _motion { };
+
 			/* Connection::Handler interface */
 			void rfb_ready() override;
 			void received(std::vector<uint8_t> &in) override;
 			void writable() override { _updater.try_update(); }
 			void closed(std::string const &why) override;
+			size_t held() const override;
+			size_t cap() const override { return _server.client_cap(); }
 
 			bool _handshake_step(std::vector<uint8_t> &in);
 			void _send_server_init();
@@ -83,6 +99,7 @@ namespace Vnc {
 			void _set_encodings(std::vector<int32_t> const &);
 			void _key(bool down, uint32_t code, uint32_t unicode);
 			void _pointer(Pointer_event const &);
+			void _flush_motion();
 
 		public:
 
@@ -94,6 +111,24 @@ namespace Vnc {
 
 			/* Whether the connection still waits to learn whether it carries RFB or HTTP */
 			bool detecting() const { return _connection.detecting(); }
+
+			/* Past the handshake (and authentication): a viewer, not a connection that might become one */
+			bool authenticated() const { return _phase == Phase::NORMAL; }
+
+			bool closed() const { return _connection.closed(); }
+
+			/* Still in its handshake and not being answered (an HTTP response going out is not idle) */
+			bool idle_in_handshake() const { return !authenticated() && !_connection.answering_http(); }
+
+			std::string address() const { return _connection.address(); }
+
+			/* When the connection came (its handshake deadline runs from then) */
+			uint64_t accepted_ms() const { return _connection.accepted_ms(); }
+
+			void close(std::string const &why) { _connection.close(why); }
+
+			/* The memory held for this viewer, counted against its cap */
+			size_t memory() const { return _connection.held() + held(); }
 
 			/* Still undecided after 'now_ms': no HTTP request came, so it is an RFB client */
 			void detect_timeout(uint64_t now_ms) { _connection.detect_timeout(now_ms); }

@@ -351,3 +351,17 @@ void Updater::_finish_update()
 	/* frames that came while encoding */
 	if (_continuous) try_update();
 }
+
+
+size_t Updater::held() const
+{
+	size_t n = sizeof(Updater) + _dirty.columns() * _dirty.rows() * sizeof(Tile_set::Box)
+	         + _after_update.capacity() * sizeof(std::vector<uint8_t>);
+	for (auto const &m : _after_update) n += m.capacity() + MESSAGE_OVERHEAD;
+	if (_tight_stream) n += ZLIB_STREAM_BYTES;
+	if (_copy) n += sizeof(Copy_plan) + _copy->rects.capacity() * sizeof(Rect)
+	              + _copy->tiles.columns() * _copy->tiles.rows() * sizeof(Tile_set::Box);
+	if (_in_flight) n += sizeof(Update) + _in_flight->rects.capacity() * (sizeof(Rect) + sizeof(Payload))
+	                   + _in_flight->pseudo.capacity() + MESSAGE_OVERHEAD;
+	return n;
+}

@@ -149,5 +149,8 @@ namespace Vnc {
 
 			/* Send an update if the viewer may receive one and there is something to send */
 			void try_update();
+
+			/* The memory held for this viewer: its state, messages waiting, its own zlib stream */
+			size_t held() const;
 	};
 }

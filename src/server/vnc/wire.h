@@ -17,12 +17,31 @@ namespace Vnc::Wire {
 		DETECT_MS     = 150,          /* how long a browser may take to send its request */
 		MAX_HTTP      = 16 * 1024,
 		FLOW_LIMIT    = 256 * 1024,   /* no new update while this much output is queued */
-		HARD_LIMIT    = 64 << 20,     /* a peer that reads nothing is dropped here */
 		READ_CHUNK    = 64 * 1024,
 		MAX_RECT_COLS = 8,            /* rectangles of at most 512x256 pixels */
 		MAX_RECT_ROWS = 4,
 		OWN_STREAM_PIXELS = 4096,     /* smaller Tight rectangles are not shared, see try_update */
 	};
+
+	/*
+	 * What one client may make the server hold, in real memory: its queued
+	 * output (an update of the whole screen at most, flow control holds back
+	 * the next one), the replies it provoked (pongs, fences), its input
+	 * buffers, its own zlib stream and its session's state. Every byte is
+	 * counted with what the allocator and the containers spend on it
+	 * (CHUNK_OVERHEAD, MESSAGE_OVERHEAD, ZLIB_STREAM_BYTES; the unit tests
+	 * measure them). A client over its cap is disconnected with the reason.
+	 */
+	enum : size_t {
+		CLIENT_BASE       = 1 << 20,    /* the cap beyond one update of the whole screen */
+		CHUNK_OVERHEAD    = 96,         /* a queued chunk: its deque slot and heap block */
+		MESSAGE_OVERHEAD  = 64,         /* a small message waiting: its vector and heap block */
+		ZLIB_STREAM_BYTES = 288 * 1024, /* a deflate stream (windowBits 15, memLevel 8): 256 KiB + state */
+		COALESCE_BYTES    = 4096,       /* small replies are appended to the last chunk up to this */
+	};
+
+	/* The cap of a client of a screen of 'area': a whole update at 32 bits a pixel, plus CLIENT_BASE */
+	inline size_t client_cap(Area area) { return size_t(area.w) * area.h * 4 + CLIENT_BASE; }
 
 	struct Writer
 	{

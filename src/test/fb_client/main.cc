@@ -177,6 +177,9 @@ struct Fb_client::Main
 		doc.load_string(std::string(_config.text()).c_str());
 		_sync_wanted = doc.document_element().attribute("sync_frames").as_uint(0);
 
+		/* <config read_input="no">: a client that never reads its input, for flood tests */
+		bool const read_input = doc.document_element().attribute("read_input").as_bool(true);
+
 		auto events = _input.dataspace();
 		if (events) _events = Attached_dataspace(std::move(*events));
 		if (!_events.valid() || _events.size() < Input::EVENT_BUFFER_SIZE) {
@@ -189,6 +192,7 @@ struct Fb_client::Main
 
 		if (_sync_wanted) (void)_fb.sync_sigh(_sync_handler.cap());
 
+		if (!read_input) return;
 		(void)_input.sigh(_input_handler.cap());
 		_handle_input();
 	}
