@@ -391,3 +391,42 @@ std::optional<int> Sandbox::runtime_probe_errno(int listener, ::seccomp_notif co
 	if (std::memcmp(path, probe, sizeof(probe)) != 0) return std::nullopt;
 	return ENOENT;
 }
+
+
+std::string Sandbox::audit_text(::seccomp_notif const &req, std::string &key)
+{
+	char const *const name = syscall_name(int(req.data.nr), req.data.arch);
+	std::string text = name;
+	text += '(';
+	for (unsigned i = 0; i < 6; i++) {
+		char arg[24];
+		std::snprintf(arg, sizeof(arg), "%s0x%llx", i ? ", " : "", (unsigned long long)req.data.args[i]);
+		text += arg;
+	}
+	text += ')';
+	key = name;
+
+	/* which argument names a path, for the calls a runtime makes on paths */
+	int path_arg = -1;
+	if (req.data.arch == AUDIT_ARCH_X86_64)
+		switch (req.data.nr) {
+		case SYS_openat: case SYS_newfstatat: case SYS_statx: case SYS_faccessat: case SYS_faccessat2:
+		case SYS_readlinkat: case SYS_mkdirat: case SYS_unlinkat: case SYS_execveat:
+			path_arg = 1; break;
+		case SYS_open: case SYS_stat: case SYS_lstat: case SYS_access: case SYS_readlink: case SYS_execve:
+		case SYS_statfs: case SYS_mkdir: case SYS_unlink: case SYS_chdir:
+			path_arg = 0; break;
+		}
+	if (path_arg < 0 || req.data.args[path_arg] == 0) return text;
+
+	/* as much of it as is readable: a read may stop at the end of a page */
+	char path[256] { };
+	iovec local { path, sizeof(path) - 1 };
+	iovec remote { reinterpret_cast<void *>(req.data.args[path_arg]), sizeof(path) - 1 };
+	if (::process_vm_readv(pid_t(req.pid), &local, 1, &remote, 1, 0) <= 0) return text;
+	path[sizeof(path) - 1] = 0;
+	std::string const p(path, strnlen(path, sizeof(path)));
+	text += " \"" + p + "\"";
+	key  += " " + p;
+	return text;
+}

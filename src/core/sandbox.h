@@ -82,4 +82,13 @@ char const *syscall_name(int nr, uint32_t arch);
  */
 std::optional<int> runtime_probe_errno(int listener, ::seccomp_notif const &);
 
+/*
+ * For audit mode (nestbox run --seccomp-audit): the call as text, e.g.
+ * "madvise(0x7f12e4000000, 0x21000, 0x4, 0x0, 0x0, 0x0)", with the path
+ * a path argument names read from the caller's memory, "openat(…) \"/etc/x\"".
+ * 'key' is what makes two calls the same for the once-per-call log: the
+ * name, and the path where there is one.
+ */
+std::string audit_text(::seccomp_notif const &, std::string &key);
+
 } /* namespace Core::Sandbox */
