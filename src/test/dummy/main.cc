@@ -228,6 +228,8 @@ struct Dummy::Main
 
 		if (pugi::xml_attribute delay = step.attribute("delay_close_ms"))
 			attr.delay_close_ms = delay.as_ullong(0);
+		if (pugi::xml_attribute abort = step.attribute("abort_on_label"))
+			attr.abort_on_label = abort.value();
 
 		return attr;
 	}
