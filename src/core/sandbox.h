@@ -74,10 +74,11 @@ char const *syscall_name(int nr, uint32_t arch);
 
 /*
  * The answer to a call the filter held back that is no breach: the C
- * library probing the host where it cannot see it. glibc's free() reads
- * /proc/sys/vm/overcommit_memory the first time it shrinks a thread's heap;
- * that one path, opened read-only, gets ENOENT, the answer it would get in
- * the empty root anyway. nullopt: a breach. 'listener' tells whether the
+ * library probing the host where it cannot see it. A read-only openat of
+ * one of the files glibc reads on ordinary paths (sandbox.cc lists them
+ * with the path that needs each: free() trimming a heap, the local time
+ * zone, the number of CPUs) gets ENOENT, the answer it would get in the
+ * empty root anyway. nullopt: a breach. 'listener' tells whether the
  * caller is still the process the request came from.
  */
 std::optional<int> runtime_probe_errno(int listener, ::seccomp_notif const &);

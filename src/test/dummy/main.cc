@@ -25,6 +25,7 @@
 #include "log_connections.h"
 #include "log_service.h"
 #include "malloc_churn.h"
+#include "runtime_paths.h"
 #include "resources.h"
 
 /* Timer only for <sleep> and a delayed close; LOG only after <log_service> */
@@ -212,6 +213,9 @@ struct Dummy::Main
 			Dummy::malloc_churn(threads, size_attribute(step, "amount"));
 			log("malloc churn in ", threads, " threads done");
 		}
+
+		if (type == "runtime_path")
+			log(Dummy::runtime_path(step.attribute("what").value()));
 
 		if (type == "handle_yield_requests") {
 			_yield_handler.reset();
