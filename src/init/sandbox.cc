@@ -159,11 +159,21 @@ void Sandbox::restart_crashed(std::vector<std::string> const &names)
 		if (Child *child = _children.by_name(name); child && child->exited()) doomed.insert(name);
 	std::set<std::string> const crashed = doomed;
 
-	/* its clients hold sessions to the dead instance: they start anew with it */
+	/*
+	 * Its clients hold sessions to the dead instance: they start anew with
+	 * it. A child left incomplete may have been denied a session while the
+	 * server was down: it is tried again as well.
+	 */
 	_add_clients(doomed);
+	_children.for_each([&] (Child const &child) {
+		if (child.state() == Child::State::INCOMPLETE) doomed.insert(child.name()); });
 	for (std::string const &name : crashed) log("restarting \"", name, "\"");
-	for (std::string const &name : doomed)
-		if (!crashed.count(name)) log("restarting \"", name, "\" with the server it depends on");
+	for (std::string const &name : doomed) {
+		Child const *child = _children.by_name(name);
+		if (crashed.count(name) || !child) continue;
+		if (child->state() == Child::State::INCOMPLETE) log("trying incomplete \"", name, "\" again");
+		else log("restarting \"", name, "\" with the server it depends on");
+	}
 
 	for (std::string const &name : doomed)
 		if (Child *child = _children.by_name(name)) _destroy(*child, true);
