@@ -197,13 +197,14 @@ void Pd_session_component::_audit(::seccomp_notif const &req)
 	if (_audited.size() > MAX_AUDIT_LINES) return;
 	std::string key;
 	std::string const text = Sandbox::audit_text(req, key);
+	if (_audited.count(key)) return;
 	if (_audited.size() == MAX_AUDIT_LINES) {
 		_audited.insert({ });
 		_output.core_line(concat("seccomp audit: \"", _label, "\": more than ", MAX_AUDIT_LINES,
 		                         " distinct calls, no more are logged"));
 		return;
 	}
-	if (!_audited.insert(key).second) return;
+	_audited.insert(key);
 	std::string const line = concat("seccomp audit: \"", _label, "\" ", text, " (the filter refuses it; allowed)");
 	_output.core_line(line);
 	_seccomp_audit->record(line);

@@ -140,6 +140,14 @@ seccomp_audit)
 	out '^seccomp audit: "init -> probe" openat\(0x[0-9a-f]+, .*\) "/etc/passwd" \(the filter refuses it; allowed\)$'
 	[ "$(grep -c 'seccomp audit: "init -> probe"' "$tmp/out")" -eq 1 ] || fail "the same call was logged twice"
 	out '\[init -> probe\] survived the forbidden call' ;;
+seccomp_audit_bounded)
+	# 70 distinct forbidden calls: 64 lines, then one that says no more come
+	opens=$(for i in $(seq 1 70); do printf '<open path="/none/%d"/> ' "$i"; done)
+	sed "s|<open path=\"/etc/passwd\"/>|$opens|" "$dir/audit.xml" > "$tmp/many.xml"
+	run 0 "$nestbox" run --seccomp-audit "$tmp/many.xml"
+	[ "$(grep -c '^seccomp audit: "init -> probe" openat' "$tmp/out")" -eq 64 ] || fail "not 64 audit lines"
+	out '^seccomp audit: "init -> probe": more than 64 distinct calls, no more are logged$'
+	out '\[init -> probe\] survived the forbidden call' ;;
 seccomp_audit_env)
 	# the environment switches it on for every run, and the lines go to a file too
 	NESTBOX_SECCOMP_AUDIT=1 NESTBOX_SECCOMP_AUDIT_LOG="$tmp/audit.log" run 0 "$nestbox" run "$dir/audit.xml"
