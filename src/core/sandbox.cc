@@ -4,10 +4,10 @@
 
 #include "sandbox.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
 #include <cstring>
 #include <grp.h>
 #include <initializer_list>
@@ -384,6 +384,27 @@ char const *Sandbox::syscall_name(int nr, uint32_t arch)
 
 
 /*
+ * A NUL-terminated string of another process, at most 'size' - 1 bytes of
+ * it. The read is split at the page boundary: one that would cross into an
+ * unmapped page fails as a whole, though the string may end before it.
+ * Returns false if nothing could be read.
+ */
+static bool read_string(pid_t pid, uint64_t address, char *buf, size_t size)
+{
+	uintptr_t const at = uintptr_t(address);
+	size_t const max = size - 1;
+	size_t const first = std::min(max, size_t(4096 - at % 4096));
+	iovec local { buf, max };
+	iovec remote[2] { { reinterpret_cast<void *>(at), first },
+	                  { reinterpret_cast<void *>(at + first), max - first } };
+	ssize_t const n = ::process_vm_readv(pid, &local, 1, remote, first < max ? 2 : 1, 0);
+	if (n <= 0) return false;
+	buf[n] = 0;
+	return true;
+}
+
+
+/*
  * Files the C library reads on a component's ordinary paths, which the
  * empty root does not have: each is answered ENOENT, as the root would,
  * and the library takes its fallback. Found by running the suite and the
@@ -408,19 +429,8 @@ std::optional<int> Sandbox::runtime_probe_errno(int listener, ::seccomp_notif co
 	if (req.data.arch != AUDIT_ARCH_X86_64 || req.data.nr != SYS_openat) return std::nullopt;
 	if ((req.data.args[2] & O_ACCMODE) != O_RDONLY) return std::nullopt;
 
-	/*
-	 * The path from the caller's memory, in two pieces at a page boundary:
-	 * a read that would cross into an unmapped page fails as a whole.
-	 */
 	char path[48] { };
-	uintptr_t const at = uintptr_t(req.data.args[1]);
-	size_t const first = std::min(sizeof(path) - 1, size_t(4096 - at % 4096));
-	iovec local { path, sizeof(path) - 1 };
-	iovec remote[2] { { reinterpret_cast<void *>(at), first },
-	                  { reinterpret_cast<void *>(at + first), sizeof(path) - 1 - first } };
-	ssize_t const n = ::process_vm_readv(pid_t(req.pid), &local, 1, remote, first < sizeof(path) - 1 ? 2 : 1, 0);
-	if (n <= 0) return std::nullopt;
-	path[n] = 0;
+	if (!read_string(pid_t(req.pid), req.data.args[1], path, sizeof(path))) return std::nullopt;
 
 	/* the pid is still the process that made the call (not one that took its number) */
 	if (seccomp_notify_id_valid(listener, req.id) != 0) return std::nullopt;
@@ -457,12 +467,8 @@ std::string Sandbox::audit_text(::seccomp_notif const &req, std::string &key)
 		}
 	if (path_arg < 0 || req.data.args[path_arg] == 0) return text;
 
-	/* as much of it as is readable: a read may stop at the end of a page */
 	char path[256] { };
-	iovec local { path, sizeof(path) - 1 };
-	iovec remote { reinterpret_cast<void *>(req.data.args[path_arg]), sizeof(path) - 1 };
-	if (::process_vm_readv(pid_t(req.pid), &local, 1, &remote, 1, 0) <= 0) return text;
-	path[sizeof(path) - 1] = 0;
+	if (!read_string(pid_t(req.pid), req.data.args[path_arg], path, sizeof(path))) return text;
 	std::string const p(path, strnlen(path, sizeof(path)));
 	text += " \"" + p + "\"";
 	key  += " " + p;
