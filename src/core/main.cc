@@ -57,7 +57,7 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 	Log_root    log_root    { ep, output };
 	Rom_root    rom_root    { ep, rom_modules };
 	Cpu_root    cpu_root    { ep };
-	Pd_root     pd_root     { ep, output, cpu_root, options.sealed };
+	Pd_root     pd_root     { ep, output, cpu_root, options.sealed, options.seccomp_audit };
 	Timer_root  timer_root  { ep };
 	Report_root report_root { ep, options.report_dir };
 
@@ -201,6 +201,9 @@ struct Core::Main : Until_reached, Child_exit, Io_handler
 		else if (!pd_root.cgroups->enforced())
 			output.core_line(concat("Warning: no memory cgroup (", pd_root.cgroups->problem(),
 			                        "): RAM quotas are not enforced by the kernel"));
+		if (options.sealed && options.seccomp_audit)
+			output.core_line("Warning: seccomp audit mode (--seccomp-audit): calls the filter refuses are"
+			                 " logged and allowed");
 
 		/* a changed config that init will reject is reported here with its file name */
 		rom_modules.on_change([this] (std::string const &path) {

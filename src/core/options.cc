@@ -58,6 +58,12 @@ void Core::print_help(char const *prog)
 "  --unsealed         UNSAFE: run components without namespaces, seccomp\n"
 "                     filter and dropped privileges, so that gdb, strace and\n"
 "                     valgrind can be used on them (docs/SECURITY.md)\n"
+"  --seccomp-audit    UNSAFE: a system call the seccomp filter refuses is logged\n"
+"                     (component, call, arguments; once per component and\n"
+"                     call) and then allowed instead of stopping the component;\n"
+"                     for finding what a component really needs\n"
+"                     (docs/SECURITY.md). NESTBOX_SECCOMP_AUDIT=1 in the\n"
+"                     environment does the same\n"
 "  -h, --help         print this help\n"
 "  --version          print the version of nestbox\n"
 "\n"
@@ -95,7 +101,11 @@ std::optional<Options> Core::parse_options(int argc, char **argv)
 	o.bin_dir = ec ? "." : self.parent_path().string();
 	o.command = Options::Command::RUN;
 
-	enum { ROM_DIR = 256, REPORT_DIR, UNTIL, TIMEOUT, RAM, CAPS, UNSEALED, NO_CHECK, KEEP_RUNNING, VERSION };
+	/* so that a test runner can audit every run it starts (scripts/seccomp-audit) */
+	if (char const *audit = std::getenv("NESTBOX_SECCOMP_AUDIT"); audit && std::strcmp(audit, "1") == 0)
+		o.seccomp_audit = true;
+
+	enum { ROM_DIR = 256, REPORT_DIR, UNTIL, TIMEOUT, RAM, CAPS, UNSEALED, SECCOMP_AUDIT, NO_CHECK, KEEP_RUNNING, VERSION };
 	static option const long_options[] = {
 		{ "rom-dir",      required_argument, nullptr, ROM_DIR },
 		{ "report-dir",   required_argument, nullptr, REPORT_DIR },
@@ -104,6 +114,7 @@ std::optional<Options> Core::parse_options(int argc, char **argv)
 		{ "ram",          required_argument, nullptr, RAM },
 		{ "caps",         required_argument, nullptr, CAPS },
 		{ "unsealed",     no_argument,       nullptr, UNSEALED },
+		{ "seccomp-audit", no_argument,      nullptr, SECCOMP_AUDIT },
 		{ "no-check",     no_argument,       nullptr, NO_CHECK },
 		{ "keep-running", no_argument,       nullptr, KEEP_RUNNING },
 		{ "version",      no_argument,       nullptr, VERSION },
@@ -134,6 +145,7 @@ std::optional<Options> Core::parse_options(int argc, char **argv)
 		case RAM:  return Cli::init_quota(true,  v, o.init_ram);
 		case CAPS: return Cli::init_quota(false, v, o.init_caps);
 		case UNSEALED:     o.sealed = false;      return Verdict::go_on();
+		case SECCOMP_AUDIT: o.seccomp_audit = true; return Verdict::go_on();
 		case NO_CHECK:     o.check = false;       return Verdict::go_on();
 		case KEEP_RUNNING: o.keep_running = true; return Verdict::go_on();
 		}

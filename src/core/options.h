@@ -19,6 +19,7 @@ struct Options
 	std::optional<std::string> until { };       /* ECMAScript regex over log lines */
 	std::optional<double>    timeout_s { };
 	bool                     sealed    = true;
+	bool                     seccomp_audit = false;   /* log forbidden calls, let them go on */
 	bool                     check     = true;  /* refuse a config with check's errors */
 	bool                     keep_running = false;   /* run on when init is idle */
 	uint64_t                 init_ram  = 1ull << 30;

@@ -8,6 +8,8 @@
 #include "spawn.h"
 
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <seccomp.h>
 #include <cstring>
 #include <fcntl.h>
@@ -170,6 +172,13 @@ void Pd_session_component::Syscall_monitor::handle_io(uint32_t events)
 			resp->val   = 0;
 			resp->flags = 0;
 			(void)seccomp_notify_respond(listener.get(), resp);
+		} else if (pd._seccomp_audit) {
+			pd._audit(*req);
+			resp->id    = req->id;
+			resp->error = 0;
+			resp->val   = 0;
+			resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+			(void)seccomp_notify_respond(listener.get(), resp);
 		} else {
 			/*
 			 * A forbidden call: the component is killed while the call waits for
@@ -180,6 +189,50 @@ void Pd_session_component::Syscall_monitor::handle_io(uint32_t events)
 		}
 	}
 	seccomp_notify_free(req, resp);
+}
+
+
+void Pd_session_component::_audit(::seccomp_notif const &req)
+{
+	if (_audited.size() > MAX_AUDIT_LINES) return;
+	std::string key;
+	std::string const text = Sandbox::audit_text(req, key);
+	if (_audited.count(key)) return;
+	if (_audited.size() == MAX_AUDIT_LINES) {
+		_audited.insert({ });
+		_output.core_line(concat("seccomp audit: \"", _label, "\": more than ", MAX_AUDIT_LINES,
+		                         " distinct calls, no more are logged"));
+		return;
+	}
+	_audited.insert(key);
+	std::string const line = concat("seccomp audit: \"", _label, "\" ", text, " (the filter refuses it; allowed)");
+	_output.core_line(line);
+	_seccomp_audit->record(line);
+}
+
+
+Seccomp_audit Seccomp_audit::from_environment()
+{
+	Seccomp_audit a;
+	if (char const *file = std::getenv("NESTBOX_SECCOMP_AUDIT_LOG")) a.file = file;
+	if (a.file.empty()) return a;
+
+	std::ifstream cmdline("/proc/" + std::to_string(::getppid()) + "/cmdline");
+	std::string arg;
+	while (std::getline(cmdline, arg, '\0')) a.origin += (a.origin.empty() ? "" : " ") + arg;
+	return a;
+}
+
+
+void Seccomp_audit::record(std::string const &line) const
+{
+	if (file.empty()) return;
+
+	/* one write per line: lines of runs in parallel do not mix */
+	std::string const text = "[" + origin + "] " + line + "\n";
+	Unique_fd fd(::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+	if (!fd.valid() || ::write(fd.get(), text.data(), text.size()) != ssize_t(text.size()))
+		warning("seccomp audit: cannot append to ", file, ": ", std::strerror(errno));
 }
 
 
@@ -286,5 +339,6 @@ Result<std::unique_ptr<Pd_session_component>> Pd_root::_create_session(std::stri
 	                                                 Arg_string::number(args, "cap_quota"),
 	                                                 Arg_string::string(args, "host"));
 	if (cgroups && cgroups->enforced()) pd->use_cgroups(*cgroups);
+	if (sealed && seccomp_audit) pd->audit_seccomp(audit);
 	return pd;
 }

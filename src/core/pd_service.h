@@ -11,6 +11,9 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
+
+#include <linux/seccomp.h>
 
 #include <nestbox/base/signal.h>
 #include <nestbox/root_component.h>
@@ -39,6 +42,22 @@ struct Quota_account
 	uint64_t avail() const { return limit - used; }
 };
 
+/*
+ * Audit mode (--seccomp-audit): where the lines go besides core's log. With
+ * NESTBOX_SECCOMP_AUDIT_LOG=FILE, each line is appended to FILE as well,
+ * after the command line of the process that started this run, so that a
+ * test suite run in audit mode can tell which test made which call
+ * (scripts/seccomp-audit).
+ */
+struct Seccomp_audit
+{
+	std::string file { };     /* empty: core's log only */
+	std::string origin { };   /* the parent's command line */
+
+	static Seccomp_audit from_environment();
+	void record(std::string const &line) const;
+};
+
 class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, private nestbox::Io_handler
 {
 	private:
@@ -60,6 +79,17 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 		nestbox::Unique_fd _status { };           /* sealed: the stub's report of the wait status */
 		char               _breach_syscall[32] { };
 		Memory_cgroups    *_cgroups = nullptr;       /* set by the root when sealed */
+
+		/*
+		 * Audit mode (--seccomp-audit): a forbidden call is logged and goes on.
+		 * Each distinct call (name, and path where it has one) is logged once
+		 * per component, at most 'MAX_AUDIT_LINES' of them: the log stays
+		 * readable however busy the component is.
+		 */
+		static constexpr size_t MAX_AUDIT_LINES = 64;
+		Seccomp_audit const  *_seccomp_audit = nullptr;
+		std::set<std::string> _audited { };
+		void _audit(::seccomp_notif const &);
 		std::string        _cgroup { };
 
 		/* sealed: system calls outside the allowlist arrive here */
@@ -128,6 +158,7 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 		                                     uint64_t ram, uint64_t caps) override;
 
 		void use_cgroups(Memory_cgroups &c) { _cgroups = &c; }
+		void audit_seccomp(Seccomp_audit const &a) { _seccomp_audit = &a; }
 
 		/* The kernel's limit follows the quota */
 		void quota_changed() { if (_cgroups) _cgroups->update(_cgroup, _ram.limit); }
@@ -141,12 +172,15 @@ struct Pd_root : nestbox::Root_component<Pd_session_component>
 	Log_output &output;
 	Cpu_root   &cpu_root;
 	bool const  sealed;
+	bool const  seccomp_audit;   /* sealed only: forbidden calls are logged, not stopped */
+	Seccomp_audit const audit = seccomp_audit ? Seccomp_audit::from_environment() : Seccomp_audit { };
 
 	/* only sealed components are put under a kernel-enforced limit */
 	std::optional<Memory_cgroups> cgroups { };
 
-	Pd_root(nestbox::Entrypoint &ep, Log_output &output, Cpu_root &cpu_root, bool sealed = true)
-	: Root_component(ep), output(output), cpu_root(cpu_root), sealed(sealed)
+	Pd_root(nestbox::Entrypoint &ep, Log_output &output, Cpu_root &cpu_root, bool sealed = true,
+	        bool seccomp_audit = false)
+	: Root_component(ep), output(output), cpu_root(cpu_root), sealed(sealed), seccomp_audit(seccomp_audit)
 	{
 		if (sealed) cgroups.emplace();
 	}

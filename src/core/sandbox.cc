@@ -4,6 +4,7 @@
 
 #include "sandbox.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -246,6 +247,14 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 	                SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(uname) })
 		allow(nr);
 	allow_if(SCMP_SYS(prlimit64), SCMP_A2(SCMP_CMP_EQ, 0));            /* reading limits only */
+
+	/*
+	 * glibc's sysconf(_SC_PHYS_PAGES, _SC_AVPHYS_PAGES) ask sysinfo and
+	 * ignore its failure (they would compute from an uninitialised struct),
+	 * so an error is no answer: the component may know the host's memory,
+	 * load and uptime. Found by audit mode (docs/SECURITY.md).
+	 */
+	allow(SCMP_SYS(sysinfo));
 	allow_if(SCMP_SYS(clone), SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 	allow_if(SCMP_SYS(prctl), SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
 	allow_if(SCMP_SYS(prctl), SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
@@ -274,7 +283,7 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 	if (extras.x11) {
 		allow_if(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 		for (int nr : { SCMP_SYS(connect), SCMP_SYS(shmget), SCMP_SYS(shmat), SCMP_SYS(shmdt),
-		                SCMP_SYS(shmctl), SCMP_SYS(sysinfo) })
+		                SCMP_SYS(shmctl) })
 			allow(nr);
 		if (!extras.tcp)   /* the TCP grant allows these already */
 			for (int nr : { SCMP_SYS(getsockopt), SCMP_SYS(setsockopt), SCMP_SYS(getpeername),
@@ -374,20 +383,94 @@ char const *Sandbox::syscall_name(int nr, uint32_t arch)
 }
 
 
+/*
+ * A NUL-terminated string of another process, at most 'size' - 1 bytes of
+ * it. The read is split at the page boundary: one that would cross into an
+ * unmapped page fails as a whole, though the string may end before it.
+ * Returns false if nothing could be read.
+ */
+static bool read_string(pid_t pid, uint64_t address, char *buf, size_t size)
+{
+	uintptr_t const at = uintptr_t(address);
+	size_t const max = size - 1;
+	size_t const first = std::min(max, size_t(4096 - at % 4096));
+	iovec local { buf, max };
+	iovec remote[2] { { reinterpret_cast<void *>(at), first },
+	                  { reinterpret_cast<void *>(at + first), max - first } };
+	ssize_t const n = ::process_vm_readv(pid, &local, 1, remote, first < max ? 2 : 1, 0);
+	if (n <= 0) return false;
+	buf[n] = 0;
+	return true;
+}
+
+
+/*
+ * Files the C library reads on a component's ordinary paths, which the
+ * empty root does not have: each is answered ENOENT, as the root would,
+ * and the library takes its fallback. Found by running the suite and the
+ * dummy's runtime paths in audit mode (docs/SECURITY.md).
+ */
+static char const *const runtime_probes[] = {
+	/* glibc's free(): the first shrink of a thread arena's heap (vnc's encode pool) */
+	"/proc/sys/vm/overcommit_memory",
+	/* glibc's tzset(), on the first localtime()/strftime("%Z") without TZ: UTC then */
+	"/etc/localtime",
+	/* glibc's get_nprocs(): sysconf(_SC_NPROCESSORS_ONLN), std::thread::hardware_concurrency();
+	   it falls back to sched_getaffinity, which is allowed */
+	"/sys/devices/system/cpu/online",
+	"/proc/stat",
+	/* glibc's get_nprocs_conf(): sysconf(_SC_NPROCESSORS_CONF); falls back to get_nprocs() */
+	"/sys/devices/system/cpu/possible",
+};
+
+
 std::optional<int> Sandbox::runtime_probe_errno(int listener, ::seccomp_notif const &req)
 {
 	if (req.data.arch != AUDIT_ARCH_X86_64 || req.data.nr != SYS_openat) return std::nullopt;
 	if ((req.data.args[2] & O_ACCMODE) != O_RDONLY) return std::nullopt;
 
-	static constexpr char const probe[] = "/proc/sys/vm/overcommit_memory";
-	char path[sizeof(probe)] { };
-	iovec local { path, sizeof(path) }, remote { reinterpret_cast<void *>(req.data.args[1]), sizeof(path) };
-	if (::process_vm_readv(pid_t(req.pid), &local, 1, &remote, 1, 0) != ssize_t(sizeof(path)))
-		return std::nullopt;
+	char path[48] { };
+	if (!read_string(pid_t(req.pid), req.data.args[1], path, sizeof(path))) return std::nullopt;
 
 	/* the pid is still the process that made the call (not one that took its number) */
 	if (seccomp_notify_id_valid(listener, req.id) != 0) return std::nullopt;
 
-	if (std::memcmp(path, probe, sizeof(probe)) != 0) return std::nullopt;
-	return ENOENT;
+	for (char const *probe : runtime_probes)
+		if (std::strcmp(path, probe) == 0) return ENOENT;
+	return std::nullopt;
+}
+
+
+std::string Sandbox::audit_text(::seccomp_notif const &req, std::string &key)
+{
+	char const *const name = syscall_name(int(req.data.nr), req.data.arch);
+	std::string text = name;
+	text += '(';
+	for (unsigned i = 0; i < 6; i++) {
+		char arg[24];
+		std::snprintf(arg, sizeof(arg), "%s0x%llx", i ? ", " : "", (unsigned long long)req.data.args[i]);
+		text += arg;
+	}
+	text += ')';
+	key = name;
+
+	/* which argument names a path, for the calls a runtime makes on paths */
+	int path_arg = -1;
+	if (req.data.arch == AUDIT_ARCH_X86_64)
+		switch (req.data.nr) {
+		case SYS_openat: case SYS_newfstatat: case SYS_statx: case SYS_faccessat: case SYS_faccessat2:
+		case SYS_readlinkat: case SYS_mkdirat: case SYS_unlinkat: case SYS_execveat:
+			path_arg = 1; break;
+		case SYS_open: case SYS_stat: case SYS_lstat: case SYS_access: case SYS_readlink: case SYS_execve:
+		case SYS_statfs: case SYS_mkdir: case SYS_unlink: case SYS_chdir:
+			path_arg = 0; break;
+		}
+	if (path_arg < 0 || req.data.args[path_arg] == 0) return text;
+
+	char path[256] { };
+	if (!read_string(pid_t(req.pid), req.data.args[path_arg], path, sizeof(path))) return text;
+	std::string const p(path, strnlen(path, sizeof(path)));
+	text += " \"" + p + "\"";
+	key  += " " + p;
+	return text;
 }

@@ -74,12 +74,22 @@ char const *syscall_name(int nr, uint32_t arch);
 
 /*
  * The answer to a call the filter held back that is no breach: the C
- * library probing the host where it cannot see it. glibc's free() reads
- * /proc/sys/vm/overcommit_memory the first time it shrinks a thread's heap;
- * that one path, opened read-only, gets ENOENT, the answer it would get in
- * the empty root anyway. nullopt: a breach. 'listener' tells whether the
+ * library probing the host where it cannot see it. A read-only openat of
+ * one of the files glibc reads on ordinary paths (sandbox.cc lists them
+ * with the path that needs each: free() trimming a heap, the local time
+ * zone, the number of CPUs) gets ENOENT, the answer it would get in the
+ * empty root anyway. nullopt: a breach. 'listener' tells whether the
  * caller is still the process the request came from.
  */
 std::optional<int> runtime_probe_errno(int listener, ::seccomp_notif const &);
+
+/*
+ * For audit mode (nestbox run --seccomp-audit): the call as text, e.g.
+ * "madvise(0x7f12e4000000, 0x21000, 0x4, 0x0, 0x0, 0x0)", with the path
+ * a path argument names read from the caller's memory, "openat(…) \"/etc/x\"".
+ * 'key' is what makes two calls the same for the once-per-call log: the
+ * name, and the path where there is one.
+ */
+std::string audit_text(::seccomp_notif const &, std::string &key);
 
 } /* namespace Core::Sandbox */

@@ -68,6 +68,22 @@ void Sandbox::_destroy(Child &child, bool restart)
 }
 
 
+/* in cascade: the clients of a server that goes restart as well */
+void Sandbox::_add_clients(std::set<std::string> &doomed) const
+{
+	for (bool grew = true; grew; ) {
+		grew = false;
+		_children.for_each([&] (Child const &child) {
+			if (doomed.count(child.name())) return;
+			bool depends = false;
+			child.for_each_session([&] (Routed_session const &s) {
+				if (s.target.kind == Session_target::Kind::CHILD && doomed.count(s.target.server))
+					depends = true; });
+			if (depends) { doomed.insert(child.name()); grew = true; } });
+	}
+}
+
+
 void Sandbox::apply_config(Config_model &&config)
 {
 	Config_model old = std::move(_model);
@@ -80,17 +96,8 @@ void Sandbox::apply_config(Config_model &&config)
 		if (!start || _needs_restart(child, *start, old))
 			doomed.insert(child.name()); });
 
-	/* in cascade: the clients of a server that goes restart as well */
-	for (bool grew = true; grew; ) {
-		grew = false;
-		_children.for_each([&] (Child const &child) {
-			if (doomed.count(child.name())) return;
-			bool depends = false;
-			child.for_each_session([&] (Routed_session const &s) {
-				if (s.target.kind == Session_target::Kind::CHILD && doomed.count(s.target.server))
-					depends = true; });
-			if (depends) { doomed.insert(child.name()); grew = true; } });
-	}
+	_add_clients(doomed);
+	_restarts.apply_config({ doomed.begin(), doomed.end() });
 
 	for (std::string const &name : doomed)
 		if (Child *child = _children.by_name(name))
@@ -122,8 +129,10 @@ void Sandbox::child_announced(Child &)
 }
 
 
-void Sandbox::child_exited(Child &)
+void Sandbox::child_exited(Child &child)
 {
+	_restarts.child_exited(child);
+
 	/* what waited for its services is denied now */
 	_routing.retry_pending();
 	_server.retry_pending();
@@ -139,5 +148,34 @@ void Sandbox::restart_hung(std::vector<std::string> const &names)
 			_destroy(*child, true);
 		}
 	}
+	_start_new_children();
+}
+
+
+void Sandbox::restart_crashed(std::vector<std::string> const &names)
+{
+	std::set<std::string> doomed;
+	for (auto const &name : names)
+		if (Child *child = _children.by_name(name); child && child->exited()) doomed.insert(name);
+	std::set<std::string> const crashed = doomed;
+
+	/*
+	 * Its clients hold sessions to the dead instance: they start anew with
+	 * it. A child left incomplete may have been denied a session while the
+	 * server was down: it is tried again as well.
+	 */
+	_add_clients(doomed);
+	_children.for_each([&] (Child const &child) {
+		if (child.state() == Child::State::INCOMPLETE) doomed.insert(child.name()); });
+	for (std::string const &name : crashed) log("restarting \"", name, "\"");
+	for (std::string const &name : doomed) {
+		Child const *child = _children.by_name(name);
+		if (crashed.count(name) || !child) continue;
+		if (child->state() == Child::State::INCOMPLETE) log("trying incomplete \"", name, "\" again");
+		else log("restarting \"", name, "\" with the server it depends on");
+	}
+
+	for (std::string const &name : doomed)
+		if (Child *child = _children.by_name(name)) _destroy(*child, true);
 	_start_new_children();
 }

@@ -5,15 +5,19 @@
  * the children, their routing, the services offered to init's parent, the
  * state report and the heartbeat. It is the only part that knows them all;
  * each part below it knows the ones it needs, and the parts above it only by
- * the narrow interfaces the sandbox implements (Child_observer, Restarter).
+ * the narrow interfaces the sandbox implements (Child_observer, the two
+ * Restarters).
  */
 #pragma once
+
+#include <set>
 
 #include <nestbox/init/config_model.h>
 
 #include "children.h"
 #include "heartbeat.h"
 #include "idle.h"
+#include "restart.h"
 #include "routing.h"
 #include "server.h"
 #include "state_report.h"
@@ -21,7 +25,7 @@
 
 namespace Init { class Sandbox; }
 
-class Init::Sandbox : private Child_observer, private Heartbeat::Restarter
+class Init::Sandbox : private Child_observer, private Heartbeat::Restarter, private Restarts::Restarter
 {
 	private:
 
@@ -37,7 +41,8 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter
 		 * The heartbeat is called before the state report when the timer fires.
 		 */
 		Heartbeat    _heartbeat    { _model, _children, _timeouts, *this };
-		State_report _state_report { _env, _model, _children, _timeouts };
+		Restarts     _restarts     { _model, _timeouts, *this };
+		State_report _state_report { _env, _model, _children, _timeouts, _restarts };
 
 		/* tells the parent when no child runs or can start (idle.h) */
 		Idle         _idle { _env.ep(), _children, [this] (int value) { _routing.tell_parent_idle(value); } };
@@ -57,6 +62,7 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter
 
 		bool _needs_restart(Child const &, Start_node const &, Config_model const &old) const;
 		void _destroy(Child &, bool restart);
+		void _add_clients(std::set<std::string> &doomed) const;
 		void _start_new_children();
 
 		/* Child_observer */
@@ -65,6 +71,9 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter
 
 		/* Heartbeat::Restarter */
 		void restart_hung(std::vector<std::string> const &names) override;
+
+		/* Restarts::Restarter */
+		void restart_crashed(std::vector<std::string> const &names) override;
 
 	public:
 

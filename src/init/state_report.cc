@@ -61,6 +61,9 @@ std::string State_report::_generate() const
 			c.append_attribute("state") = "incomplete";
 		if (child.exited()) c.append_attribute("exited") = child.exit_value();
 		if (child.skipped_heartbeats()) c.append_attribute("skipped_heartbeats") = child.skipped_heartbeats();
+		/* our extension: restarts after a crash (<restart>), and when init gave up */
+		if (unsigned const n = _restarts.restarts(child.name())) c.append_attribute("restarts") = n;
+		if (_restarts.given_up(child.name())) c.append_attribute("restart") = "given_up";
 
 		if (detail.child_ram) {
 			pugi::xml_node ram = c.append_child("ram");

@@ -15,6 +15,7 @@
 
 #include "children.h"
 #include "report_trigger.h"
+#include "restart.h"
 #include "timeouts.h"
 
 namespace Init {
@@ -27,6 +28,7 @@ class State_report : public Report_trigger, private Timeouts::Client
 		Config_model const &_model;
 		Children const     &_children;
 		Timeouts           &_timeouts;
+		Restarts const     &_restarts;
 
 		std::optional<nestbox::Reporter> _reporter { };
 		uint64_t                         _buffer = 0;
@@ -42,8 +44,8 @@ class State_report : public Report_trigger, private Timeouts::Client
 	public:
 
 		State_report(nestbox::Env &env, Config_model const &model, Children const &children,
-		             Timeouts &timeouts)
-		: _env(env), _model(model), _children(children), _timeouts(timeouts)
+		             Timeouts &timeouts, Restarts const &restarts)
+		: _env(env), _model(model), _children(children), _timeouts(timeouts), _restarts(restarts)
 		{
 			_timeouts.add(*this);
 		}

@@ -1,5 +1,5 @@
 /*
- * init's one Timer session, shared by the heartbeat and the state report
+ * init's one Timer session, shared by the heartbeat, the restarts and the state report
  *
  * The session is opened when a part first needs the time, so that an init
  * without <report> and <heartbeat> needs no Timer. Each part keeps its own

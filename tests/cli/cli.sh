@@ -129,6 +129,34 @@ report_dir_unwritable)
 	run 2 "$nestbox" run --report-dir "$tmp/reports/init" "$dir/exits.xml"
 	err 'reports/init: cannot create it: Not a directory$'
 	no_out 'hello' ;;
+seccomp_audit)
+	# without audit mode the forbidden call is a breach
+	run 1 "$nestbox" run "$dir/audit.xml"
+	out '"probe" killed: forbidden system call openat'
+	no_out 'survived'
+	# with it, the call is logged once (the second open is the same call) and goes on
+	run 0 "$nestbox" run --seccomp-audit "$dir/audit.xml"
+	out 'Warning: seccomp audit mode'
+	out '^seccomp audit: "init -> probe" openat\(0x[0-9a-f]+, .*\) "/etc/passwd" \(the filter refuses it; allowed\)$'
+	[ "$(grep -c 'seccomp audit: "init -> probe"' "$tmp/out")" -eq 1 ] || fail "the same call was logged twice"
+	out '\[init -> probe\] survived the forbidden call' ;;
+seccomp_audit_bounded)
+	# 70 distinct forbidden calls: 64 lines, then one that says no more come
+	opens=$(for i in $(seq 1 70); do printf '<open path="/none/%d"/> ' "$i"; done)
+	sed "s|<open path=\"/etc/passwd\"/>|$opens|" "$dir/audit.xml" > "$tmp/many.xml"
+	run 0 "$nestbox" run --seccomp-audit "$tmp/many.xml"
+	[ "$(grep -c '^seccomp audit: "init -> probe" openat' "$tmp/out")" -eq 64 ] || fail "not 64 audit lines"
+	out '^seccomp audit: "init -> probe": more than 64 distinct calls, no more are logged$'
+	out '\[init -> probe\] survived the forbidden call' ;;
+seccomp_audit_env)
+	# the environment switches it on for every run, and the lines go to a file too
+	NESTBOX_SECCOMP_AUDIT=1 NESTBOX_SECCOMP_AUDIT_LOG="$tmp/audit.log" run 0 "$nestbox" run "$dir/audit.xml"
+	out '\[init -> probe\] survived the forbidden call'
+	grep -Eq '^\[.*\] seccomp audit: "init -> probe" openat\(.*"/etc/passwd"' "$tmp/audit.log" \
+		|| fail "the audit line is not in NESTBOX_SECCOMP_AUDIT_LOG"
+	# any other value leaves audit mode off
+	NESTBOX_SECCOMP_AUDIT=0 run 1 "$nestbox" run "$dir/audit.xml"
+	out 'forbidden system call openat' ;;
 *)
 	fail "unknown case" ;;
 esac

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <nestbox/init/config_model.h>
 
 using namespace Init;
@@ -123,5 +127,51 @@ TEST(Config_model, host_grants)
 		Config_error err { };
 		std::string const text = std::string("<config><start name=\"a\"><host>") + bad + "</host></start></config>";
 		EXPECT_FALSE(parse(text, err)) << bad;
+	}
+}
+
+
+TEST(Config_model, restart_policy)
+{
+	Config_error e { };
+	auto m = parse(R"(<config>
+		<start name="a"><restart/></start>
+		<start name="b"><restart on="failure" max="3" within_s="10" backoff_ms="0"/></start>
+		<start name="c"/>
+	</config>)", e);
+	ASSERT_TRUE(m) << e.message;
+	ASSERT_TRUE(m->starts[0].restart);
+	Restart_policy const &a = *m->starts[0].restart;
+	EXPECT_EQ(a.on, Restart_policy::On::CRASH);
+	EXPECT_EQ(a.max, 5u);
+	EXPECT_EQ(a.within_s, 60u);
+	EXPECT_EQ(a.backoff_ms, 100u);
+	EXPECT_TRUE(a.applies(-6));      /* SIGABRT */
+	EXPECT_FALSE(a.applies(3));      /* an exit is no crash */
+	EXPECT_FALSE(a.applies(0));
+
+	Restart_policy const &b = *m->starts[1].restart;
+	EXPECT_EQ(b.on, Restart_policy::On::FAILURE);
+	EXPECT_EQ(b.max, 3u);
+	EXPECT_EQ(b.within_s, 10u);
+	EXPECT_EQ(b.backoff_ms, 0u);
+	EXPECT_TRUE(b.applies(3));
+	EXPECT_TRUE(b.applies(-9));
+	EXPECT_FALSE(b.applies(0));
+
+	EXPECT_FALSE(m->starts[2].restart);
+
+	/* each bad value is an error that names it */
+	for (auto const &[node, message] : std::vector<std::pair<std::string, std::string>> {
+		{ R"(<restart on="always"/>)",      R"(<restart> on="always": must be "crash" or "failure")" },
+		{ R"(<restart max="0"/>)",          R"(<restart> max="0": must be a number from 1 to 1000)" },
+		{ R"(<restart max="1001"/>)",       R"(<restart> max="1001": must be a number from 1 to 1000)" },
+		{ R"(<restart within_s="-1"/>)",    R"(<restart> within_s="-1": must be a number from 1 to 86400)" },
+		{ R"(<restart backoff_ms="1s"/>)",  R"(<restart> backoff_ms="1s": must be a number from 0 to 60000)" },
+		{ R"(<restart max="99999999999"/>)", R"(<restart> max="99999999999": must be a number from 1 to 1000)" },
+		{ R"(<restart tries="3"/>)",        R"(unknown attribute "tries" of <restart> (on, max, within_s, backoff_ms))" } }) {
+		Config_error bad { };
+		EXPECT_FALSE(parse("<config><start name=\"a\">" + node + "</start></config>", bad)) << node;
+		EXPECT_EQ(bad.message, message);
 	}
 }

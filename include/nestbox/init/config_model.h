@@ -66,6 +66,30 @@ struct Host_grant
 	bool operator == (Host_grant const &) const = default;
 };
 
+/*
+ * <restart on="crash" max="5" within_s="60" backoff_ms="100"/> of a start
+ * node: our extension (Genode's init restarts only on a version change or a
+ * missed heartbeat). A child that ends as 'on' says is started again after
+ * a delay, with the children that hold sessions to it, at most 'max' times
+ * within any 'within_s' seconds; then init gives up and says so.
+ */
+struct Restart_policy
+{
+	enum class On { CRASH, FAILURE };   /* killed by a signal; or that, or a non-zero exit value */
+
+	On       on = On::CRASH;
+	unsigned max = 5;                   /* 1 .. 1000 */
+	unsigned within_s = 60;             /* 1 .. 86400 */
+	unsigned backoff_ms = 100;          /* 0 .. 60000: before the first restart, doubled for each next */
+
+	static constexpr unsigned MAX_DELAY_MS = 30000;   /* the doubling stops there */
+
+	/* whether a child that ended with 'exit_value' (negative: killed by that signal) is restarted */
+	bool applies(int exit_value) const { return exit_value < 0 || (on == On::FAILURE && exit_value != 0); }
+
+	bool operator == (Restart_policy const &) const = default;
+};
+
 struct Start_node
 {
 	std::string                name;
@@ -77,6 +101,7 @@ struct Start_node
 	std::vector<std::string>   provides { };
 	Route                      route { };
 	unsigned                   restart_after_skipped = 0;   /* heartbeats; 0: never */
+	std::optional<Restart_policy> restart { };               /* <restart>: after a crash */
 	std::vector<Host_grant>    host { };
 
 	bool operator == (Start_node const &) const = default;

@@ -136,6 +136,40 @@ Host_grant parse_host_grant(pugi::xml_node g)
 	return h;
 }
 
+/* a decimal attribute within [min, max], or the fallback if absent */
+unsigned bounded_attr(pugi::xml_node n, char const *name, unsigned fallback, unsigned min, unsigned max)
+{
+	pugi::xml_attribute const a = n.attribute(name);
+	if (!a) return fallback;
+	std::string_view const v = a.value();
+	uint64_t value = 0;
+	bool ok = !v.empty() && v.size() <= 9;
+	for (char c : v) { ok = ok && c >= '0' && c <= '9'; value = value * 10 + uint64_t(c - '0'); }
+	if (!ok || value < min || value > max)
+		throw Parse_failure { n, "<" + std::string(n.name()) + "> " + name + "=\"" + std::string(v)
+		                         + "\": must be a number from " + std::to_string(min) + " to " + std::to_string(max) };
+	return unsigned(value);
+}
+
+Restart_policy parse_restart(pugi::xml_node n)
+{
+	for (pugi::xml_attribute a : n.attributes()) {
+		std::string_view const name = a.name();
+		if (name != "on" && name != "max" && name != "within_s" && name != "backoff_ms")
+			throw Parse_failure { n, "unknown attribute \"" + std::string(name) + "\" of <restart>"
+			                         " (on, max, within_s, backoff_ms)" };
+	}
+	Restart_policy r;
+	std::string_view const on = n.attribute("on").as_string("crash");
+	if      (on == "crash")   r.on = Restart_policy::On::CRASH;
+	else if (on == "failure") r.on = Restart_policy::On::FAILURE;
+	else throw Parse_failure { n, "<restart> on=\"" + std::string(on) + "\": must be \"crash\" or \"failure\"" };
+	r.max        = bounded_attr(n, "max", r.max, 1, 1000);
+	r.within_s   = bounded_attr(n, "within_s", r.within_s, 1, 86400);
+	r.backoff_ms = bounded_attr(n, "backoff_ms", r.backoff_ms, 0, 60000);
+	return r;
+}
+
 Start_node parse_start(pugi::xml_node n, Config_model const &model)
 {
 	Start_node s;
@@ -172,6 +206,8 @@ Start_node parse_start(pugi::xml_node n, Config_model const &model)
 
 	if (pugi::xml_node h = n.child("heartbeat"))
 		s.restart_after_skipped = h.attribute("restart_after_skipped").as_uint(0);
+
+	if (pugi::xml_node r = n.child("restart")) s.restart = parse_restart(r);
 
 	for (pugi::xml_node g : n.child("host").children()) {
 		if (g.type() != pugi::node_element) continue;

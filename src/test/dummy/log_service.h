@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -35,6 +36,9 @@ class Dummy::Log_service
 
 			/* absent: close silently; 0: say so; N: block N ms before closing */
 			std::optional<uint64_t> delay_close_ms;
+
+			/* a session request of this label makes the dummy abort: a server a client can crash */
+			std::optional<std::string> abort_on_label { };
 		};
 
 	private:
@@ -83,8 +87,12 @@ class Dummy::Log_service
 
 				Result<std::unique_ptr<Session_component>> _create_session(std::string_view args) override
 				{
-					return std::make_unique<Session_component>(Arg_string::string(args, "label"),
-					                                           _attr.verbose);
+					std::string const label = Arg_string::string(args, "label");
+					if (_attr.abort_on_label && label == *_attr.abort_on_label) {
+						log("session request with label ", label, ": aborting");
+						std::abort();
+					}
+					return std::make_unique<Session_component>(label, _attr.verbose);
 				}
 
 				void _upgrade_session(Session_component &, std::string_view args) override

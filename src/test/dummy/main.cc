@@ -25,6 +25,7 @@
 #include "log_connections.h"
 #include "log_service.h"
 #include "malloc_churn.h"
+#include "runtime_paths.h"
 #include "resources.h"
 
 /* Timer only for <sleep> and a delayed close; LOG only after <log_service> */
@@ -213,6 +214,9 @@ struct Dummy::Main
 			log("malloc churn in ", threads, " threads done");
 		}
 
+		if (type == "runtime_path")
+			log(Dummy::runtime_path(step.attribute("what").value()));
+
 		if (type == "handle_yield_requests") {
 			_yield_handler.reset();
 			_yield_handler.emplace(_env, _ram_consumer, _cap_consumer);
@@ -228,6 +232,8 @@ struct Dummy::Main
 
 		if (pugi::xml_attribute delay = step.attribute("delay_close_ms"))
 			attr.delay_close_ms = delay.as_ullong(0);
+		if (pugi::xml_attribute abort = step.attribute("abort_on_label"))
+			attr.abort_on_label = abort.value();
 
 		return attr;
 	}

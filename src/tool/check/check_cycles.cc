@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 using namespace Check;
 
@@ -53,7 +54,8 @@ std::string Cycle::text() const
 	for (Session_edge const &e : edges) {
 		names += " -> " + e.server;
 		if (!details.empty()) details += ", ";
-		details += e.client + "'s " + e.service + (e.mandatory ? "" : " (optional)") + " goes to " + e.server;
+		details += e.client + "'s " + e.service + (e.label.empty() ? "" : " \"" + e.label + "\"")
+		         + (e.mandatory ? "" : " (optional)") + " goes to " + e.server;
 	}
 	return names + " (" + details + ")";
 }
@@ -61,8 +63,14 @@ std::string Cycle::text() const
 
 std::vector<Cycle> Check::find_cycles(std::vector<Session_edge> const &edges)
 {
+	/*
+	 * Every edge that lies on a cycle is reported in one: the shortest cycle
+	 * through it. Two cycles are the same if they have the same sessions,
+	 * whatever child they are told from; cycles between the same children
+	 * through other services are other cycles, each a deadlock of its own.
+	 */
 	std::vector<Cycle> cycles;
-	std::set<std::set<std::string>> seen;
+	std::set<std::set<std::tuple<std::string, std::string, std::string>>> seen;
 
 	for (bool const mandatory : { true, false }) {
 		for (size_t i = 0; i < edges.size(); i++) {
@@ -72,9 +80,10 @@ std::vector<Cycle> Check::find_cycles(std::vector<Session_edge> const &edges)
 			if (!rest) continue;
 
 			Cycle cycle { { e }, mandatory };
-			std::set<std::string> members { e.client };
-			for (size_t j : *rest) { cycle.edges.push_back(edges[j]); members.insert(edges[j].client); }
-			if (seen.insert(members).second) cycles.push_back(std::move(cycle));
+			for (size_t j : *rest) cycle.edges.push_back(edges[j]);
+			std::set<std::tuple<std::string, std::string, std::string>> sessions;
+			for (Session_edge const &c : cycle.edges) sessions.insert({ c.client, c.server, c.service });
+			if (seen.insert(sessions).second) cycles.push_back(std::move(cycle));
 		}
 	}
 	return cycles;

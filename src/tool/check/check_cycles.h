@@ -13,6 +13,7 @@ struct Session_edge
 {
 	std::string client, server, service;
 	bool        mandatory;   /* false: an optional session, which may never be asked for */
+	std::string label { };   /* of a session known only by a route (check_system.cc) */
 };
 
 struct Cycle
@@ -24,7 +25,10 @@ struct Cycle
 	std::string text() const;
 };
 
-/* each cycle once (by its set of children); mandatory ones first */
+/*
+ * Each edge on a cycle in at least one cycle, each cycle once (by its set of
+ * sessions); mandatory ones first
+ */
 std::vector<Cycle> find_cycles(std::vector<Session_edge> const &edges);
 
 } /* namespace Check */

@@ -11,6 +11,7 @@
 
 #include <limits>
 #include <optional>
+#include <set>
 #include <sys/stat.h>
 
 #include <nestbox/util/arg_string.h>
@@ -151,7 +152,7 @@ struct Checker
 
 		if (r.kind != Resolution::Kind::CHILD) return;
 
-		edges.push_back({ s.name, r.server, q.service, q.mandatory });
+		edges.push_back({ s.name, r.server, q.service, q.mandatory, q.label });
 		Component const &server = components[r.server];
 		if (server.manifest && !server.manifest->provides_service(q.service))
 			problem(sev, s, q.what + " goes to \"" + r.server + "\", whose binary \""
@@ -211,8 +212,59 @@ struct Checker
 		}
 	}
 
+	/*
+	 * A label a rule matches, to resolve a request the rule is meant for: the
+	 * rule's own label, or one built from its prefix, last element and suffix.
+	 */
+	static std::string label_for(Init::Route_rule const &r, std::string const &client)
+	{
+		if (r.label) return *r.label;
+		std::string label = r.label_prefix.value_or("");
+		if (r.unscoped_label && r.unscoped_label->starts_with(client + " -> "))
+			label = r.unscoped_label->substr(client.size() + 4);
+		if (r.label_last) label = label.empty() ? *r.label_last : label + " -> " + *r.label_last;
+		if (r.label_suffix && !label.ends_with(*r.label_suffix)) label += *r.label_suffix;
+		return label;
+	}
+
+	/*
+	 * Routes to a child for requests check does not know of: a component may
+	 * open sessions its manifest does not name (the dummy's LOG connections,
+	 * a ROM or Report of a label of its own), and each such route is a way
+	 * into a cycle. Every rule of a start node and of <default-route> is
+	 * resolved like init would, for each service it can match and the label
+	 * it names; where it leads to a child, that is an optional edge, unless
+	 * a known request made the same edge already.
+	 */
+	void collect_route_edges()
+	{
+		std::set<std::string> services = model.parent_provides;
+		services.insert(CORE_SERVICES.begin(), CORE_SERVICES.end());
+		for (auto const &s : model.starts) services.insert(s.provides.begin(), s.provides.end());
+
+		auto known = [&] (std::string const &client, std::string const &server, std::string const &service) {
+			for (Session_edge const &e : edges)
+				if (e.client == client && e.server == server && e.service == service) return true;
+			return false;
+		};
+		for (auto const &s : model.starts) {
+			for (Init::Route const *route : { &s.route, &model.default_route }) {
+				for (Init::Route_rule const &rule : *route) {
+					std::string const label = label_for(rule, s.name);
+					for (std::string const &service : services) {
+						if (rule.service && *rule.service != service) continue;
+						Resolution const r = resolve(model, s, service, label);
+						if (r.kind == Resolution::Kind::CHILD && !known(s.name, r.server, service))
+							edges.push_back({ s.name, r.server, service, false, label });
+					}
+				}
+			}
+		}
+	}
+
 	void check_cycles()
 	{
+		collect_route_edges();
 		for (Cycle const &c : find_cycles(edges)) {
 			auto const sev = c.mandatory ? Diagnostic::Severity::ERROR : Diagnostic::Severity::WARNING;
 			problem(sev, *model.start(c.edges.front().client), "routing cycle " + c.text());
