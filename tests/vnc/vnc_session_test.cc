@@ -106,6 +106,9 @@ namespace {
 
 		uint32_t request_mode(Area, Session &) override { return 1; /* prohibited */ }
 
+		/* detection is decided by 'decide', not by windows */
+		void http_request_from(std::string const &) override { }
+
 		void closed(Session &client) override
 		{
 			Session *gone = &client;
@@ -147,7 +150,7 @@ namespace {
 		}
 
 		/* Connections not decided yet are RFB viewers: no need to wait for the detection */
-		void decide() { for (Session &c : clients) c.detect_timeout(UINT64_MAX); }
+		void decide() { for (Session &c : clients) c.detect_timeout(UINT64_MAX, 0); }
 	};
 
 	/* A viewer's end of a connection: the server's entrypoint runs while it waits */

@@ -14,7 +14,9 @@
  */
 #pragma once
 
+#include <algorithm>
 #include <list>
+#include <map>
 #include <string>
 
 #include <nestbox/util/rate_limited_warning.h>
@@ -29,6 +31,52 @@ namespace Vnc {
 		unsigned max_handshaking      = 12;      /* connections still in their handshake */
 		unsigned max_handshaking_per_address = 8;   /* a browser opens six at once */
 		uint64_t handshake_ms         = 10000;   /* to finish the handshake */
+		uint64_t http_detect_ms       = 150;     /* a silent connection is an RFB client after this */
+		uint64_t browser_detect_ms    = 3000;    /* ... from an address that made an HTTP request lately */
+	};
+
+	/*
+	 * Which addresses made an HTTP request lately. A browser opens
+	 * connections before it needs them (Chromium pre-connects) and may send
+	 * its request on one seconds later; greeted as an RFB client after the
+	 * short window, such a connection would answer the browser's request with
+	 * our greeting and the page would fail to load. So a silent connection
+	 * from an address that loaded the page in the last 30 s waits
+	 * 'browser_detect_ms' before it is taken for a viewer. Bounded: at most
+	 * 64 addresses, the one seen longest ago goes first.
+	 */
+	class Recent_browsers
+	{
+		private:
+
+			std::map<std::string, uint64_t> _seen { };   /* address -> last HTTP request */
+
+		public:
+
+			static constexpr size_t   MAX_ADDRESSES = 64;
+			static constexpr uint64_t MEMORY_MS     = 30000;
+
+			void seen(std::string const &address, uint64_t now_ms)
+			{
+				_seen[address] = now_ms;
+				std::erase_if(_seen, [&] (auto const &e) { return now_ms - e.second > MEMORY_MS; });
+				while (_seen.size() > MAX_ADDRESSES)
+					_seen.erase(std::min_element(_seen.begin(), _seen.end(),
+					            [] (auto const &a, auto const &b) { return a.second < b.second; }));
+			}
+
+			bool recent(std::string const &address, uint64_t now_ms) const
+			{
+				auto const it = _seen.find(address);
+				return it != _seen.end() && now_ms - it->second <= MEMORY_MS;
+			}
+
+			/* How long a silent connection from 'address' may stay undecided */
+			uint64_t detect_window_ms(std::string const &address, uint64_t now_ms,
+			                          Admission_limits const &limits) const
+			{
+				return recent(address, now_ms) ? limits.browser_detect_ms : limits.http_detect_ms;
+			}
 	};
 
 	/*

@@ -31,12 +31,9 @@ Connection::~Connection()
 }
 
 
-uint64_t Connection::detect_deadline_ms() const { return _accepted_ms + DETECT_MS; }
-
-
-void Connection::detect_timeout(uint64_t now_ms)
+void Connection::detect_timeout(uint64_t now_ms, uint64_t window_ms)
 {
-	if (_state == State::DETECT && now_ms >= detect_deadline_ms()) _rfb_ready();
+	if (_state == State::DETECT && now_ms >= _accepted_ms + window_ms) _rfb_ready();
 }
 
 
@@ -207,7 +204,7 @@ void Connection::_read()
 		if (_state == State::DETECT) {
 			switch (Web::guess(_raw_in)) {
 			case Web::Guess::NEED_MORE: return;
-			case Web::Guess::HTTP:      _state = State::HTTP; break;
+			case Web::Guess::HTTP:      _state = State::HTTP; _handler.http_request(); break;
 			case Web::Guess::NOT_HTTP:
 				/* an RFB client that spoke first cannot follow the protocol */
 				close("sent data before the server's greeting");

@@ -52,6 +52,9 @@ namespace Vnc {
 				/* Queued output went out: the connection is no longer congested */
 				virtual void writable() = 0;
 
+				/* The peer sent an HTTP request: a browser is at its address */
+				virtual void http_request() = 0;
+
 				/* The connection is over ('why'); nothing is sent or received any more */
 				virtual void closed(std::string const &why) = 0;
 
@@ -118,9 +121,11 @@ namespace Vnc {
 			/* The memory this connection holds for the peer (without its handler's) */
 			size_t held() const;
 
-			/* Still undecided after 'now_ms': no HTTP request came, so it is an RFB client */
-			void detect_timeout(uint64_t now_ms);
-			uint64_t detect_deadline_ms() const;
+			/*
+			 * Still undecided 'window_ms' after it came: no HTTP request
+			 * came, so it is an RFB client (which waits for our greeting)
+			 */
+			void detect_timeout(uint64_t now_ms, uint64_t window_ms);
 
 			/* Output interface */
 			void send(std::vector<Chunk> &&message) override;

@@ -115,7 +115,10 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 
 	size_t client_cap() override { return Wire::client_cap(_screen.mode().area); }
 
-	Auth_blacklist _auth_blacklist { };
+	Auth_blacklist  _auth_blacklist { };
+	Recent_browsers _browsers { };
+
+	void http_request_from(std::string const &address) override { _browsers.seen(address, _now_ms()); }
 
 	bool auth_blocked(std::string const &address) override { return _auth_blacklist.blocked(address, _now_ms()); }
 
@@ -204,9 +207,10 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		uint64_t const now = _now_ms();
 		std::optional<uint64_t> next = enforce_handshake_deadline(_sessions, now, _limits);
 		for (Session &s : _sessions) {
-			s.detect_timeout(now);
+			uint64_t const window = _browsers.detect_window_ms(s.address(), now, _limits);
+			s.detect_timeout(now, window);
 			if (s.detecting())
-				next = std::min(next.value_or(UINT64_MAX), s.detect_deadline_ms());
+				next = std::min(next.value_or(UINT64_MAX), s.accepted_ms() + window);
 		}
 		if (next) (void)_detect_timer.trigger_once((*next > now ? *next - now : 1) * 1000);
 	}
@@ -264,6 +268,9 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 			std::max(config.attribute("max_handshakes_per_address").as_uint(defaults.max_handshaking_per_address), 1u);
 		_limits.handshake_ms =
 			uint64_t(std::max(config.attribute("handshake_timeout").as_uint(unsigned(defaults.handshake_ms / 1000)), 1u)) * 1000;
+		_limits.http_detect_ms    = uint64_t(config.attribute("http_detect_ms").as_ullong(defaults.http_detect_ms));
+		_limits.browser_detect_ms = std::max<uint64_t>(config.attribute("browser_detect_ms").as_ullong(defaults.browser_detect_ms),
+		                                     _limits.http_detect_ms);
 
 		std::string const name = config.attribute("name").as_string("nestbox");
 		if (name != _name) {

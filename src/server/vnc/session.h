@@ -45,6 +45,9 @@ namespace Vnc {
 
 		virtual void submit_input(std::span<nestbox::Input::Event const>) = 0;
 
+		/* A connection from 'address' turned out to carry HTTP: a browser is there */
+		virtual void http_request_from(std::string const &address) = 0;
+
 		/* The most memory one client may make the server hold (Wire::client_cap) */
 		virtual size_t client_cap() = 0;
 
@@ -89,6 +92,7 @@ namespace Vnc {
 			void rfb_ready() override;
 			void received(std::vector<uint8_t> &in) override;
 			void writable() override { _updater.try_update(); }
+			void http_request() override { _server.http_request_from(address()); }
 			void closed(std::string const &why) override;
 			size_t held() const override;
 			size_t cap() const override { return _server.client_cap(); }
@@ -130,9 +134,8 @@ namespace Vnc {
 			/* The memory held for this viewer, counted against its cap */
 			size_t memory() const { return _connection.held() + held(); }
 
-			/* Still undecided after 'now_ms': no HTTP request came, so it is an RFB client */
-			void detect_timeout(uint64_t now_ms) { _connection.detect_timeout(now_ms); }
-			uint64_t detect_deadline_ms() const { return _connection.detect_deadline_ms(); }
+			/* Still undecided 'window_ms' after it came: no HTTP request came, so it is an RFB client */
+			void detect_timeout(uint64_t now_ms, uint64_t window_ms) { _connection.detect_timeout(now_ms, window_ms); }
 
 			/* The frame changed in 'tiles'; 'copy' says which of them moved, if known */
 			void frame_changed(Tile_set const &tiles, Copy_plan const *copy) { _updater.frame_changed(tiles, copy); }

@@ -14,7 +14,6 @@
 namespace Vnc::Wire {
 
 	enum : size_t {
-		DETECT_MS     = 150,          /* how long a browser may take to send its request */
 		MAX_HTTP      = 16 * 1024,
 		FLOW_LIMIT    = 256 * 1024,   /* no new update while this much output is queued */
 		READ_CHUNK    = 64 * 1024,
