@@ -101,12 +101,19 @@ void Session_component::_acknowledge(Packet const &p)
 }
 
 
+/*
+ * The acknowledgement goes out at once; the stream handler runs again only
+ * where requests wait for the driver. Everything else that a completion
+ * could unblock wakes us by itself: an ack ring that was full asked the
+ * client for a signal when it took acks, and the client cannot submit more
+ * than its queue depth before it took acks.
+ */
 void Session_component::complete(Packet p, bool success)
 {
 	if (_in_flight) _in_flight--;
 	p.success = success ? 1 : 0;
 	_acknowledge(p);
-	_stream_handler.local_submit();
+	if (!_waiting.empty()) _stream_handler.local_submit();
 }
 
 
