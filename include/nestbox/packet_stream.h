@@ -269,6 +269,12 @@ class Ring_consumer
 			return avail;
 		}
 
+		/*
+		 * The producer need not signal: we poll ('peek'). Until 'available'
+		 * finds the ring empty again, nothing is signalled.
+		 */
+		void quiet() { _indices.head_event.store(no_event(_tail), std::memory_order_relaxed); }
+
 		size_t pop(std::span<P> out, bool &wake)
 		{
 			uint32_t const avail = available();
@@ -496,6 +502,16 @@ class Source : public Endpoint_base<P>
 		bool submit(P const &p) { return submit(std::span<P const>(&p, 1)) == 1; }
 
 		/*
+		 * Polling for acknowledgements instead of waiting for a signal
+		 * (base/busy_poll.h): 'quiet' tells the sink not to signal,
+		 * 'acks_ready' looks without asking for anything, 'listen' asks for
+		 * a signal again and says whether acknowledgements came meanwhile.
+		 */
+		void quiet()      { _ack.quiet(); }
+		bool acks_ready() { return _ack.peek() > 0; }
+		bool listen()     { return _ack.available() > 0; }
+
+		/*
 		 * Take acknowledged packets. An acknowledgement the source cannot match
 		 * to a packet it submitted (an unknown tag, another range, a second ack)
 		 * is dropped and counted in 'bad_acks'. Each returned packet is still
@@ -566,6 +582,18 @@ class Sink : public Endpoint_base<P>
 		}
 
 		bool ack(P const &p) { return ack(std::span<P const>(&p, 1)) == 1; }
+
+		/*
+		 * Polling for packets instead of waiting for a signal, as at the
+		 * source: only packets the sink may take count
+		 */
+		void quiet() { _submit.quiet(); }
+		bool ready() { return _held < Base::_geometry.slots && _submit.peek() > 0; }
+		bool listen()
+		{
+			bool const any = _submit.available() > 0;
+			return any && _held < Base::_geometry.slots;
+		}
 };
 
 } /* namespace nestbox::Packet_stream */

@@ -243,6 +243,43 @@ TEST(PacketStream, a_consumer_still_busy_is_not_signalled)
 }
 
 
+/* A consumer that polls tells the producer not to signal; 'listen' asks again */
+TEST(PacketStream, a_polling_consumer_is_not_signalled_until_it_listens)
+{
+	Stream_pair s({ 8, 4096 });
+	Signal_counter at_sink, at_source;
+	s.source.peer_sigh(at_sink.pair.cap());
+	s.sink.peer_sigh(at_source.pair.cap());
+
+	s.sink.quiet();
+	EXPECT_FALSE(s.sink.ready());
+	ASSERT_TRUE(s.source.submit(*s.source.alloc(8)));
+	EXPECT_EQ(at_sink.take(), 0u) << "the sink polls";
+	EXPECT_TRUE(s.sink.ready());
+
+	Test_packet got[8];
+	ASSERT_EQ(s.sink.get_packets(got), 1u);   /* takes until empty: asks for signals again */
+	ASSERT_TRUE(s.source.submit(*s.source.alloc(8)));
+	EXPECT_EQ(at_sink.take(), 1u);
+
+	/* the same for acknowledgements; 'listen' both asks again and reports what came */
+	ASSERT_EQ(s.sink.get_packets(std::span(got + 1, 7)), 1u);
+	s.source.quiet();
+	ASSERT_EQ(s.sink.ack(std::span<Test_packet const>(got, 2)), 2u);
+	EXPECT_EQ(at_source.take(), 0u) << "the source polls";
+	EXPECT_TRUE(s.source.acks_ready());
+	EXPECT_TRUE(s.source.listen());
+	Test_packet acked[8];
+	ASSERT_EQ(s.source.get_acked(acked), 2u);
+	EXPECT_FALSE(s.source.listen());
+
+	ASSERT_TRUE(s.source.submit(*s.source.alloc(8)));
+	ASSERT_EQ(s.sink.get_packets(got), 1u);
+	ASSERT_TRUE(s.sink.ack(got[0]));
+	EXPECT_EQ(at_source.take(), 1u) << "it listens again";
+}
+
+
 /* The indices run through 2^32 in a long life; the event arithmetic must not care */
 TEST(PacketStream, event_indices_work_across_the_wrap_of_the_indices)
 {
