@@ -125,7 +125,18 @@ bool Busy_poll::spin()
 
 		cpu_relax();
 		uint64_t const t = now_ns();
-		if (t - last > PREEMPTED_NS) { preempted = true; break; }
+		if (t - last > PREEMPTED_NS) {
+			/*
+			 * A gap with work after it is most likely the work arriving: an
+			 * interrupt, or the kernel completing I/O in our context (io_uring
+			 * runs completions as task work of the submitter). A gap with
+			 * nothing after it: another task had the CPU.
+			 */
+			for (Poll_source *s : _sources)
+				if (s->ready()) { found = true; break; }
+			preempted = !found;
+			break;
+		}
 		last = t;
 		if (t - start >= _bound_ns) break;
 	}

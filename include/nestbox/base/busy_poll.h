@@ -18,8 +18,8 @@
  * - it never spins where the process may use only one CPU: the peer it waits
  *   for would have to run on the CPU it occupies;
  * - a spin that was preempted (a gap of more than PREEMPTED_NS between two
- *   looks) means the CPUs are overcommitted: it stops spinning for
- *   BACKOFF_NS;
+ *   looks, with no work after it) means the CPUs are overcommitted: it stops
+ *   spinning for BACKOFF_NS;
  * - FUTILE_SPINS spins in a row that ended without work (a slow device, a
  *   peer that went quiet) stop it for BACKOFF_NS as well.
  *
