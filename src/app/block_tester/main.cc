@@ -56,7 +56,7 @@ struct Block_tester::Main
 		Arg_string::parse_size(cfg.attribute("buffer").as_string("4M")).value_or(4 << 20) };
 
 	/* while requests are in flight, poll for acknowledgements before sleeping (base/busy_poll.h) */
-	static constexpr uint64_t DEFAULT_BUSY_POLL_US = 50;
+	static constexpr uint64_t DEFAULT_BUSY_POLL_US = 100;
 
 	Block::Ack_poller<Main> ack_poller { env.ep(), block, *this, &Main::handle_stream };
 

@@ -35,7 +35,7 @@ namespace Block_file { struct Main; }
 struct Block_file::Main : Block::Request_handler
 {
 	/* how long the entrypoint may poll before it sleeps (base/busy_poll.h); 0: never */
-	static constexpr uint64_t DEFAULT_BUSY_POLL_US = 50;
+	static constexpr uint64_t DEFAULT_BUSY_POLL_US = 100;
 
 	Env &env;
 
