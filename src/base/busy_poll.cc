@@ -99,6 +99,15 @@ bool Busy_poll::_handle_arrivals()
 }
 
 
+void Busy_poll::_back_off()
+{
+	_futile = 0;
+	_paused_until = now_ns() + _backoff_ns;
+	_stats.longest_backoff_ms = std::max(_stats.longest_backoff_ms, _backoff_ns / 1'000'000);
+	_backoff_ns = std::min(_backoff_ns * 2, MAX_BACKOFF_NS);
+}
+
+
 bool Busy_poll::spin()
 {
 	if (!active()) return false;
@@ -144,15 +153,14 @@ bool Busy_poll::spin()
 	if (preempted) {
 		/* another task needed this CPU: spinning takes time from it */
 		_stats.preempted++;
-		_futile = 0;
-		_paused_until = now_ns() + BACKOFF_NS;
+		_back_off();
 	} else if (found) {
 		_stats.hits++;
 		_futile = 0;
+		_backoff_ns = BACKOFF_NS;
 	} else if (++_futile >= FUTILE_SPINS) {
 		_stats.futile_pauses++;
-		_futile = 0;
-		_paused_until = now_ns() + BACKOFF_NS;
+		_back_off();
 	}
 
 	return _handle_arrivals();

@@ -139,6 +139,36 @@ TEST(BusyPoll, spins_that_find_nothing_stop_for_a_while)
 }
 
 
+TEST(BusyPoll, back_offs_in_a_row_grow_and_a_spin_that_finds_work_resets_them)
+{
+	if (!multi_cpu()) GTEST_SKIP() << "busy polling needs two CPUs";
+
+	Busy_poll poll;
+	poll.bound_us(10);
+	Test_source s;
+	poll.add(s);
+	auto futile_round = [&] {
+		while (!poll.active()) ::usleep(10'000);
+		for (unsigned i = 0; i < Busy_poll::FUTILE_SPINS; i++) (void)poll.spin();
+	};
+
+	futile_round();
+	futile_round();
+	if (poll.stats().preempted) GTEST_SKIP() << "preempted while spinning: the machine is too busy";
+	EXPECT_EQ(poll.stats().futile_pauses, 2u);
+	EXPECT_EQ(poll.stats().longest_backoff_ms, 2 * Busy_poll::BACKOFF_NS / 1'000'000) << "the second pause is longer";
+
+	/* work found: the next pause is the first length again */
+	while (!poll.active()) ::usleep(10'000);
+	s.work = true;
+	EXPECT_TRUE(poll.spin());
+	futile_round();
+	futile_round();
+	if (poll.stats().preempted) GTEST_SKIP() << "preempted while spinning: the machine is too busy";
+	EXPECT_EQ(poll.stats().longest_backoff_ms, 2 * Busy_poll::BACKOFF_NS / 1'000'000);
+}
+
+
 TEST(BusyPoll, a_preempted_spin_stops_spinning_for_a_while)
 {
 	if (!multi_cpu()) GTEST_SKIP() << "busy polling needs two CPUs";

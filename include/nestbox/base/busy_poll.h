@@ -21,7 +21,11 @@
  *   looks, with no work after it) means the CPUs are overcommitted: it stops
  *   spinning for BACKOFF_NS;
  * - FUTILE_SPINS spins in a row that ended without work (a slow device, a
- *   peer that went quiet) stop it for BACKOFF_NS as well.
+ *   peer that went quiet) stop it for BACKOFF_NS as well;
+ * - each back-off that follows another without a spin that found work in
+ *   between lasts twice as long as the one before, up to MAX_BACKOFF_NS: on
+ *   a machine that stays overcommitted, or with a device that stays slow,
+ *   the spins that try again cost next to nothing.
  *
  * A spin always ends by asking every source's peers for signals again
  * ('listen') and handling what arrived meanwhile, so no wake-up is lost
@@ -67,13 +71,14 @@ class nestbox::Busy_poll
 
 		static constexpr uint64_t MAX_BOUND_US = 1000;
 		static constexpr uint64_t PREEMPTED_NS = 20'000;
-		static constexpr uint64_t BACKOFF_NS   = 100'000'000;
+		static constexpr uint64_t BACKOFF_NS     = 100'000'000;
+		static constexpr uint64_t MAX_BACKOFF_NS = 3'200'000'000;
 		static constexpr unsigned FUTILE_SPINS = 8;
 
 		/* How often an entrypoint that keeps finding work by polling still looks at its descriptors */
 		static constexpr uint64_t EPOLL_INTERVAL_NS = 200'000;
 
-		struct Stats { uint64_t spins = 0, hits = 0, preempted = 0, futile_pauses = 0; };
+		struct Stats { uint64_t spins = 0, hits = 0, preempted = 0, futile_pauses = 0, longest_backoff_ms = 0; };
 
 	private:
 
@@ -82,6 +87,7 @@ class nestbox::Busy_poll
 
 		uint64_t _bound_ns     = 0;
 		uint64_t _paused_until = 0;
+		uint64_t _backoff_ns   = BACKOFF_NS;   /* the next back-off's length */
 		uint64_t _last_epoll   = 0;
 		unsigned _futile       = 0;
 		int      _cpus         = -1;   /* usable CPUs, looked up at the first spin */
@@ -89,6 +95,7 @@ class nestbox::Busy_poll
 		Stats _stats { };
 
 		bool _handle_arrivals();
+		void _back_off();
 
 	public:
 

@@ -129,7 +129,8 @@ struct Block_tester::Main
 		if (env.ep().busy_poll().bound_us()) {
 			Busy_poll::Stats const st = env.ep().busy_poll().stats();
 			log("busy polling (", env.ep().busy_poll().bound_us(), " us): ", st.spins, " spins, ", st.hits,
-			    " found work, ", st.preempted, " preempted, ", st.futile_pauses, " paused as futile");
+			    " found work, ", st.preempted, " preempted, ", st.futile_pauses, " paused as futile, ",
+			    "longest pause ", st.longest_backoff_ms, " ms");
 		}
 		log("--- all tests finished: ", results.size() - failed, " passed, ", failed, " failed ---");
 		env.exit(failed ? 1 : 0);
