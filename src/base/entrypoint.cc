@@ -201,9 +201,11 @@ bool Entrypoint::dispatch_once(int timeout_ms)
 	int n = 0;
 
 	/*
-	 * Busy polling replaces a sleep, never the look at the descriptors: it
-	 * spins only when none is ready, and at least every
-	 * Busy_poll::EPOLL_INTERVAL_NS the descriptors are looked at first.
+	 * Busy polling replaces a sleep, not the look at the descriptors: before
+	 * it spins, the descriptors are looked at without sleeping unless that
+	 * was done less than Busy_poll::EPOLL_INTERVAL_NS ago. So while a
+	 * component keeps finding work by polling, its other events wait at
+	 * most that interval plus the bound.
 	 */
 	if (timeout_ms != 0 && _busy_poll.active()) {
 		if (_busy_poll.epoll_due()) n = _wait(events, 8, 0);
