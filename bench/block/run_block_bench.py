@@ -9,6 +9,11 @@ nestbox alternately, three times, and the median of each counts. Prints
 one JSON line per pattern:
   {"name": …, "value": nestbox's, "unit": …, "baseline": fio's, "ratio": …}
 
+block_file and block_tester run with their defaults, so both poll for up
+to 100 us before they sleep (busy_poll_us, include/nestbox/base/busy_poll.h).
+The load average before and after each pattern goes to stderr: on a loaded
+machine the figures move a lot, and polling backs off.
+
 Usage: run_block_bench.py   (BUILD_DIR selects the build, default build)
 Needs root (sealed components) and fio (package fio).
 """
@@ -94,6 +99,7 @@ def main():
         os.sync()
 
         for name, rw, bs, qd, length, unit in PATTERNS:
+            load_before = os.getloadavg()[0]
             ours, theirs = [], []
             for _ in range(RUNS):
                 iops, mib = fio(image, rw, bs, qd, length)
@@ -101,6 +107,8 @@ def main():
                 iops, mib = nestbox(image, tmp, rw, bs, qd, length)
                 ours.append(iops if unit == "IOPS" else mib)
             v, b = statistics.median(ours), statistics.median(theirs)
+            sys.stderr.write(f"block bench: {name}: load average {load_before:.1f} before, "
+                             f"{os.getloadavg()[0]:.1f} after\n")
             print(json.dumps({"name": f"{name}_vs_fio", "value": round(v, 1), "unit": unit,
                               "baseline": round(b, 1), "ratio": round(v / b, 3)}), flush=True)
 

@@ -9,9 +9,12 @@
  * frees the ranges. Each ring has one producer and one consumer, so the
  * rings need no locks, only ordered loads and stores of their indices.
  *
- * Signals only on edges: a producer signals its peer when it makes an empty
- * ring non-empty, a consumer when it makes a full ring non-full. While both
- * sides keep up, packets flow without a single system call.
+ * Signals only where the peer waits: a consumer that found its ring empty
+ * publishes the index it waits for (an "event index", as virtio's rings
+ * have), and the producer signals it only when a batch reaches that index;
+ * a producer that found its ring full does the same for the slot it waits
+ * for. A peer that is still busy with what it took is never signalled, and
+ * while both sides keep up, packets flow without a single system call.
  *
  * Nothing in shared memory is trusted. Each side keeps its own copy of the
  * stream's geometry and of its own ring index; the peer's index is checked
@@ -81,12 +84,32 @@ struct Geometry
 	}
 };
 
-/* One ring's indices, each on its own cache line: written by one side only */
+/*
+ * One ring's indices. What the producer writes lies on one cache line,
+ * what the consumer writes on the other. The event indices are hints: a
+ * peer that writes nonsense there loses its own wake-ups, nothing else.
+ */
 struct Ring_indices
 {
-	alignas(64) std::atomic<uint32_t> head;   /* producer's: next slot to fill */
-	alignas(64) std::atomic<uint32_t> tail;   /* consumer's: next slot to take */
+	alignas(64) std::atomic<uint32_t> head;         /* producer's: next slot to fill */
+	            std::atomic<uint32_t> tail_event;   /* producer's: signal me when the tail passes this */
+	alignas(64) std::atomic<uint32_t> tail;         /* consumer's: next slot to take */
+	            std::atomic<uint32_t> head_event;   /* consumer's: signal me when the head passes this */
 };
+
+/*
+ * Whether moving an index from 'old_index' to 'new_index' passes 'event',
+ * i.e. 'event' lies in [old_index, new_index), modulo 2^32 (virtio's
+ * vring_need_event). An event index left behind by an earlier move lies
+ * outside: a peer is signalled once per wait, not once per batch.
+ */
+inline bool passes(uint32_t event, uint32_t new_index, uint32_t old_index)
+{
+	return uint32_t(new_index - event - 1) < uint32_t(new_index - old_index);
+}
+
+/* An event index no move passes until the index wraps: "do not signal me" */
+inline uint32_t no_event(uint32_t index) { return index - 1; }
 
 struct Shared_header
 {
@@ -114,7 +137,9 @@ struct Layout
 
 /*
  * The producing end of one ring. 'push' publishes a batch with one store
- * and says whether the consumer may be asleep (the ring was empty).
+ * and says whether the consumer waits for it (the batch passes the
+ * consumer's event index). A producer that finds the ring full asks to be
+ * signalled when the consumer frees a slot.
  */
 template <Descriptor P>
 class Ring_producer
@@ -129,23 +154,43 @@ class Ring_producer
 
 	public:
 
+		/* Until the ring is first full, we wait for nothing */
 		Ring_producer(Ring_indices &indices, P *slots, uint32_t size)
-		: _indices(indices), _slots(slots), _size(size) { }
+		: _indices(indices), _slots(slots), _size(size)
+		{
+			/* both indices start at 0 */
+			_indices.tail_event.store(no_event(_head), std::memory_order_relaxed);
+		}
 
 		bool broken() const { return _broken; }
 
-		/* Free slots; the consumer's tail is checked, never trusted */
+		/*
+		 * Free slots; the consumer's tail is checked, never trusted. Finding
+		 * none asks the consumer to signal us when it frees one.
+		 */
 		uint32_t space()
 		{
 			if (_broken) return 0;
-			uint32_t const used = _head - _indices.tail.load(std::memory_order_acquire);
+			uint32_t const tail = _indices.tail.load(std::memory_order_acquire);
+			uint32_t const used = _head - tail;
 			if (used > _size) { _broken = true; return 0; }
-			return _size - used;
+			if (used < _size) return _size - used;
+
+			/*
+			 * Pairs with the fence in 'Ring_consumer::pop': either the consumer
+			 * sees our event index after it moved its tail, or we see its new
+			 * tail here.
+			 */
+			_indices.tail_event.store(tail, std::memory_order_relaxed);
+			std::atomic_thread_fence(std::memory_order_seq_cst);
+			uint32_t const again = _head - _indices.tail.load(std::memory_order_acquire);
+			if (again > _size) { _broken = true; return 0; }
+			return _size - again;
 		}
 
 		/*
 		 * Push as many of 'packets' as fit. 'wake' is set when the consumer
-		 * may have seen the ring empty and gone to sleep.
+		 * waits for what we pushed.
 		 */
 		size_t push(std::span<P const> packets, bool &wake)
 		{
@@ -158,12 +203,12 @@ class Ring_producer
 			_indices.head.store(_head, std::memory_order_release);
 
 			/*
-			 * Pairs with the fence in 'Ring_consumer::pop': either we see the
-			 * consumer's tail at our old head (it may sleep: wake it), or it
-			 * sees our new head before it decides to sleep.
+			 * Pairs with the fence in 'Ring_consumer::available': either we see
+			 * the event index the consumer set when it found the ring empty
+			 * (it may sleep: wake it), or it sees our new head before it sleeps.
 			 */
 			std::atomic_thread_fence(std::memory_order_seq_cst);
-			if (_indices.tail.load(std::memory_order_acquire) == old_head) wake = true;
+			if (passes(_indices.head_event.load(std::memory_order_relaxed), _head, old_head)) wake = true;
 			return n;
 		}
 };
@@ -171,8 +216,9 @@ class Ring_producer
 
 /*
  * The consuming end of one ring. 'pop' copies descriptors out of their
- * slots and says whether the producer may be waiting for space (the ring
- * was full).
+ * slots and says whether the producer waits for the slots it freed. A
+ * consumer that finds the ring empty asks to be signalled by the next push:
+ * one that takes until the ring is empty is sure to be woken for more.
  */
 template <Descriptor P>
 class Ring_consumer
@@ -187,19 +233,47 @@ class Ring_consumer
 
 	public:
 
+		/* A fresh consumer waits for the first packet */
 		Ring_consumer(Ring_indices &indices, P const *slots, uint32_t size)
-		: _indices(indices), _slots(slots), _size(size) { }
+		: _indices(indices), _slots(slots), _size(size)
+		{
+			_indices.head_event.store(_tail, std::memory_order_relaxed);
+		}
 
 		bool broken() const { return _broken; }
 
-		/* Descriptors waiting; the producer's head is checked, never trusted */
+		/*
+		 * Descriptors waiting; the producer's head is checked, never trusted.
+		 * Finding none asks the producer to signal the next push.
+		 */
 		uint32_t available()
+		{
+			if (_broken) return 0;
+			uint32_t avail = _indices.head.load(std::memory_order_acquire) - _tail;
+			if (avail == 0) {
+				/* see 'Ring_producer::push' */
+				_indices.head_event.store(_tail, std::memory_order_relaxed);
+				std::atomic_thread_fence(std::memory_order_seq_cst);
+				avail = _indices.head.load(std::memory_order_acquire) - _tail;
+			}
+			if (avail > _size) { _broken = true; return 0; }
+			return avail;
+		}
+
+		/* Descriptors waiting, without asking for a signal (polling) */
+		uint32_t peek()
 		{
 			if (_broken) return 0;
 			uint32_t const avail = _indices.head.load(std::memory_order_acquire) - _tail;
 			if (avail > _size) { _broken = true; return 0; }
 			return avail;
 		}
+
+		/*
+		 * The producer need not signal: we poll ('peek'). Until 'available'
+		 * finds the ring empty again, nothing is signalled.
+		 */
+		void quiet() { _indices.head_event.store(no_event(_tail), std::memory_order_relaxed); }
 
 		size_t pop(std::span<P> out, bool &wake)
 		{
@@ -212,9 +286,9 @@ class Ring_consumer
 			_tail += n;
 			_indices.tail.store(_tail, std::memory_order_release);
 
-			/* see 'Ring_producer::push': a producer that found the ring full waits for us */
+			/* see 'Ring_producer::space': a producer that found the ring full waits for us */
 			std::atomic_thread_fence(std::memory_order_seq_cst);
-			if (_indices.head.load(std::memory_order_acquire) - old_tail == _size) wake = true;
+			if (passes(_indices.tail_event.load(std::memory_order_relaxed), _tail, old_tail)) wake = true;
 			return n;
 		}
 };
@@ -297,15 +371,17 @@ class Endpoint_base
 		/*
 		 * Take descriptors from 'ring' into 'out' until it is full or the ring
 		 * empty, keeping those 'acceptable' accepts (compacted to the front)
-		 * and counting the others in 'rejected'. Wakes the peer if the ring
-		 * was full.
+		 * and counting the others in 'rejected'. Wakes the peer if it waits
+		 * for the slots taken. The ring is looked at even when 'out' has no
+		 * room: a caller that can take nothing now (a sink holding all it may)
+		 * is still signalled for the next packet if the ring is empty.
 		 */
 		template <typename ACCEPTABLE>
 		size_t _take(Ring_consumer<P> &ring, std::span<P> out, ACCEPTABLE const &acceptable, uint64_t &rejected)
 		{
 			bool   wake = false;
 			size_t kept = 0;
-			while (kept < out.size()) {
+			do {
 				size_t const n = ring.pop(out.subspan(kept), wake);
 				if (!n) break;
 				size_t const end = kept + n;
@@ -313,7 +389,7 @@ class Endpoint_base
 					if (!acceptable(out[i])) { rejected++; continue; }
 					out[kept++] = out[i];
 				}
-			}
+			} while (kept < out.size());
 			if (wake) _wake_peer();
 			return kept;
 		}
@@ -426,6 +502,16 @@ class Source : public Endpoint_base<P>
 		bool submit(P const &p) { return submit(std::span<P const>(&p, 1)) == 1; }
 
 		/*
+		 * Polling for acknowledgements instead of waiting for a signal
+		 * (base/busy_poll.h): 'quiet' tells the sink not to signal,
+		 * 'acks_ready' looks without asking for anything, 'listen' asks for
+		 * a signal again and says whether acknowledgements came meanwhile.
+		 */
+		void quiet()      { _ack.quiet(); }
+		bool acks_ready() { return _ack.peek() > 0; }
+		bool listen()     { return _ack.available() > 0; }
+
+		/*
 		 * Take acknowledged packets. An acknowledgement the source cannot match
 		 * to a packet it submitted (an unknown tag, another range, a second ack)
 		 * is dropped and counted in 'bad_acks'. Each returned packet is still
@@ -496,6 +582,18 @@ class Sink : public Endpoint_base<P>
 		}
 
 		bool ack(P const &p) { return ack(std::span<P const>(&p, 1)) == 1; }
+
+		/*
+		 * Polling for packets instead of waiting for a signal, as at the
+		 * source: only packets the sink may take count
+		 */
+		void quiet() { _submit.quiet(); }
+		bool ready() { return _held < Base::_geometry.slots && _submit.peek() > 0; }
+		bool listen()
+		{
+			bool const any = _submit.available() > 0;
+			return any && _held < Base::_geometry.slots;
+		}
 };
 
 } /* namespace nestbox::Packet_stream */

@@ -198,8 +198,27 @@ bool Entrypoint::dispatch_once(int timeout_ms)
 	}
 
 	epoll_event events[8];
-	int n;
-	do { n = ::epoll_wait(_epoll.get(), events, 8, timeout_ms); } while (n < 0 && errno == EINTR);
+	int n = 0;
+
+	/*
+	 * Busy polling replaces a sleep, not the look at the descriptors: before
+	 * it spins, the descriptors are looked at without sleeping unless that
+	 * was done less than Busy_poll::EPOLL_INTERVAL_NS ago. So while a
+	 * component keeps finding work by polling, its other events wait at
+	 * most that interval plus the bound.
+	 */
+	if (timeout_ms != 0 && _busy_poll.active()) {
+		if (_busy_poll.epoll_due()) n = _wait(events, 8, 0);
+		if (n == 0 && _busy_poll.spin()) {
+			while (!_scheduled.empty()) {
+				auto fn = std::move(_scheduled.front());
+				_scheduled.pop_front();
+				fn();
+			}
+			return true;
+		}
+	}
+	if (n == 0) n = _wait(events, 8, timeout_ms);
 	if (n <= 0) return false;
 
 	/* looked up per event: a handler removed by an earlier event is not called */
@@ -215,6 +234,15 @@ bool Entrypoint::dispatch_once(int timeout_ms)
 		fn();
 	}
 	return true;
+}
+
+
+int Entrypoint::_wait(epoll_event *events, int max, int timeout_ms)
+{
+	int n;
+	do { n = ::epoll_wait(_epoll.get(), events, max, timeout_ms); } while (n < 0 && errno == EINTR);
+	if (_busy_poll.bound_us()) _busy_poll.epoll_looked();
+	return n;
 }
 
 

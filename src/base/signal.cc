@@ -19,20 +19,25 @@
 
 using namespace nestbox;
 
-void Signal_transmitter::submit(Signal_context_capability const &cap)
+static void submit_to(int fd)
 {
-	if (!cap.valid()) return;
 	char one = 1;
 	iovec iov { &one, 1 };
-	trace::signal_submit(uint64_t(cap.fd()));
+	trace::signal_submit(uint64_t(fd));
 	ssize_t n;
-	do { n = ::pwritev2(cap.fd(), &iov, 1, -1, RWF_NOWAIT); } while (n < 0 && errno == EINTR);
+	do { n = ::pwritev2(fd, &iov, 1, -1, RWF_NOWAIT); } while (n < 0 && errno == EINTR);
 
 	/* a kernel without RWF_NOWAIT for this file: write only if it cannot block */
 	if (n < 0 && errno == EOPNOTSUPP) {
-		int const flags = ::fcntl(cap.fd(), F_GETFL);
-		if (flags >= 0 && (flags & O_NONBLOCK)) (void)!::write(cap.fd(), &one, 1);
+		int const flags = ::fcntl(fd, F_GETFL);
+		if (flags >= 0 && (flags & O_NONBLOCK)) (void)!::write(fd, &one, 1);
 	}
+}
+
+
+void Signal_transmitter::submit(Signal_context_capability const &cap)
+{
+	if (cap.valid()) submit_to(cap.fd());
 }
 
 
@@ -95,9 +100,10 @@ Signal_handler_base::~Signal_handler_base()
 Signal_context_capability Signal_handler_base::cap() const { return _pair.cap(); }
 
 
+/* Straight into our own pipe: no copy of the capability (two more system calls) */
 void Signal_handler_base::local_submit()
 {
-	Signal_transmitter::submit(Signal_context_capability(Unique_fd(::fcntl(_pair.submit_end.get(), F_DUPFD_CLOEXEC, 0))));
+	if (_pair.submit_end.valid()) submit_to(_pair.submit_end.get());
 }
 
 

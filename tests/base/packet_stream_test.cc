@@ -145,7 +145,7 @@ TEST(PacketStream, batches_signal_only_on_edges)
 }
 
 
-TEST(PacketStream, full_to_non_full_wakes_the_producer)
+TEST(PacketStream, full_to_non_full_wakes_a_producer_that_found_it_full)
 {
 	Stream_pair s({ 4, 4096 });
 	Signal_counter at_source;
@@ -154,10 +154,145 @@ TEST(PacketStream, full_to_non_full_wakes_the_producer)
 	std::vector<Test_packet> packets;
 	for (int i = 0; i < 4; i++) packets.push_back(*s.source.alloc(8));
 	ASSERT_EQ(s.source.submit(packets), 4u);
+	EXPECT_EQ(s.source.submit_space(), 0u) << "the source finds the ring full and waits";
 
 	Test_packet got[1];
 	ASSERT_EQ(s.sink.get_packets(got), 1u);
-	EXPECT_EQ(at_source.take(), 1u) << "the ring was full: the source may be waiting";
+	EXPECT_EQ(at_source.take(), 1u) << "the source waits for this slot";
+	ASSERT_EQ(s.sink.get_packets(got), 1u);
+	EXPECT_EQ(at_source.take(), 0u) << "one signal per wait, not per slot";
+}
+
+
+/* The signals a queue depth of 1 used to cost twice per request */
+TEST(PacketStream, a_full_ring_nobody_waits_on_signals_no_one)
+{
+	Stream_pair s({ 1, 4096 });
+	Signal_counter at_sink, at_source;
+	s.source.peer_sigh(at_sink.pair.cap());
+	s.sink.peer_sigh(at_source.pair.cap());
+
+	for (int round = 0; round < 3; round++) {
+		auto p = s.source.alloc(8);
+		ASSERT_TRUE(p);
+		ASSERT_TRUE(s.source.submit(*p));
+		EXPECT_EQ(at_sink.take(), 1u) << "the sink found its ring empty and waits";
+
+		/* each side takes until its ring is empty, as a server and a client do */
+		Test_packet got[1];
+		ASSERT_EQ(s.sink.get_packets(got), 1u);
+		ASSERT_EQ(s.sink.get_packets(got), 0u);
+		EXPECT_EQ(at_source.take(), 0u) << "the source did not wait for room in the submit ring";
+		ASSERT_TRUE(s.sink.ack(got[0]));
+		EXPECT_EQ(at_source.take(), 1u) << "the source found its ack ring empty and waits";
+
+		Test_packet acked[1];
+		ASSERT_EQ(s.source.get_acked(acked), 1u);
+		ASSERT_EQ(s.source.get_acked(acked), 0u);
+		EXPECT_EQ(at_sink.take(), 0u) << "the sink did not wait for room in the ack ring";
+		s.source.release(acked[0]);
+	}
+}
+
+
+/* A sink holding all it may takes nothing, but must still hear of the next packet */
+TEST(PacketStream, a_sink_holding_all_it_may_is_signalled_for_the_next_packet)
+{
+	Stream_pair s({ 2, 4096 });
+	Signal_counter at_sink;
+	s.source.peer_sigh(at_sink.pair.cap());
+
+	std::vector<Test_packet> packets { *s.source.alloc(8), *s.source.alloc(8) };
+	ASSERT_EQ(s.source.submit(packets), 2u);
+	EXPECT_EQ(at_sink.take(), 1u);
+
+	Test_packet got[2];
+	ASSERT_EQ(s.sink.get_packets(got), 2u);
+	ASSERT_EQ(s.sink.get_packets(got), 0u) << "it holds all the ack ring can take";
+
+	ASSERT_TRUE(s.sink.ack(std::span<Test_packet const>(got, 2)));
+	Test_packet acked[2];
+	ASSERT_EQ(s.source.get_acked(acked), 2u);
+	s.source.release(acked[0]);
+	ASSERT_TRUE(s.source.submit(*s.source.alloc(8)));
+	EXPECT_EQ(at_sink.take(), 1u) << "the sink found the ring empty while it held all it may";
+}
+
+
+TEST(PacketStream, a_consumer_still_busy_is_not_signalled)
+{
+	Stream_pair s({ 16, 4096 });
+	Signal_counter at_sink;
+	s.source.peer_sigh(at_sink.pair.cap());
+
+	std::vector<Test_packet> batch;
+	for (int i = 0; i < 8; i++) batch.push_back(*s.source.alloc(8));
+	ASSERT_EQ(s.source.submit(std::span(batch).first(4)), 4u);
+	EXPECT_EQ(at_sink.take(), 1u);
+
+	/* the sink takes some and works on them; the ring was never empty to it */
+	Test_packet got[16];
+	ASSERT_EQ(s.sink.get_packets(std::span(got, 2)), 2u);
+	ASSERT_EQ(s.source.submit(std::span(batch).subspan(4, 2)), 2u);
+	EXPECT_EQ(at_sink.take(), 0u) << "the sink comes back for more by itself";
+
+	/* it takes until the ring is empty: now it waits, and the next batch signals */
+	ASSERT_EQ(s.sink.get_packets(got), 4u);
+	ASSERT_EQ(s.source.submit(std::span(batch).subspan(6)), 2u);
+	EXPECT_EQ(at_sink.take(), 1u);
+}
+
+
+/* A consumer that polls tells the producer not to signal; 'listen' asks again */
+TEST(PacketStream, a_polling_consumer_is_not_signalled_until_it_listens)
+{
+	Stream_pair s({ 8, 4096 });
+	Signal_counter at_sink, at_source;
+	s.source.peer_sigh(at_sink.pair.cap());
+	s.sink.peer_sigh(at_source.pair.cap());
+
+	s.sink.quiet();
+	EXPECT_FALSE(s.sink.ready());
+	ASSERT_TRUE(s.source.submit(*s.source.alloc(8)));
+	EXPECT_EQ(at_sink.take(), 0u) << "the sink polls";
+	EXPECT_TRUE(s.sink.ready());
+
+	Test_packet got[8];
+	ASSERT_EQ(s.sink.get_packets(got), 1u);   /* takes until empty: asks for signals again */
+	ASSERT_TRUE(s.source.submit(*s.source.alloc(8)));
+	EXPECT_EQ(at_sink.take(), 1u);
+
+	/* the same for acknowledgements; 'listen' both asks again and reports what came */
+	ASSERT_EQ(s.sink.get_packets(std::span(got + 1, 7)), 1u);
+	s.source.quiet();
+	ASSERT_EQ(s.sink.ack(std::span<Test_packet const>(got, 2)), 2u);
+	EXPECT_EQ(at_source.take(), 0u) << "the source polls";
+	EXPECT_TRUE(s.source.acks_ready());
+	EXPECT_TRUE(s.source.listen());
+	Test_packet acked[8];
+	ASSERT_EQ(s.source.get_acked(acked), 2u);
+	EXPECT_FALSE(s.source.listen());
+
+	ASSERT_TRUE(s.source.submit(*s.source.alloc(8)));
+	ASSERT_EQ(s.sink.get_packets(got), 1u);
+	ASSERT_TRUE(s.sink.ack(got[0]));
+	EXPECT_EQ(at_source.take(), 1u) << "it listens again";
+}
+
+
+/* The indices run through 2^32 in a long life; the event arithmetic must not care */
+TEST(PacketStream, event_indices_work_across_the_wrap_of_the_indices)
+{
+	/* a move from 2^32 - 2 to 1 passes 2^32 - 2, 2^32 - 1 and 0, nothing else */
+	EXPECT_TRUE(passes(0xfffffffe, 1, 0xfffffffe));
+	EXPECT_TRUE(passes(0xffffffff, 1, 0xfffffffe));
+	EXPECT_TRUE(passes(0, 1, 0xfffffffe));
+	EXPECT_FALSE(passes(1, 1, 0xfffffffe));
+	EXPECT_FALSE(passes(0xfffffffd, 1, 0xfffffffe));
+
+	/* an event index left behind by an earlier wait is not passed again */
+	EXPECT_FALSE(passes(no_event(7), 7 + 0x10000, 7));
+	EXPECT_FALSE(passes(5, 12, 7));
 }
 
 

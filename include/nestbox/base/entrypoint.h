@@ -13,8 +13,11 @@
 #include <memory>
 #include <unordered_map>
 
+#include <nestbox/base/busy_poll.h>
 #include <nestbox/base/capability.h>
 #include <nestbox/base/message.h>
+
+struct epoll_event;
 
 namespace nestbox {
 
@@ -79,7 +82,11 @@ class Entrypoint
 
 		bool _exit = false;
 
+		Busy_poll _busy_poll { };
+
 		friend struct Channel_binding;
+
+		int _wait(::epoll_event *events, int max, int timeout_ms);
 
 		void _dispatch_request(Channel_binding &, Msg_reader &);
 		void _remove_binding(int server_fd);
@@ -108,6 +115,9 @@ class Entrypoint
 
 		template <typename T>
 		T *lookup_as(Untyped_capability const &cap) { return dynamic_cast<T *>(lookup(cap)); }
+
+		/* Spinning before a sleep, off unless a component sets a bound (base/busy_poll.h) */
+		Busy_poll &busy_poll() { return _busy_poll; }
 
 		/* Run 'fn' after the current dispatch, before waiting again */
 		void schedule(std::function<void()> fn) { _scheduled.push_back(std::move(fn)); }

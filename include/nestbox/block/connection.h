@@ -33,6 +33,7 @@ namespace nestbox::Block {
 
 	struct Job;
 	class  Connection;
+	template <typename T> class Ack_poller;
 }
 
 
@@ -222,4 +223,46 @@ class nestbox::Block::Connection : public nestbox::Connection<Block::Client>
 
 		/* Jobs submitted but not finished, and jobs not yet (fully) submitted */
 		size_t pending() const { return _pending.size(); }
+
+		/* Packets submitted and not yet acknowledged */
+		bool in_flight() const { return _source && _source->free_tags() < _stream.queue_depth; }
+
+		/* Polling for acknowledgements (Ack_poller, Packet_stream::Source) */
+		void quiet()      { if (_source) _source->quiet(); }
+		bool acks_ready() { return _source && _source->acks_ready(); }
+		bool listen()     { return _source && _source->listen(); }
+};
+
+
+/*
+ * Lets a client's entrypoint poll for acknowledgements while requests are
+ * in flight rather than sleep until the server signals (base/busy_poll.h;
+ * the component sets the entrypoint's bound). 'fn' is what the client's
+ * signal handler calls: it runs when acknowledgements arrive.
+ */
+template <typename T>
+class nestbox::Block::Ack_poller : private Poll_source
+{
+	private:
+
+		Entrypoint &_ep;
+		Connection &_connection;
+		T          &_obj;
+		void (T::*_fn)();
+
+		bool expecting() override { return _connection.in_flight(); }
+		void quiet()     override { _connection.quiet(); }
+		bool ready()     override { return _connection.acks_ready(); }
+		bool listen()    override { return _connection.listen(); }
+		void handle()    override { (_obj.*_fn)(); }
+
+	public:
+
+		Ack_poller(Entrypoint &ep, Connection &connection, T &obj, void (T::*fn)())
+		: _ep(ep), _connection(connection), _obj(obj), _fn(fn) { _ep.busy_poll().add(*this); }
+
+		~Ack_poller() { _ep.busy_poll().remove(*this); }
+
+		Ack_poller(Ack_poller const &) = delete;
+		Ack_poller &operator = (Ack_poller const &) = delete;
 };

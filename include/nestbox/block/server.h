@@ -15,6 +15,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pugixml.hpp>
@@ -74,7 +75,11 @@ struct nestbox::Block::Request_handler
 };
 
 
-class nestbox::Block::Session_component : public Rpc_object<Block::Session>
+/*
+ * Each session is a source the entrypoint may poll (base/busy_poll.h) for
+ * a while after it was busy, where the driver set a bound.
+ */
+class nestbox::Block::Session_component : public Rpc_object<Block::Session>, private Poll_source
 {
 	private:
 
@@ -93,6 +98,7 @@ class nestbox::Block::Session_component : public Rpc_object<Block::Session>
 		std::deque<Packet> _unacked  { };   /* completed, the ack ring was full */
 		unsigned           _in_flight = 0;  /* started, not completed */
 		bool               _closing   = false;
+		bool               _recent    = false;  /* took or completed packets since the last poll */
 
 		/* each kind of client misbehaviour is logged once per session */
 		bool _told_invalid = false, _told_read_only = false, _told_broken = false, _told_bad = false;
@@ -100,6 +106,13 @@ class nestbox::Block::Session_component : public Rpc_object<Block::Session>
 		bool _acceptable(Packet const &);
 		void _acknowledge(Packet const &);
 		void _handle_stream();
+
+		/* Poll_source */
+		bool expecting() override { return std::exchange(_recent, false); }
+		void quiet()     override { _sink.quiet(); }
+		bool ready()     override { return !_closing && _waiting.empty() && _sink.ready(); }
+		bool listen()    override { return _sink.listen() && !_closing && _waiting.empty(); }
+		void handle()    override { _handle_stream(); }
 
 	public:
 

@@ -55,6 +55,11 @@ struct Block_tester::Main
 		uint32_t(cfg.attribute("queue_depth").as_uint(32)),
 		Arg_string::parse_size(cfg.attribute("buffer").as_string("4M")).value_or(4 << 20) };
 
+	/* while requests are in flight, poll for acknowledgements before sleeping (base/busy_poll.h) */
+	static constexpr uint64_t DEFAULT_BUSY_POLL_US = 100;
+
+	Block::Ack_poller<Main> ack_poller { env.ep(), block, *this, &Main::handle_stream };
+
 	bool const verbose = cfg.attribute("verbose").as_bool(false);
 
 	std::list<std::unique_ptr<Test>> tests { };
@@ -121,6 +126,12 @@ struct Block_tester::Main
 		if (block.bad_acks())
 			warning("the server acknowledged ", block.bad_acks(), " packets never submitted");
 
+		if (env.ep().busy_poll().bound_us()) {
+			Busy_poll::Stats const st = env.ep().busy_poll().stats();
+			log("busy polling (", env.ep().busy_poll().bound_us(), " us): ", st.spins, " spins, ", st.hits,
+			    " found work, ", st.preempted, " preempted, ", st.futile_pauses, " paused as futile, ",
+			    "longest pause ", st.longest_backoff_ms, " ms");
+		}
 		log("--- all tests finished: ", results.size() - failed, " passed, ", failed, " failed ---");
 		env.exit(failed ? 1 : 0);
 	}
@@ -128,6 +139,7 @@ struct Block_tester::Main
 	Main(Env &env) : env(env)
 	{
 		if (!block.valid()) { error("no usable Block session"); env.exit(1); }
+		env.ep().busy_poll().bound_us(cfg.attribute("busy_poll_us").as_ullong(DEFAULT_BUSY_POLL_US));
 
 		Block::Info const info = block.info();
 		log("block device: ", info.block_count, " blocks of ", info.block_size, " bytes, ",

@@ -18,11 +18,14 @@ Session_component::Session_component(Env &env, std::string const &label, Window 
 	_env(env), _label(label), _info(window.info), _first_block(window.first_block),
 	_stream(stream), _handler(handler),
 	_sink(std::move(ds), stream.geometry())
-{ }
+{
+	_env.ep().busy_poll().add(*this);
+}
 
 
 Session_component::~Session_component()
 {
+	_env.ep().busy_poll().remove(*this);
 	_closing = true;
 	(void)_env.pd().free(_sink.dataspace());
 }
@@ -101,12 +104,20 @@ void Session_component::_acknowledge(Packet const &p)
 }
 
 
+/*
+ * The acknowledgement goes out at once; the stream handler runs again only
+ * where requests wait for the driver. Everything else that a completion
+ * could unblock wakes us by itself: an ack ring that was full asked the
+ * client for a signal when it took acks, and the client cannot submit more
+ * than its queue depth before it took acks.
+ */
 void Session_component::complete(Packet p, bool success)
 {
 	if (_in_flight) _in_flight--;
 	p.success = success ? 1 : 0;
 	_acknowledge(p);
-	_stream_handler.local_submit();
+	_recent = true;
+	if (!_waiting.empty()) _stream_handler.local_submit();
 }
 
 
@@ -137,6 +148,7 @@ void Session_component::_handle_stream()
 		Packet batch[32];
 		size_t const n = _sink.get_packets(batch);
 		if (!n) break;
+		_recent = true;
 
 		for (size_t i = 0; i < n; i++) {
 			if (_acceptable(batch[i])) { _waiting.push_back(batch[i]); continue; }

@@ -48,9 +48,11 @@ struct Block_file::Io_engine
 /*
  * Each request in flight has a slot; its index is the io_uring user data.
  * The ring's descriptor is watched by the entrypoint: it becomes readable
- * when completions are there.
+ * when completions are there. While requests are in flight the entrypoint
+ * may poll the completion queue instead (base/busy_poll.h), where the
+ * config sets a bound.
  */
-class Block_file::Uring_engine : public Io_engine, private Io_handler
+class Block_file::Uring_engine : public Io_engine, private Io_handler, private Poll_source
 {
 	private:
 
@@ -108,6 +110,11 @@ class Block_file::Uring_engine : public Io_engine, private Io_handler
 
 		void handle_io(uint32_t) override { _reap(); }
 
+		/* Poll_source: completions are in the ring's memory, no system call needed to see them */
+		bool expecting() override { return _free.size() < _slots.size(); }
+		bool ready()     override { return io_uring_cq_ready(&_ring) > 0; }
+		void handle()    override { _reap(); }
+
 	public:
 
 		Uring_engine(Entrypoint &ep, int fd, io_uring const &ring, unsigned depth)
@@ -115,10 +122,12 @@ class Block_file::Uring_engine : public Io_engine, private Io_handler
 		{
 			for (uint32_t i = depth; i > 0; i--) _free.push_back(i - 1);
 			_ep.watch(_ring.ring_fd, *this, EPOLLIN);
+			_ep.busy_poll().add(*this);
 		}
 
 		~Uring_engine()
 		{
+			_ep.busy_poll().remove(*this);
 			_ep.unwatch(_ring.ring_fd);
 			io_uring_queue_exit(&_ring);
 		}

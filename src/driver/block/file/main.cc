@@ -34,6 +34,9 @@ namespace Block_file { struct Main; }
 
 struct Block_file::Main : Block::Request_handler
 {
+	/* how long the entrypoint may poll before it sleeps (base/busy_poll.h); 0: never */
+	static constexpr uint64_t DEFAULT_BUSY_POLL_US = 100;
+
 	Env &env;
 
 	Config_document config { env };
@@ -99,6 +102,7 @@ struct Block_file::Main : Block::Request_handler
 	{
 		config.sigh(config_handler.cap());
 		handle_config();
+		env.ep().busy_poll().bound_us(config.node().attribute("busy_poll_us").as_ullong(DEFAULT_BUSY_POLL_US));
 
 		if (!announce(env, "Block", root)) env.exit(1);
 		log(grant.path, ": ", bytes / block_size, " blocks of ", block_size, " bytes, ",
