@@ -116,6 +116,19 @@ void Child::_request_env_session(std::string const &service, std::string const &
 }
 
 
+void Child::trim_quota(uint64_t avail_ram, uint64_t avail_caps)
+{
+	if (_start.ram > avail_ram) {
+		warning(name(), ": configured RAM exceeds available RAM, proceed with ", Arg_string::format_size(avail_ram));
+		_start.ram = avail_ram;
+	}
+	if (_start.caps > avail_caps) {
+		warning(name(), ": configured caps exceed available caps, proceed with ", avail_caps);
+		_start.caps = avail_caps;
+	}
+}
+
+
 void Child::launch()
 {
 	std::string quota = "ram_quota=" + std::to_string(_start.ram)
@@ -293,15 +306,15 @@ void Child::deposit(uint64_t ram, uint64_t caps)
 }
 
 
-void Child::update_quota(uint64_t ram, uint64_t caps)
+void Child::update_quota(uint64_t ram, uint64_t caps, uint64_t avail_ram, uint64_t avail_caps)
 {
 	uint64_t const old_ram = _start.ram, old_caps = _start.caps;
-	_start.ram  = ram;
-	_start.caps = caps;
+	uint64_t const up_ram  = ram  > old_ram  ? std::min(ram  - old_ram,  avail_ram)  : 0;
+	uint64_t const up_caps = caps > old_caps ? std::min(caps - old_caps, avail_caps) : 0;
+	_start.ram  = ram  > old_ram  ? old_ram  + up_ram  : ram;
+	_start.caps = caps > old_caps ? old_caps + up_caps : caps;
 	if (_state != State::RUNNING) return;
 
-	uint64_t const up_ram  = ram  > old_ram  ? ram  - old_ram  : 0;
-	uint64_t const up_caps = caps > old_caps ? caps - old_caps : 0;
 	if (up_ram || up_caps) {
 		auto &pd = _env_sessions["PD"].session;
 		_router.upgrade(pd, "ram_quota=" + std::to_string(up_ram) + ", cap_quota=" + std::to_string(up_caps),

@@ -195,13 +195,24 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		/* A local session for the "config" ROM */
 		nestbox::Result<Granted> open_config_rom();
 
+		/*
+		 * Lower the start node's quota to what init has left, with a warning,
+		 * as Genode's init does instead of refusing the child
+		 */
+		void trim_quota(uint64_t avail_ram, uint64_t avail_caps);
+
 		/* Request the environment and start the process once it is complete */
 		void launch();
 
 		/* Live changes of the start node that need no restart */
 		void update_config(std::optional<std::string> const &config);
 		void update_provides(std::vector<std::string> const &provides);
-		void update_quota(uint64_t ram, uint64_t caps);
+		/*
+		 * An upgrade moves at most what init has left ('avail_*'); the
+		 * assigned quota then stays below the configured one, and the next
+		 * config tries to complete it, as in Genode
+		 */
+		void update_quota(uint64_t ram, uint64_t caps, uint64_t avail_ram, uint64_t avail_caps);
 		void update_heartbeat(unsigned restart_after_skipped) { _start.restart_after_skipped = restart_after_skipped; }
 
 		/* Quota moves between init and the child's PD (donations with sessions) */

@@ -29,6 +29,23 @@ bool Sandbox::_needs_restart(Child const &child, Start_node const &start, Config
 }
 
 
+Sandbox::Avail Sandbox::_avail() const
+{
+	/*
+	 * Without <resource name="RAM" preserve>, init keeps Genode's default for
+	 * its own sessions (the state report, for one): 320 KiB and 20 caps
+	 */
+	uint64_t const keep_ram  = _model.preserve_ram ? _model.preserve_ram : DEFAULT_PRESERVE_RAM;
+	uint64_t const keep_caps = DEFAULT_PRESERVE_CAPS;
+
+	auto const ram  = _env.pd().ram();
+	auto const caps = _env.pd().caps();
+	uint64_t const free_ram  = ram  ? ram->limit  - std::min(ram->limit,  ram->used)  : 0;
+	uint64_t const free_caps = caps ? caps->limit - std::min(caps->limit, caps->used) : 0;
+	return { free_ram - std::min(free_ram, keep_ram), free_caps - std::min(free_caps, keep_caps) };
+}
+
+
 void Sandbox::_start_new_children()
 {
 	/*
@@ -36,20 +53,23 @@ void Sandbox::_start_new_children()
 	 * for a server that comes later in the config finds it (and waits for its
 	 * announcement) instead of being denied. Ids follow the config order.
 	 */
+	/*
+	 * A child gets at most what is left after those before it (and what init
+	 * preserves for itself); beyond that its quota is trimmed with a warning.
+	 * The PD sessions are created asynchronously, so the children of this
+	 * round are subtracted here rather than seen in init's own quota.
+	 */
+	Avail avail = _avail();
 	std::vector<Child *> created;
 	for (auto const &start : _model.starts) {
 		if (_children.by_name(start.name)) continue;
 
-		/* init keeps what <resource name="RAM" preserve> asks for */
-		if (_model.preserve_ram) {
-			auto own = _env.pd().ram();
-			if (own && own->limit - own->used < start.ram + _model.preserve_ram) {
-				warning("\"", start.name, "\": not enough RAM left (", Arg_string::format_size(start.ram),
-				        " requested, ", Arg_string::format_size(_model.preserve_ram), " preserved for init)");
-			}
-		}
 		Child_observer &observer = *this;
-		created.push_back(&_children.create(_env, _routing, observer, _changes, start));
+		Child &child = _children.create(_env, _routing, observer, _changes, start);
+		child.trim_quota(avail.ram, avail.caps);
+		avail.ram  -= child.start().ram;
+		avail.caps -= child.start().caps;
+		created.push_back(&child);
 	}
 	for (Child *child : created) {
 		if (_model.verbose) log("start \"", child->name(), "\"");
@@ -96,14 +116,19 @@ void Sandbox::apply_config(Config_model &&config)
 		if (Child *child = _children.by_name(name))
 			_destroy(*child, _model.start(name) != nullptr);
 
-	/* what stays is updated in place */
+	/* what stays is updated in place; upgrades share what init has left */
+	Avail avail = _avail();
 	_children.for_each([&] (Child &child) {
 		Start_node const &start = *_model.start(child.name());
 		child.update_config(start.config);
 		child.update_provides(start.provides);
 		child.update_heartbeat(start.restart_after_skipped);
-		if (start.ram != child.start().ram || start.caps != child.start().caps)
-			child.update_quota(start.ram, start.caps); });
+		if (start.ram != child.start().ram || start.caps != child.start().caps) {
+			uint64_t const ram = child.start().ram, caps = child.start().caps;
+			child.update_quota(start.ram, start.caps, avail.ram, avail.caps);
+			avail.ram  -= std::min(avail.ram,  child.start().ram  > ram  ? child.start().ram  - ram  : 0);
+			avail.caps -= std::min(avail.caps, child.start().caps > caps ? child.start().caps - caps : 0);
+		} });
 
 	_start_new_children();
 	_server.apply_config();

@@ -55,6 +55,12 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter
 		Server       _server       { _env, _model, _children };
 		Children     _children     { };
 
+		/* what init can give its children now: its own quota less what it preserves */
+		struct Avail { uint64_t ram, caps; };
+		static constexpr uint64_t DEFAULT_PRESERVE_RAM  = 320 * 1024;
+		static constexpr uint64_t DEFAULT_PRESERVE_CAPS = 20;
+		Avail _avail() const;
+
 		bool _needs_restart(Child const &, Start_node const &, Config_model const &old) const;
 		void _destroy(Child &, bool restart);
 		void _start_new_children();
