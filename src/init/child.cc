@@ -131,8 +131,14 @@ void Child::trim_quota(uint64_t avail_ram, uint64_t avail_caps)
 
 void Child::launch()
 {
-	std::string quota = "ram_quota=" + std::to_string(_start.ram)
-	                  + ", cap_quota=" + std::to_string(_start.caps);
+	/*
+	 * The child's environment sessions are paid from its assigned quota, so
+	 * its PD gets the rest (Genode's Child::effective_quota): the state
+	 * report shows a quota below the assigned one.
+	 */
+	uint64_t const ram  = _start.ram  - std::min(_start.ram,  ENV_RAM_COSTS);
+	uint64_t const caps = _start.caps - std::min(_start.caps, ENV_CAP_COSTS);
+	std::string quota = "ram_quota=" + std::to_string(ram) + ", cap_quota=" + std::to_string(caps);
 
 	/* host resources granted by the start node travel with the PD session to core */
 	if (!_start.host.empty()) {

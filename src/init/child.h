@@ -110,6 +110,14 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 
 		enum class State { STARTING, INCOMPLETE, RUNNING, EXITED };
 
+		/*
+		 * What a child's environment sessions (PD, CPU, LOG, binary and
+		 * config ROM, parent) cost, in Genode's figures: 192K + 36K + 8K +
+		 * 2 x 6K of RAM, 13 + 6 + 2 + 2 x 3 + 1 caps
+		 */
+		static constexpr uint64_t ENV_RAM_COSTS = 248 * 1024;
+		static constexpr uint64_t ENV_CAP_COSTS = 28;
+
 	private:
 
 		nestbox::Env   &_env;
