@@ -10,6 +10,7 @@
 
 #include "sandbox.h"
 
+#include <algorithm>
 #include <set>
 
 #include <nestbox/log.h>
@@ -99,6 +100,22 @@ void Sandbox::apply_config(Config_model &&config)
 		Start_node const *start = _model.start(child.name());
 		if (!start || _needs_restart(child, *start, old))
 			doomed.insert(child.name()); });
+
+	/*
+	 * A server that stays but no longer provides a service abandons the
+	 * sessions of it: their clients restart, to be routed anew (as in Genode)
+	 */
+	std::set<std::pair<std::string, std::string>> abandoned;   /* server, service */
+	_children.for_each([&] (Child const &child) {
+		Start_node const *start = _model.start(child.name());
+		if (!start || doomed.count(child.name())) return;
+		for (std::string const &service : child.start().provides)
+			if (std::find(start->provides.begin(), start->provides.end(), service) == start->provides.end())
+				abandoned.insert({ child.name(), service }); });
+	_children.for_each([&] (Child const &child) {
+		child.for_each_session([&] (Routed_session const &s) {
+			if (s.target.kind == Session_target::Kind::CHILD && abandoned.count({ s.target.server, s.service }))
+				doomed.insert(child.name()); }); });
 
 	/* in cascade: the clients of a server that goes restart as well */
 	for (bool grew = true; grew; ) {
