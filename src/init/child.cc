@@ -109,6 +109,7 @@ void Child::_request_env_session(std::string const &service, std::string const &
 			_env_failed = true;
 		} else {
 			slot.session = std::move(r->session);
+			slot.session.binary = (service == "ROM");
 			slot.cap     = std::move(r->cap);
 		}
 		_env_session_done();

@@ -46,6 +46,8 @@ struct Routed_session
 	Session_target target { };
 	uint64_t       donated_ram = 0, donated_caps = 0;   /* paid by the client */
 	char const    *state = "CREATE_REQUESTED";           /* Genode's session-state names */
+	std::string    client_label { };                     /* as the client asked, for re-routing */
+	bool           binary = false;                       /* the ROM of the child's binary */
 };
 
 struct Granted
@@ -222,6 +224,9 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		 */
 		void update_quota(uint64_t ram, uint64_t caps, uint64_t avail_ram, uint64_t avail_caps);
 		void update_heartbeat(unsigned restart_after_skipped) { _start.restart_after_skipped = restart_after_skipped; }
+
+		/* A new binary name or route under which every session keeps its route */
+		void update_routing(Start_node const &start) { _start.binary = start.binary; _start.route = start.route; }
 
 		/* Quota moves between init and the child's PD (donations with sessions) */
 		nestbox::Result<void> withdraw(uint64_t ram, uint64_t caps);

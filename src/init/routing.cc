@@ -49,14 +49,16 @@ void Routing::_forward(Child &client, Route_target const &target, Child *server,
 		return;
 	}
 
-	std::string const server_label = target.rewritten(Label::prefixed(client.name(), label));
+	/* the binary's ROM is asked for by the binary's name alone, as in Genode */
+	bool const binary_rom = !from_process && service == "ROM";
+	std::string const server_label = target.rewritten(binary_rom ? label : Label::prefixed(client.name(), label));
 	uint32_t    const client_id    = client.id();
 	Session_target const where { server ? Session_target::Kind::CHILD : Session_target::Kind::PARENT,
 	                             server ? server->name() : std::string(), 0 };
 
-	auto deliver = [this, client_id, service, server_label, args, where, ram, caps, done = std::move(done)]
+	auto deliver = [this, client_id, service, label, server_label, args, where, ram, caps, done = std::move(done)]
 	               (Result<Session_grant> r) mutable {
-		Routed_session session { service, server_label, args, where, ram, caps, "CAP_HANDED_OUT" };
+		Routed_session session { service, server_label, args, where, ram, caps, "CAP_HANDED_OUT", label };
 		if (r) session.target.id = r->id;
 
 		Child *c = _children.by_id(client_id);
@@ -98,7 +100,9 @@ void Routing::route(Child &client, std::string const &service, std::string const
 	_children.for_each([&] (Child const &c) {
 		if (!c.exited()) servers.push_back({ c.name(), c.start().provides }); });
 
-	Route_resolution const r = resolve_route(_model, client.start(), servers, service, label);
+	/* init asks for the child's binary itself, as its only ROM environment session */
+	bool const binary_rom = !from_process && service == "ROM";
+	Route_resolution const r = resolve_route(_model, client.start(), servers, service, label, binary_rom);
 
 	for (Skipped_target const &skipped : r.skipped) {
 		if (skipped.why == Skipped_target::Why::NOT_IN_PARENT_PROVIDES)
@@ -189,6 +193,7 @@ void Routing::close(Child *client, Routed_session const &s)
 		uint32_t const client_id = client ? client->id() : 0;
 		_parent->call<&Parent::Session::close>([this, client_id, ram, caps] (Result<void>) {
 			if (Child *c = _children.by_id(client_id)) c->deposit(ram, caps);
+			if (quota_returned) quota_returned();
 		}, s.target.id);
 		break;
 	}

@@ -13,20 +13,52 @@
 #include <algorithm>
 #include <set>
 
+#include <nestbox/init/route_resolution.h>
 #include <nestbox/log.h>
 #include <nestbox/util/arg_string.h>
 
 using namespace Init;
 using namespace nestbox;
 
+/*
+ * Whether a session of the child would now go elsewhere: to another server,
+ * or with another label. Its binary's ROM is asked for by the new binary
+ * name, so that a rename that routes to the same module (by label
+ * rewriting) keeps the child running, as in Genode.
+ */
+bool Sandbox::_routes_changed(Child const &child, Start_node const &start) const
+{
+	/* the servers as the new config declares them */
+	std::vector<Route_server> servers;
+	_children.for_each([&] (Child const &c) {
+		Start_node const *s = _model.start(c.name());
+		if (s && !c.exited()) servers.push_back({ c.name(), s->provides }); });
+
+	bool changed = false;
+	child.for_each_session([&] (Routed_session const &s) {
+		using Kind = Session_target::Kind;
+		if (changed || (s.target.kind != Kind::PARENT && s.target.kind != Kind::CHILD)) return;
+
+		std::string const &label = s.binary ? start.binary : s.client_label;
+		Route_resolution const r = resolve_route(_model, start, servers, s.service, label, s.binary);
+		bool const same = (r.kind == Route_resolution::Kind::PARENT && s.target.kind == Kind::PARENT)
+		               || (r.kind == Route_resolution::Kind::CHILD  && s.target.kind == Kind::CHILD
+		                                                            && r.server == s.target.server);
+		changed = !same || r.target->rewritten(s.binary ? label : Label::prefixed(child.name(), label)) != s.label;
+	});
+	return changed;
+}
+
+
 bool Sandbox::_needs_restart(Child const &child, Start_node const &start, Config_model const &old) const
 {
 	Start_node const &running = child.start();
-	return running.version != start.version
-	    || running.binary  != start.binary
-	    || running.route   != start.route
-	    || old.default_route != _model.default_route
-	    || child.state() == Child::State::INCOMPLETE;
+	if (running.version != start.version || child.state() == Child::State::INCOMPLETE)
+		return true;
+
+	bool const routing_changed = running.binary != start.binary || running.route != start.route
+	                          || old.default_route != _model.default_route;
+	return routing_changed && (child.state() != Child::State::RUNNING || _routes_changed(child, start));
 }
 
 
@@ -44,6 +76,26 @@ Sandbox::Avail Sandbox::_avail() const
 	uint64_t const free_ram  = ram  ? ram->limit  - std::min(ram->limit,  ram->used)  : 0;
 	uint64_t const free_caps = caps ? caps->limit - std::min(caps->limit, caps->used) : 0;
 	return { free_ram - std::min(free_ram, keep_ram), free_caps - std::min(free_caps, keep_caps) };
+}
+
+
+void Sandbox::_update_quotas(bool upgrades_only)
+{
+	/* upgrades share what init has left, in config order */
+	Avail avail = _avail();
+	_children.for_each([&] (Child &child) {
+		Start_node const *start = _model.start(child.name());
+		if (!start || child.exited()) return;
+		Start_node const &now = child.start();
+		bool const up = start->ram > now.ram || start->caps > now.caps;
+		if (start->ram == now.ram && start->caps == now.caps) return;
+		if (upgrades_only && (!up || child.state() != Child::State::RUNNING)) return;
+
+		uint64_t const ram = now.ram, caps = now.caps;
+		child.update_quota(start->ram, start->caps, avail.ram, avail.caps);
+		avail.ram  -= std::min(avail.ram,  child.start().ram  > ram  ? child.start().ram  - ram  : 0);
+		avail.caps -= std::min(avail.caps, child.start().caps > caps ? child.start().caps - caps : 0);
+	});
 }
 
 
@@ -133,19 +185,14 @@ void Sandbox::apply_config(Config_model &&config)
 		if (Child *child = _children.by_name(name))
 			_destroy(*child, _model.start(name) != nullptr);
 
-	/* what stays is updated in place; upgrades share what init has left */
-	Avail avail = _avail();
+	/* what stays is updated in place */
 	_children.for_each([&] (Child &child) {
 		Start_node const &start = *_model.start(child.name());
+		child.update_routing(start);
 		child.update_config(start.config);
 		child.update_provides(start.provides);
-		child.update_heartbeat(start.restart_after_skipped);
-		if (start.ram != child.start().ram || start.caps != child.start().caps) {
-			uint64_t const ram = child.start().ram, caps = child.start().caps;
-			child.update_quota(start.ram, start.caps, avail.ram, avail.caps);
-			avail.ram  -= std::min(avail.ram,  child.start().ram  > ram  ? child.start().ram  - ram  : 0);
-			avail.caps -= std::min(avail.caps, child.start().caps > caps ? child.start().caps - caps : 0);
-		} });
+		child.update_heartbeat(start.restart_after_skipped); });
+	_update_quotas(false);
 
 	_start_new_children();
 	_server.apply_config();

@@ -62,8 +62,13 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter
 		Avail _avail() const;
 
 		bool _needs_restart(Child const &, Start_node const &, Config_model const &old) const;
+		bool _routes_changed(Child const &, Start_node const &) const;
 		void _destroy(Child &, bool restart);
 		void _start_new_children();
+
+		/* quota changes: towards the config, within what is left */
+		void _update_quotas(bool upgrades_only);
+		void _complete_upgrades() { _update_quotas(true); }
 
 		/* Child_observer */
 		void child_announced(Child &) override;
@@ -74,7 +79,10 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter
 
 	public:
 
-		explicit Sandbox(nestbox::Env &env) : _env(env) { }
+		explicit Sandbox(nestbox::Env &env) : _env(env)
+		{
+			_routing.quota_returned = [this] { _complete_upgrades(); };
+		}
 
 		/*
 		 * Bring the running system in line with 'config': destroy, restart,
