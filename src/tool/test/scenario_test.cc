@@ -485,6 +485,19 @@ struct Scenario_test::Main
 			argv.push_back("--rom-dir");
 			argv.push_back(p.string());
 		}
+		/*
+		 * Genode's test-init package routes the ROM "another_dummy" to the
+		 * dummy (its binary-rename step needs a second name for the same
+		 * binary): a ROM directory of the run holds that alias.
+		 */
+		if (genode_form) {
+			std::error_code ec;
+			std::filesystem::path const rom = dir / "rom";
+			std::filesystem::create_directories(rom, ec);
+			std::filesystem::path const self = std::filesystem::read_symlink("/proc/self/exe", ec);
+			if (!ec) std::filesystem::create_symlink(self.parent_path() / "dummy", rom / "another_dummy", ec);
+			argv.insert(argv.end(), { "--rom-dir", rom.string() });
+		}
 		if (init_ram)  argv.insert(argv.end(), { "--ram",  std::to_string(*init_ram) });
 		if (init_caps) argv.insert(argv.end(), { "--caps", std::to_string(*init_caps) });
 		argv.push_back(config);
