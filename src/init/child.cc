@@ -302,14 +302,17 @@ Result<void> Child::transfer_to(Child &to, uint64_t ram, uint64_t caps)
 }
 
 
-void Child::deposit(uint64_t ram, uint64_t caps)
+void Child::deposit(uint64_t ram, uint64_t caps, std::function<void()> done)
 {
-	if (!ram && !caps) return;
 	auto pd = _env_sessions.find("PD");
-	if (pd == _env_sessions.end() || pd->second.session.target.kind == Session_target::Kind::NONE) return;
+	if ((!ram && !caps) || pd == _env_sessions.end()
+	 || pd->second.session.target.kind == Session_target::Kind::NONE) {
+		if (done) done();
+		return;
+	}
 	_router.upgrade(pd->second.session,
 	                "ram_quota=" + std::to_string(ram) + ", cap_quota=" + std::to_string(caps),
-	                [] (Result<void>) { });
+	                [done = std::move(done)] (Result<void>) { if (done) done(); });
 }
 
 
@@ -484,7 +487,16 @@ Result<void> Child::close(uint32_t id)
 	if (it == _sessions.end()) return failure(Error::INVALID_ARGS);
 	Routed_session const s = std::move(it->second);
 	_sessions.erase(it);
-	if (s.target.kind != Session_target::Kind::NONE) _router.close(this, s);
 	_report.trigger_report();
-	return { };
+	if (s.target.kind == Session_target::Kind::NONE) return { };
+
+	/*
+	 * Answered once the server has closed the session, as a Genode client's
+	 * close returns only then: what the server logs on close comes before
+	 * what the client logs next. init itself waits for nothing.
+	 */
+	Deferred_reply reply = defer_reply();
+	_router.close(this, s, [reply] () mutable {
+		reply.send([] (Msg_writer &w) { Marshal<Result<void>>::put(w, Result<void> { }); }); });
+	return failure(Error::UNAVAILABLE);   /* not sent: the reply is deferred */
 }

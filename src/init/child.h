@@ -74,6 +74,9 @@ struct Session_router
 	                     std::function<void(nestbox::Result<void>)> done) = 0;
 	virtual void close(Child *client, Routed_session const &) = 0;
 
+	/* The same, calling 'closed' once the server has closed it (at once if it is gone) */
+	virtual void close(Child *client, Routed_session const &, std::function<void()> closed) = 0;
+
 	virtual ~Session_router() = default;
 };
 
@@ -230,7 +233,7 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 
 		/* Quota moves between init and the child's PD (donations with sessions) */
 		nestbox::Result<void> withdraw(uint64_t ram, uint64_t caps);
-		void                  deposit(uint64_t ram, uint64_t caps);
+		void                  deposit(uint64_t ram, uint64_t caps, std::function<void()> done = { });
 
 		/* Move quota straight from this child's PD to another child's (at core) */
 		nestbox::Result<void> transfer_to(Child &to, uint64_t ram, uint64_t caps);

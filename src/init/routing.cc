@@ -166,10 +166,19 @@ void Routing::upgrade(Routed_session const &s, std::string const &args, std::fun
 		return;
 	case Session_target::Kind::CHILD:
 		if (Child *server = _children.by_name(s.target.server)) {
-			if (auto *root = server->root(s.service)) {
-				/* the client already paid init (Child::upgrade): init pays the server */
-				server->deposit(Arg_string::number(args, "ram_quota"), Arg_string::number(args, "cap_quota"));
-				root->call<&Root::Session::upgrade>(std::move(done), s.target.id, args);
+			if (server->root(s.service)) {
+				/*
+				 * The client already paid init (Child::upgrade): init pays the
+				 * server, and the upgrade follows once the quota has arrived
+				 */
+				std::string const server_name = server->name(), service = s.service;
+				uint32_t const id = s.target.id;
+				server->deposit(Arg_string::number(args, "ram_quota"), Arg_string::number(args, "cap_quota"),
+				                [this, server_name, service, id, args, done = std::move(done)] () mutable {
+					Child *srv = _children.by_name(server_name);
+					auto *root = srv ? srv->root(service) : nullptr;
+					if (!root) { done(failure(Error::UNAVAILABLE)); return; }
+					root->call<&Root::Session::upgrade>(std::move(done), id, args); });
 				return;
 			}
 		}
@@ -183,7 +192,7 @@ void Routing::upgrade(Routed_session const &s, std::string const &args, std::fun
 }
 
 
-void Routing::close(Child *client, Routed_session const &s)
+void Routing::close(Child *client, Routed_session const &s, std::function<void()> closed)
 {
 	uint64_t const ram = s.donated_ram, caps = s.donated_caps;
 
@@ -191,11 +200,13 @@ void Routing::close(Child *client, Routed_session const &s)
 	case Session_target::Kind::PARENT: {
 		/* the parent returns the donation to init; init returns it to the client */
 		uint32_t const client_id = client ? client->id() : 0;
-		_parent->call<&Parent::Session::close>([this, client_id, ram, caps] (Result<void>) {
+		_parent->call<&Parent::Session::close>([this, client_id, ram, caps, closed = std::move(closed)] (Result<void>) {
 			if (Child *c = _children.by_id(client_id)) c->deposit(ram, caps);
 			if (quota_returned) quota_returned();
+			closed();
 		}, s.target.id);
-		break;
+		_report.trigger_report();
+		return;
 	}
 	case Session_target::Kind::CHILD:
 		if (Child *server = _children.by_name(s.target.server)) {
@@ -203,10 +214,14 @@ void Routing::close(Child *client, Routed_session const &s)
 				/* once closed, the donation goes back, unless the server still uses it */
 				uint32_t const client_id = client ? client->id() : 0;
 				std::string const server_name = server->name();
-				root->call<&Root::Session::close>([this, client_id, server_name, ram, caps] (Result<void>) {
+				root->call<&Root::Session::close>([this, client_id, server_name, ram, caps,
+				                                   closed = std::move(closed)] (Result<void>) {
 					Child *c = _children.by_id(client_id), *srv = _children.by_name(server_name);
 					if (c && srv) (void)srv->transfer_to(*c, ram, caps);
+					closed();
 				}, s.target.id);
+				_report.trigger_report();
+				return;
 			}
 		}
 		break;
@@ -214,6 +229,7 @@ void Routing::close(Child *client, Routed_session const &s)
 	case Session_target::Kind::NONE:
 		break;
 	}
+	closed();
 	_report.trigger_report();
 }
 

@@ -66,7 +66,8 @@ class Routing : public Session_router
 		           std::string const &args, bool from_process, Route_done done) override;
 		void upgrade(Routed_session const &, std::string const &args,
 		             std::function<void(nestbox::Result<void>)> done) override;
-		void close(Child *client, Routed_session const &) override;
+		void close(Child *client, Routed_session const &s) override { close(client, s, [] { }); }
+		void close(Child *client, Routed_session const &, std::function<void()> closed) override;
 };
 
 } /* namespace Init */
