@@ -117,6 +117,13 @@ void Sandbox::_start_new_children()
 	for (auto const &start : _model.starts) {
 		if (_children.by_name(start.name)) continue;
 
+		/*
+		 * Linux gives init no affinity space: an <affinity> has no effect,
+		 * but its lack of an <affinity-space> is warned about as in Genode
+		 */
+		if (start.affinity && !_model.affinity_space)
+			warning("affinity-space configuration missing, but affinity defined for child ", start.name);
+
 		Child_observer &observer = *this;
 		Child &child = _children.create(_env, _routing, observer, _changes, start);
 		child.trim_quota(avail.ram, avail.caps);
