@@ -23,6 +23,7 @@ Child::Child(Env &env, Session_router &router, Child_observer &observer,
 
 Child::~Child()
 {
+	*_alive = false;
 	_close_all_sessions();
 
 	/* closing the PD session at core kills the process */
@@ -276,7 +277,7 @@ void Child::_close_all_sessions()
 	auto sessions = std::move(_sessions);
 	_sessions.clear();
 	for (auto &[id, s] : sessions)
-		if (s.target.kind != Session_target::Kind::NONE)
+		if (s.target.kind != Session_target::Kind::NONE && std::string_view(s.state) != "CLOSE_REQUESTED")
 			_router.close(this, s);
 	_config_sessions.clear();
 }
@@ -462,7 +463,8 @@ Result<Session_grant> Child::session(std::string_view service, std::string_view 
 Result<void> Child::upgrade(uint32_t id, std::string_view args)
 {
 	auto it = _sessions.find(id);
-	if (it == _sessions.end() || it->second.target.kind == Session_target::Kind::NONE)
+	if (it == _sessions.end() || it->second.target.kind == Session_target::Kind::NONE
+	 || std::string_view(it->second.state) == "CLOSE_REQUESTED")
 		return failure(Error::INVALID_ARGS);
 
 	/* the client pays for the upgrade */
@@ -484,19 +486,27 @@ Result<void> Child::upgrade(uint32_t id, std::string_view args)
 Result<void> Child::close(uint32_t id)
 {
 	auto it = _sessions.find(id);
-	if (it == _sessions.end()) return failure(Error::INVALID_ARGS);
-	Routed_session const s = std::move(it->second);
-	_sessions.erase(it);
+	if (it == _sessions.end() || std::string_view(it->second.state) == "CLOSE_REQUESTED")
+		return failure(Error::INVALID_ARGS);
 	_report.trigger_report();
-	if (s.target.kind == Session_target::Kind::NONE) return { };
+	if (it->second.target.kind == Session_target::Kind::NONE) {
+		_sessions.erase(it);
+		return { };
+	}
 
 	/*
 	 * Answered once the server has closed the session, as a Genode client's
 	 * close returns only then: what the server logs on close comes before
-	 * what the client logs next. init itself waits for nothing.
+	 * what the client logs next. init itself waits for nothing. Until then
+	 * the report shows the session as CLOSE_REQUESTED.
 	 */
+	it->second.state = "CLOSE_REQUESTED";
 	Deferred_reply reply = defer_reply();
-	_router.close(this, s, [reply] () mutable {
+	_router.close(this, it->second, [this, alive = _alive, id, reply] () mutable {
+		if (*alive) {
+			_sessions.erase(id);
+			_report.trigger_report();
+		}
 		reply.send([] (Msg_writer &w) { Marshal<Result<void>>::put(w, Result<void> { }); }); });
 	return failure(Error::UNAVAILABLE);   /* not sent: the reply is deferred */
 }

@@ -164,6 +164,9 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		uint64_t    _yield_ram = 0, _yield_caps = 0;
 		uint64_t    _requested_ram = 0, _requested_caps = 0;
 		bool        _heartbeat_pending = false;
+
+		/* false once destroyed: for callbacks that may outlive the child */
+		std::shared_ptr<bool> _alive = std::make_shared<bool>(true);
 		unsigned    _skipped_heartbeats = 0;
 
 		void _request_env_session(std::string const &service, std::string const &label,

@@ -38,6 +38,7 @@ bool Sandbox::_routes_changed(Child const &child, Start_node const &start) const
 	child.for_each_session([&] (Routed_session const &s) {
 		using Kind = Session_target::Kind;
 		if (changed || (s.target.kind != Kind::PARENT && s.target.kind != Kind::CHILD)) return;
+		if (std::string_view(s.state) == "CLOSE_REQUESTED") return;
 
 		std::string const &label = s.binary ? start.binary : s.client_label;
 		Route_resolution const r = resolve_route(_model, start, servers, s.service, label, s.binary);
