@@ -28,6 +28,9 @@ class Env
 
 		std::optional<Signal_pair> _resource_avail { };   /* see 'alloc' */
 
+		/* ask the parent for 'args' and wait for its answer; false if it cannot be asked */
+		bool _request_resources(std::string const &args);
+
 		std::string _host { };   /* NESTBOX_HOST, see 'host_fd' */
 
 	public:
@@ -75,6 +78,9 @@ class Env
 		 * expanding PD client). Blocks the entrypoint while waiting.
 		 */
 		Result<Dataspace_capability> alloc(size_t size);
+
+		/* Charge 'count' caps to the PD, asking the parent for more the same way */
+		Result<void> alloc_caps(uint32_t count);
 
 		/* Tell the parent and end the process */
 		[[noreturn]] void exit(int value);

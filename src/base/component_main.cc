@@ -24,6 +24,20 @@ using namespace nestbox;
 }
 
 
+bool Env::_request_resources(std::string const &args)
+{
+	if (!_resource_avail) {
+		auto pair = Signal_pair::create();
+		if (!pair) return false;
+		_resource_avail = std::move(*pair);
+		(void)_parent.resource_avail_sigh(_resource_avail->cap());
+	}
+	if (!_parent.resource_request(args)) return false;
+	_resource_avail->wait();
+	return true;
+}
+
+
 Result<Dataspace_capability> Env::alloc(size_t size)
 {
 	for (;;) {
@@ -31,22 +45,24 @@ Result<Dataspace_capability> Env::alloc(size_t size)
 		if (ds || (ds.error() != Error::OUT_OF_RAM && ds.error() != Error::OUT_OF_CAPS))
 			return ds;
 
-		if (!_resource_avail) {
-			auto pair = Signal_pair::create();
-			if (!pair) return ds;
-			_resource_avail = std::move(*pair);
-			(void)_parent.resource_avail_sigh(_resource_avail->cap());
-		}
-
-		/* ask for what is missing, with some headroom for the page rounding */
-		auto quota = _pd.ram();
-		uint64_t const avail = quota ? quota->limit - quota->used : 0;
-		uint64_t const need  = size > avail ? size - avail + 4096 : 4096;
+		/*
+		 * Ask for the whole amount (with a page for the rounding), as
+		 * Genode's expanding PD does: the parent sees what the allocation
+		 * needs, whatever happens to be left
+		 */
 		std::string const args = ds.error() == Error::OUT_OF_RAM
-		                       ? "ram_quota=" + std::to_string(need) : "cap_quota=1";
-		if (!_parent.resource_request(args)) return ds;
+		                       ? "ram_quota=" + std::to_string(size + 4096) : "cap_quota=1";
+		if (!_request_resources(args)) return ds;
+	}
+}
 
-		_resource_avail->wait();
+
+Result<void> Env::alloc_caps(uint32_t count)
+{
+	for (;;) {
+		auto charged = _pd.alloc_caps(count);
+		if (charged || charged.error() != Error::OUT_OF_CAPS) return charged;
+		if (!_request_resources("cap_quota=" + std::to_string(count))) return charged;
 	}
 }
 

@@ -23,6 +23,7 @@ Child::Child(Env &env, Session_router &router, Child_observer &observer,
 
 Child::~Child()
 {
+	*_alive = false;
 	_close_all_sessions();
 
 	/* closing the PD session at core kills the process */
@@ -109,6 +110,7 @@ void Child::_request_env_session(std::string const &service, std::string const &
 			_env_failed = true;
 		} else {
 			slot.session = std::move(r->session);
+			slot.session.binary = (service == "ROM");
 			slot.cap     = std::move(r->cap);
 		}
 		_env_session_done();
@@ -116,10 +118,29 @@ void Child::_request_env_session(std::string const &service, std::string const &
 }
 
 
+void Child::trim_quota(uint64_t avail_ram, uint64_t avail_caps)
+{
+	if (_start.ram > avail_ram) {
+		warning(name(), ": configured RAM exceeds available RAM, proceed with ", Arg_string::format_size(avail_ram));
+		_start.ram = avail_ram;
+	}
+	if (_start.caps > avail_caps) {
+		warning(name(), ": configured caps exceed available caps, proceed with ", avail_caps);
+		_start.caps = avail_caps;
+	}
+}
+
+
 void Child::launch()
 {
-	std::string quota = "ram_quota=" + std::to_string(_start.ram)
-	                  + ", cap_quota=" + std::to_string(_start.caps);
+	/*
+	 * The child's environment sessions are paid from its assigned quota, so
+	 * its PD gets the rest (Genode's Child::effective_quota): the state
+	 * report shows a quota below the assigned one.
+	 */
+	uint64_t const ram  = _start.ram  - std::min(_start.ram,  ENV_RAM_COSTS);
+	uint64_t const caps = _start.caps - std::min(_start.caps, ENV_CAP_COSTS);
+	std::string quota = "ram_quota=" + std::to_string(ram) + ", cap_quota=" + std::to_string(caps);
 
 	/* host resources granted by the start node travel with the PD session to core */
 	if (!_start.host.empty()) {
@@ -256,7 +277,7 @@ void Child::_close_all_sessions()
 	auto sessions = std::move(_sessions);
 	_sessions.clear();
 	for (auto &[id, s] : sessions)
-		if (s.target.kind != Session_target::Kind::NONE)
+		if (s.target.kind != Session_target::Kind::NONE && std::string_view(s.state) != "CLOSE_REQUESTED")
 			_router.close(this, s);
 	_config_sessions.clear();
 }
@@ -282,26 +303,29 @@ Result<void> Child::transfer_to(Child &to, uint64_t ram, uint64_t caps)
 }
 
 
-void Child::deposit(uint64_t ram, uint64_t caps)
+void Child::deposit(uint64_t ram, uint64_t caps, std::function<void()> done)
 {
-	if (!ram && !caps) return;
 	auto pd = _env_sessions.find("PD");
-	if (pd == _env_sessions.end() || pd->second.session.target.kind == Session_target::Kind::NONE) return;
+	if ((!ram && !caps) || pd == _env_sessions.end()
+	 || pd->second.session.target.kind == Session_target::Kind::NONE) {
+		if (done) done();
+		return;
+	}
 	_router.upgrade(pd->second.session,
 	                "ram_quota=" + std::to_string(ram) + ", cap_quota=" + std::to_string(caps),
-	                [] (Result<void>) { });
+	                [done = std::move(done)] (Result<void>) { if (done) done(); });
 }
 
 
-void Child::update_quota(uint64_t ram, uint64_t caps)
+void Child::update_quota(uint64_t ram, uint64_t caps, uint64_t avail_ram, uint64_t avail_caps)
 {
 	uint64_t const old_ram = _start.ram, old_caps = _start.caps;
-	_start.ram  = ram;
-	_start.caps = caps;
+	uint64_t const up_ram  = ram  > old_ram  ? std::min(ram  - old_ram,  avail_ram)  : 0;
+	uint64_t const up_caps = caps > old_caps ? std::min(caps - old_caps, avail_caps) : 0;
+	_start.ram  = ram  > old_ram  ? old_ram  + up_ram  : ram;
+	_start.caps = caps > old_caps ? old_caps + up_caps : caps;
 	if (_state != State::RUNNING) return;
 
-	uint64_t const up_ram  = ram  > old_ram  ? ram  - old_ram  : 0;
-	uint64_t const up_caps = caps > old_caps ? caps - old_caps : 0;
 	if (up_ram || up_caps) {
 		auto &pd = _env_sessions["PD"].session;
 		_router.upgrade(pd, "ram_quota=" + std::to_string(up_ram) + ", cap_quota=" + std::to_string(up_caps),
@@ -439,7 +463,8 @@ Result<Session_grant> Child::session(std::string_view service, std::string_view 
 Result<void> Child::upgrade(uint32_t id, std::string_view args)
 {
 	auto it = _sessions.find(id);
-	if (it == _sessions.end() || it->second.target.kind == Session_target::Kind::NONE)
+	if (it == _sessions.end() || it->second.target.kind == Session_target::Kind::NONE
+	 || std::string_view(it->second.state) == "CLOSE_REQUESTED")
 		return failure(Error::INVALID_ARGS);
 
 	/* the client pays for the upgrade */
@@ -461,10 +486,27 @@ Result<void> Child::upgrade(uint32_t id, std::string_view args)
 Result<void> Child::close(uint32_t id)
 {
 	auto it = _sessions.find(id);
-	if (it == _sessions.end()) return failure(Error::INVALID_ARGS);
-	Routed_session const s = std::move(it->second);
-	_sessions.erase(it);
-	if (s.target.kind != Session_target::Kind::NONE) _router.close(this, s);
+	if (it == _sessions.end() || std::string_view(it->second.state) == "CLOSE_REQUESTED")
+		return failure(Error::INVALID_ARGS);
 	_report.trigger_report();
-	return { };
+	if (it->second.target.kind == Session_target::Kind::NONE) {
+		_sessions.erase(it);
+		return { };
+	}
+
+	/*
+	 * Answered once the server has closed the session, as a Genode client's
+	 * close returns only then: what the server logs on close comes before
+	 * what the client logs next. init itself waits for nothing. Until then
+	 * the report shows the session as CLOSE_REQUESTED.
+	 */
+	it->second.state = "CLOSE_REQUESTED";
+	Deferred_reply reply = defer_reply();
+	_router.close(this, it->second, [this, alive = _alive, id, reply] () mutable {
+		if (*alive) {
+			_sessions.erase(id);
+			_report.trigger_report();
+		}
+		reply.send([] (Msg_writer &w) { Marshal<Result<void>>::put(w, Result<void> { }); }); });
+	return failure(Error::UNAVAILABLE);   /* not sent: the reply is deferred */
 }

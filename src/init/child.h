@@ -46,6 +46,8 @@ struct Routed_session
 	Session_target target { };
 	uint64_t       donated_ram = 0, donated_caps = 0;   /* paid by the client */
 	char const    *state = "CREATE_REQUESTED";           /* Genode's session-state names */
+	std::string    client_label { };                     /* as the client asked, for re-routing */
+	bool           binary = false;                       /* the ROM of the child's binary */
 };
 
 struct Granted
@@ -71,6 +73,9 @@ struct Session_router
 	virtual void upgrade(Routed_session const &, std::string const &args,
 	                     std::function<void(nestbox::Result<void>)> done) = 0;
 	virtual void close(Child *client, Routed_session const &) = 0;
+
+	/* The same, calling 'closed' once the server has closed it (at once if it is gone) */
+	virtual void close(Child *client, Routed_session const &, std::function<void()> closed) = 0;
 
 	virtual ~Session_router() = default;
 };
@@ -109,6 +114,14 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 	public:
 
 		enum class State { STARTING, INCOMPLETE, RUNNING, EXITED };
+
+		/*
+		 * What a child's environment sessions (PD, CPU, LOG, binary and
+		 * config ROM, parent) cost, in Genode's figures: 192K + 36K + 8K +
+		 * 2 x 6K of RAM, 13 + 6 + 2 + 2 x 3 + 1 caps
+		 */
+		static constexpr uint64_t ENV_RAM_COSTS = 248 * 1024;
+		static constexpr uint64_t ENV_CAP_COSTS = 28;
 
 	private:
 
@@ -151,6 +164,9 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		uint64_t    _yield_ram = 0, _yield_caps = 0;
 		uint64_t    _requested_ram = 0, _requested_caps = 0;
 		bool        _heartbeat_pending = false;
+
+		/* false once destroyed: for callbacks that may outlive the child */
+		std::shared_ptr<bool> _alive = std::make_shared<bool>(true);
 		unsigned    _skipped_heartbeats = 0;
 
 		void _request_env_session(std::string const &service, std::string const &label,
@@ -195,18 +211,32 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		/* A local session for the "config" ROM */
 		nestbox::Result<Granted> open_config_rom();
 
+		/*
+		 * Lower the start node's quota to what init has left, with a warning,
+		 * as Genode's init does instead of refusing the child
+		 */
+		void trim_quota(uint64_t avail_ram, uint64_t avail_caps);
+
 		/* Request the environment and start the process once it is complete */
 		void launch();
 
 		/* Live changes of the start node that need no restart */
 		void update_config(std::optional<std::string> const &config);
 		void update_provides(std::vector<std::string> const &provides);
-		void update_quota(uint64_t ram, uint64_t caps);
+		/*
+		 * An upgrade moves at most what init has left ('avail_*'); the
+		 * assigned quota then stays below the configured one, and the next
+		 * config tries to complete it, as in Genode
+		 */
+		void update_quota(uint64_t ram, uint64_t caps, uint64_t avail_ram, uint64_t avail_caps);
 		void update_heartbeat(unsigned restart_after_skipped) { _start.restart_after_skipped = restart_after_skipped; }
+
+		/* A new binary name or route under which every session keeps its route */
+		void update_routing(Start_node const &start) { _start.binary = start.binary; _start.route = start.route; }
 
 		/* Quota moves between init and the child's PD (donations with sessions) */
 		nestbox::Result<void> withdraw(uint64_t ram, uint64_t caps);
-		void                  deposit(uint64_t ram, uint64_t caps);
+		void                  deposit(uint64_t ram, uint64_t caps, std::function<void()> done = { });
 
 		/* Move quota straight from this child's PD to another child's (at core) */
 		nestbox::Result<void> transfer_to(Child &to, uint64_t ram, uint64_t caps);

@@ -49,14 +49,16 @@ void Routing::_forward(Child &client, Route_target const &target, Child *server,
 		return;
 	}
 
-	std::string const server_label = target.rewritten(Label::prefixed(client.name(), label));
+	/* the binary's ROM is asked for by the binary's name alone, as in Genode */
+	bool const binary_rom = !from_process && service == "ROM";
+	std::string const server_label = target.rewritten(binary_rom ? label : Label::prefixed(client.name(), label));
 	uint32_t    const client_id    = client.id();
 	Session_target const where { server ? Session_target::Kind::CHILD : Session_target::Kind::PARENT,
 	                             server ? server->name() : std::string(), 0 };
 
-	auto deliver = [this, client_id, service, server_label, args, where, ram, caps, done = std::move(done)]
+	auto deliver = [this, client_id, service, label, server_label, args, where, ram, caps, done = std::move(done)]
 	               (Result<Session_grant> r) mutable {
-		Routed_session session { service, server_label, args, where, ram, caps, "CAP_HANDED_OUT" };
+		Routed_session session { service, server_label, args, where, ram, caps, "CAP_HANDED_OUT", label };
 		if (r) session.target.id = r->id;
 
 		Child *c = _children.by_id(client_id);
@@ -98,7 +100,9 @@ void Routing::route(Child &client, std::string const &service, std::string const
 	_children.for_each([&] (Child const &c) {
 		if (!c.exited()) servers.push_back({ c.name(), c.start().provides }); });
 
-	Route_resolution const r = resolve_route(_model, client.start(), servers, service, label);
+	/* init asks for the child's binary itself, as its only ROM environment session */
+	bool const binary_rom = !from_process && service == "ROM";
+	Route_resolution const r = resolve_route(_model, client.start(), servers, service, label, binary_rom);
 
 	for (Skipped_target const &skipped : r.skipped) {
 		if (skipped.why == Skipped_target::Why::NOT_IN_PARENT_PROVIDES)
@@ -162,10 +166,19 @@ void Routing::upgrade(Routed_session const &s, std::string const &args, std::fun
 		return;
 	case Session_target::Kind::CHILD:
 		if (Child *server = _children.by_name(s.target.server)) {
-			if (auto *root = server->root(s.service)) {
-				/* the client already paid init (Child::upgrade): init pays the server */
-				server->deposit(Arg_string::number(args, "ram_quota"), Arg_string::number(args, "cap_quota"));
-				root->call<&Root::Session::upgrade>(std::move(done), s.target.id, args);
+			if (server->root(s.service)) {
+				/*
+				 * The client already paid init (Child::upgrade): init pays the
+				 * server, and the upgrade follows once the quota has arrived
+				 */
+				std::string const server_name = server->name(), service = s.service;
+				uint32_t const id = s.target.id;
+				server->deposit(Arg_string::number(args, "ram_quota"), Arg_string::number(args, "cap_quota"),
+				                [this, server_name, service, id, args, done = std::move(done)] () mutable {
+					Child *srv = _children.by_name(server_name);
+					auto *root = srv ? srv->root(service) : nullptr;
+					if (!root) { done(failure(Error::UNAVAILABLE)); return; }
+					root->call<&Root::Session::upgrade>(std::move(done), id, args); });
 				return;
 			}
 		}
@@ -179,7 +192,7 @@ void Routing::upgrade(Routed_session const &s, std::string const &args, std::fun
 }
 
 
-void Routing::close(Child *client, Routed_session const &s)
+void Routing::close(Child *client, Routed_session const &s, std::function<void()> closed)
 {
 	uint64_t const ram = s.donated_ram, caps = s.donated_caps;
 
@@ -187,10 +200,13 @@ void Routing::close(Child *client, Routed_session const &s)
 	case Session_target::Kind::PARENT: {
 		/* the parent returns the donation to init; init returns it to the client */
 		uint32_t const client_id = client ? client->id() : 0;
-		_parent->call<&Parent::Session::close>([this, client_id, ram, caps] (Result<void>) {
+		_parent->call<&Parent::Session::close>([this, client_id, ram, caps, closed = std::move(closed)] (Result<void>) {
 			if (Child *c = _children.by_id(client_id)) c->deposit(ram, caps);
+			if (quota_returned) quota_returned();
+			closed();
 		}, s.target.id);
-		break;
+		_report.trigger_report();
+		return;
 	}
 	case Session_target::Kind::CHILD:
 		if (Child *server = _children.by_name(s.target.server)) {
@@ -198,10 +214,14 @@ void Routing::close(Child *client, Routed_session const &s)
 				/* once closed, the donation goes back, unless the server still uses it */
 				uint32_t const client_id = client ? client->id() : 0;
 				std::string const server_name = server->name();
-				root->call<&Root::Session::close>([this, client_id, server_name, ram, caps] (Result<void>) {
+				root->call<&Root::Session::close>([this, client_id, server_name, ram, caps,
+				                                   closed = std::move(closed)] (Result<void>) {
 					Child *c = _children.by_id(client_id), *srv = _children.by_name(server_name);
 					if (c && srv) (void)srv->transfer_to(*c, ram, caps);
+					closed();
 				}, s.target.id);
+				_report.trigger_report();
+				return;
 			}
 		}
 		break;
@@ -209,6 +229,7 @@ void Routing::close(Child *client, Routed_session const &s)
 	case Session_target::Kind::NONE:
 		break;
 	}
+	closed();
 	_report.trigger_report();
 }
 

@@ -51,6 +51,13 @@ class Routing : public Session_router
 		/* Route the waiting requests again: a server announced, exited or restarted */
 		void retry_pending();
 
+		/*
+		 * Called when a session at the parent has closed, which returns its
+		 * quota to init (a destroyed child's PD, say): a quota upgrade that
+		 * was trimmed may complete now
+		 */
+		std::function<void()> quota_returned { };
+
 		/* Tell init's parent that no child runs or can start ('value': idle.h) */
 		void tell_parent_idle(int value);
 
@@ -59,7 +66,8 @@ class Routing : public Session_router
 		           std::string const &args, bool from_process, Route_done done) override;
 		void upgrade(Routed_session const &, std::string const &args,
 		             std::function<void(nestbox::Result<void>)> done) override;
-		void close(Child *client, Routed_session const &) override;
+		void close(Child *client, Routed_session const &s) override { close(client, s, [] { }); }
+		void close(Child *client, Routed_session const &, std::function<void()> closed) override;
 };
 
 } /* namespace Init */

@@ -10,22 +10,93 @@
 
 #include "sandbox.h"
 
+#include <algorithm>
 #include <set>
 
+#include <nestbox/init/route_resolution.h>
 #include <nestbox/log.h>
 #include <nestbox/util/arg_string.h>
 
 using namespace Init;
 using namespace nestbox;
 
+/*
+ * Whether a session of the child would now go elsewhere: to another server,
+ * or with another label. Its binary's ROM is asked for by the new binary
+ * name, so that a rename that routes to the same module (by label
+ * rewriting) keeps the child running, as in Genode.
+ */
+bool Sandbox::_routes_changed(Child const &child, Start_node const &start) const
+{
+	/* the servers as the new config declares them */
+	std::vector<Route_server> servers;
+	_children.for_each([&] (Child const &c) {
+		Start_node const *s = _model.start(c.name());
+		if (s && !c.exited()) servers.push_back({ c.name(), s->provides }); });
+
+	bool changed = false;
+	child.for_each_session([&] (Routed_session const &s) {
+		using Kind = Session_target::Kind;
+		if (changed || (s.target.kind != Kind::PARENT && s.target.kind != Kind::CHILD)) return;
+		if (std::string_view(s.state) == "CLOSE_REQUESTED") return;
+
+		std::string const &label = s.binary ? start.binary : s.client_label;
+		Route_resolution const r = resolve_route(_model, start, servers, s.service, label, s.binary);
+		bool const same = (r.kind == Route_resolution::Kind::PARENT && s.target.kind == Kind::PARENT)
+		               || (r.kind == Route_resolution::Kind::CHILD  && s.target.kind == Kind::CHILD
+		                                                            && r.server == s.target.server);
+		changed = !same || r.target->rewritten(s.binary ? label : Label::prefixed(child.name(), label)) != s.label;
+	});
+	return changed;
+}
+
+
 bool Sandbox::_needs_restart(Child const &child, Start_node const &start, Config_model const &old) const
 {
 	Start_node const &running = child.start();
-	return running.version != start.version
-	    || running.binary  != start.binary
-	    || running.route   != start.route
-	    || old.default_route != _model.default_route
-	    || child.state() == Child::State::INCOMPLETE;
+	if (running.version != start.version || child.state() == Child::State::INCOMPLETE)
+		return true;
+
+	bool const routing_changed = running.binary != start.binary || running.route != start.route
+	                          || old.default_route != _model.default_route;
+	return routing_changed && (child.state() != Child::State::RUNNING || _routes_changed(child, start));
+}
+
+
+Sandbox::Avail Sandbox::_avail() const
+{
+	/*
+	 * Without <resource name="RAM" preserve>, init keeps Genode's default for
+	 * its own sessions (the state report, for one): 320 KiB and 20 caps
+	 */
+	uint64_t const keep_ram  = _model.preserve_ram ? _model.preserve_ram : DEFAULT_PRESERVE_RAM;
+	uint64_t const keep_caps = DEFAULT_PRESERVE_CAPS;
+
+	auto const ram  = _env.pd().ram();
+	auto const caps = _env.pd().caps();
+	uint64_t const free_ram  = ram  ? ram->limit  - std::min(ram->limit,  ram->used)  : 0;
+	uint64_t const free_caps = caps ? caps->limit - std::min(caps->limit, caps->used) : 0;
+	return { free_ram - std::min(free_ram, keep_ram), free_caps - std::min(free_caps, keep_caps) };
+}
+
+
+void Sandbox::_update_quotas(bool upgrades_only)
+{
+	/* upgrades share what init has left, in config order */
+	Avail avail = _avail();
+	_children.for_each([&] (Child &child) {
+		Start_node const *start = _model.start(child.name());
+		if (!start || child.exited()) return;
+		Start_node const &now = child.start();
+		bool const up = start->ram > now.ram || start->caps > now.caps;
+		if (start->ram == now.ram && start->caps == now.caps) return;
+		if (upgrades_only && (!up || child.state() != Child::State::RUNNING)) return;
+
+		uint64_t const ram = now.ram, caps = now.caps;
+		child.update_quota(start->ram, start->caps, avail.ram, avail.caps);
+		avail.ram  -= std::min(avail.ram,  child.start().ram  > ram  ? child.start().ram  - ram  : 0);
+		avail.caps -= std::min(avail.caps, child.start().caps > caps ? child.start().caps - caps : 0);
+	});
 }
 
 
@@ -36,20 +107,30 @@ void Sandbox::_start_new_children()
 	 * for a server that comes later in the config finds it (and waits for its
 	 * announcement) instead of being denied. Ids follow the config order.
 	 */
+	/*
+	 * A child gets at most what is left after those before it (and what init
+	 * preserves for itself); beyond that its quota is trimmed with a warning.
+	 * The PD sessions are created asynchronously, so the children of this
+	 * round are subtracted here rather than seen in init's own quota.
+	 */
+	Avail avail = _avail();
 	std::vector<Child *> created;
 	for (auto const &start : _model.starts) {
 		if (_children.by_name(start.name)) continue;
 
-		/* init keeps what <resource name="RAM" preserve> asks for */
-		if (_model.preserve_ram) {
-			auto own = _env.pd().ram();
-			if (own && own->limit - own->used < start.ram + _model.preserve_ram) {
-				warning("\"", start.name, "\": not enough RAM left (", Arg_string::format_size(start.ram),
-				        " requested, ", Arg_string::format_size(_model.preserve_ram), " preserved for init)");
-			}
-		}
+		/*
+		 * Linux gives init no affinity space: an <affinity> has no effect,
+		 * but its lack of an <affinity-space> is warned about as in Genode
+		 */
+		if (start.affinity && !_model.affinity_space)
+			warning("affinity-space configuration missing, but affinity defined for child ", start.name);
+
 		Child_observer &observer = *this;
-		created.push_back(&_children.create(_env, _routing, observer, _changes, start));
+		Child &child = _children.create(_env, _routing, observer, _changes, start);
+		child.trim_quota(avail.ram, avail.caps);
+		avail.ram  -= child.start().ram;
+		avail.caps -= child.start().caps;
+		created.push_back(&child);
 	}
 	for (Child *child : created) {
 		if (_model.verbose) log("start \"", child->name(), "\"");
@@ -96,6 +177,22 @@ void Sandbox::apply_config(Config_model &&config)
 		if (!start || _needs_restart(child, *start, old))
 			doomed.insert(child.name()); });
 
+	/*
+	 * A server that stays but no longer provides a service abandons the
+	 * sessions of it: their clients restart, to be routed anew (as in Genode)
+	 */
+	std::set<std::pair<std::string, std::string>> abandoned;   /* server, service */
+	_children.for_each([&] (Child const &child) {
+		Start_node const *start = _model.start(child.name());
+		if (!start || doomed.count(child.name())) return;
+		for (std::string const &service : child.start().provides)
+			if (std::find(start->provides.begin(), start->provides.end(), service) == start->provides.end())
+				abandoned.insert({ child.name(), service }); });
+	_children.for_each([&] (Child const &child) {
+		child.for_each_session([&] (Routed_session const &s) {
+			if (s.target.kind == Session_target::Kind::CHILD && abandoned.count({ s.target.server, s.service }))
+				doomed.insert(child.name()); }); });
+
 	_add_clients(doomed);
 	_restarts.apply_config({ doomed.begin(), doomed.end() });
 
@@ -106,11 +203,11 @@ void Sandbox::apply_config(Config_model &&config)
 	/* what stays is updated in place */
 	_children.for_each([&] (Child &child) {
 		Start_node const &start = *_model.start(child.name());
+		child.update_routing(start);
 		child.update_config(start.config);
 		child.update_provides(start.provides);
-		child.update_heartbeat(start.restart_after_skipped);
-		if (start.ram != child.start().ram || start.caps != child.start().caps)
-			child.update_quota(start.ram, start.caps); });
+		child.update_heartbeat(start.restart_after_skipped); });
+	_update_quotas(false);
 
 	_start_new_children();
 	_server.apply_config();

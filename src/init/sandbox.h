@@ -60,10 +60,21 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter, priv
 		Server       _server       { _env, _model, _children };
 		Children     _children     { };
 
+		/* what init can give its children now: its own quota less what it preserves */
+		struct Avail { uint64_t ram, caps; };
+		static constexpr uint64_t DEFAULT_PRESERVE_RAM  = 320 * 1024;
+		static constexpr uint64_t DEFAULT_PRESERVE_CAPS = 20;
+		Avail _avail() const;
+
 		bool _needs_restart(Child const &, Start_node const &, Config_model const &old) const;
+		bool _routes_changed(Child const &, Start_node const &) const;
 		void _destroy(Child &, bool restart);
 		void _add_clients(std::set<std::string> &doomed) const;
 		void _start_new_children();
+
+		/* quota changes: towards the config, within what is left */
+		void _update_quotas(bool upgrades_only);
+		void _complete_upgrades() { _update_quotas(true); }
 
 		/* Child_observer */
 		void child_announced(Child &) override;
@@ -77,7 +88,10 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter, priv
 
 	public:
 
-		explicit Sandbox(nestbox::Env &env) : _env(env) { }
+		explicit Sandbox(nestbox::Env &env) : _env(env)
+		{
+			_routing.quota_returned = [this] { _complete_upgrades(); };
+		}
 
 		/*
 		 * Bring the running system in line with 'config': destroy, restart,

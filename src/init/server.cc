@@ -27,13 +27,13 @@ Result<Session_grant> Export_root::session(std::string_view args)
 	std::string const child = policy->child;
 
 	_router.route_export(child, _export.name, forwarded_args,
-	                     [this, reply, id, child] (Result<Session_grant> r) mutable {
+	                     [this, reply, id, child, label] (Result<Session_grant> r) mutable {
 		if (!r) {
 			Error const e = r.error();
 			reply.send([e] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, failure(e)); });
 			return;
 		}
-		_sessions[id] = Forwarded { child, r->id };
+		_sessions[id] = Forwarded { child, r->id, label };
 		Session_grant grant { id, std::move(r->cap) };
 		reply.send([&grant] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, std::move(grant)); });
 	});
@@ -45,8 +45,11 @@ Result<void> Export_root::upgrade(uint32_t id, std::string_view args)
 {
 	auto it = _sessions.find(id);
 	if (it == _sessions.end()) return failure(Error::INVALID_ARGS);
-	_router.upgrade_export(it->second.child, _export.name, it->second.id, std::string(args));
-	return { };
+	/* answered once the server has it, so that the client's next call cannot overtake it */
+	Deferred_reply reply = defer_reply();
+	_router.upgrade_export(it->second.child, _export.name, it->second.id, std::string(args), [reply] () mutable {
+		reply.send([] (Msg_writer &w) { Marshal<Result<void>>::put(w, Result<void> { }); }); });
+	return failure(Error::UNAVAILABLE);   /* not sent: the reply is deferred */
 }
 
 
@@ -54,9 +57,33 @@ Result<void> Export_root::close(uint32_t id)
 {
 	auto it = _sessions.find(id);
 	if (it == _sessions.end()) return failure(Error::INVALID_ARGS);
-	_router.close_export(it->second.child, _export.name, it->second.id);
+
+	/* answered once the server has closed it, so that the parent's order holds */
+	Deferred_reply reply = defer_reply();
+	_router.close_export(it->second.child, _export.name, it->second.id, [reply] () mutable {
+		reply.send([] (Msg_writer &w) { Marshal<Result<void>>::put(w, Result<void> { }); }); });
 	_sessions.erase(it);
-	return { };
+	return failure(Error::UNAVAILABLE);   /* not sent: the reply is deferred */
+}
+
+
+void Export_root::close_all()
+{
+	for (auto const &[id, f] : _sessions)
+		_router.close_export(f.child, _export.name, f.id, [] { });
+	_sessions.clear();
+}
+
+
+void Export_root::update(Service_export const &e)
+{
+	_export = e;
+	for (auto it = _sessions.begin(); it != _sessions.end(); ) {
+		Service_export::Policy const *policy = _export.select(it->second.label);
+		if (policy && policy->child == it->second.child) { ++it; continue; }
+		_router.close_export(it->second.child, _export.name, it->second.id, [] { });
+		it = _sessions.erase(it);
+	}
 }
 
 
@@ -64,9 +91,10 @@ Result<void> Export_root::close(uint32_t id)
 
 void Server::apply_config()
 {
-	/* a <service> that vanished from the config is no longer offered */
+	/* a <service> that vanished from the config is no longer offered, its sessions close */
 	_exports.remove_if([&] (auto const &e) {
 		for (auto const &s : _model.services) if (s.name == e->name()) return false;
+		e->close_all();
 		return true; });
 
 	for (auto const &s : _model.services) {
@@ -111,18 +139,31 @@ void Server::route_export(std::string const &child_name, std::string const &serv
 }
 
 
-void Server::close_export(std::string const &child, std::string const &service, uint32_t id)
+void Server::close_export(std::string const &child, std::string const &service, uint32_t id,
+                          std::function<void()> closed)
 {
-	if (Child *server = _children.by_name(_model.resolve_alias(child)))
-		if (auto *root = server->root(service))
-			root->call<&Root::Session::close>([] (Result<void>) { }, id);
+	if (Child *server = _children.by_name(_model.resolve_alias(child))) {
+		if (auto *root = server->root(service)) {
+			root->call<&Root::Session::close>([closed = std::move(closed)] (Result<void>) { closed(); }, id);
+			return;
+		}
+	}
+	closed();
 }
 
 
 void Server::upgrade_export(std::string const &child, std::string const &service, uint32_t id,
-                            std::string const &args)
+                            std::string const &args, std::function<void()> done)
 {
-	if (Child *server = _children.by_name(_model.resolve_alias(child)))
-		if (auto *root = server->root(service))
-			root->call<&Root::Session::upgrade>([] (Result<void>) { }, id, args);
+	/* the parent paid init; init pays the server, as for its own children's sessions */
+	Child *server = _children.by_name(_model.resolve_alias(child));
+	if (!server) { done(); return; }
+
+	/* the upgrade follows once the quota has arrived, so that the server can use it */
+	server->deposit(Arg_string::number(args, "ram_quota"), Arg_string::number(args, "cap_quota"),
+	                [this, child, service, id, args, done = std::move(done)] {
+		Child *s = _children.by_name(_model.resolve_alias(child));
+		auto *root = s ? s->root(service) : nullptr;
+		if (!root) { done(); return; }
+		root->call<&Root::Session::upgrade>([done] (Result<void>) { done(); }, id, args); });
 }

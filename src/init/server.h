@@ -27,9 +27,13 @@ struct Export_router
 {
 	virtual void route_export(std::string const &child, std::string const &service, std::string const &args,
 	                          std::function<void(nestbox::Result<nestbox::Session_grant>)> done) = 0;
-	virtual void close_export(std::string const &child, std::string const &service, uint32_t id) = 0;
+	/* 'closed' runs once the server has closed the session (or at once if it is gone) */
+	virtual void close_export(std::string const &child, std::string const &service, uint32_t id,
+	                          std::function<void()> closed) = 0;
+
+	/* the quota of an upgrade moves from init to the server before the call; 'done' after it */
 	virtual void upgrade_export(std::string const &child, std::string const &service, uint32_t id,
-	                            std::string const &args) = 0;
+	                            std::string const &args, std::function<void()> done) = 0;
 	virtual ~Export_router() = default;
 };
 
@@ -41,7 +45,7 @@ class Export_root : public nestbox::Rpc_object<nestbox::Root::Session>
 		Export_router &_router;
 		Service_export _export;
 
-		struct Forwarded { std::string child; uint32_t id; };
+		struct Forwarded { std::string child; uint32_t id; std::string label; };
 		std::map<uint32_t, Forwarded> _sessions { };
 		uint32_t                      _next_id = 1;
 
@@ -50,7 +54,14 @@ class Export_root : public nestbox::Rpc_object<nestbox::Root::Session>
 		Export_root(Export_router &router, Service_export const &e) : _router(router), _export(e) { }
 
 		std::string const &name() const { return _export.name; }
-		void update(Service_export const &e) { _export = e; }
+		/*
+		 * A session whose label no longer selects a policy leading to the same
+		 * child is closed at the server, as Genode's init does
+		 */
+		void update(Service_export const &e);
+
+		/* The service is no longer offered: its sessions are closed at the servers */
+		void close_all();
 
 		nestbox::Result<nestbox::Session_grant> session(std::string_view args) override;
 		nestbox::Result<void> upgrade(uint32_t id, std::string_view args) override;
@@ -72,9 +83,10 @@ class Server : private Export_router
 		/* Export_router */
 		void route_export(std::string const &child, std::string const &service, std::string const &args,
 		                  std::function<void(nestbox::Result<nestbox::Session_grant>)> done) override;
-		void close_export(std::string const &child, std::string const &service, uint32_t id) override;
+		void close_export(std::string const &child, std::string const &service, uint32_t id,
+		                  std::function<void()> closed) override;
 		void upgrade_export(std::string const &child, std::string const &service, uint32_t id,
-		                    std::string const &args) override;
+		                    std::string const &args, std::function<void()> done) override;
 
 	public:
 

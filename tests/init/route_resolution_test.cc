@@ -195,3 +195,19 @@ TEST(Route_resolution, unscoped_label_matches_with_the_clients_name)
 	EXPECT_EQ(f.resolve("app", "ROM", "font").kind, Kind::PARENT);
 	EXPECT_EQ(f.resolve("app", "ROM", "other").kind, Kind::NO_RULE);
 }
+
+
+TEST(Route_resolution, binary_rom_is_unscoped_by_its_name_alone)
+{
+	/* the binary's ROM is asked for as "renamed": unscoped_label sees no "app -> " */
+	Fixture f(R"(<config>
+		<parent-provides><service name="ROM"/></parent-provides>
+		<start name="app"><binary name="renamed"/><route>
+			<service name="ROM" unscoped_label="renamed"><parent label="dummy"/></service>
+		</route></start>
+	</config>)");
+	Route_resolution const r = resolve_route(f.model, *f.model.start("app"), f.servers, "ROM", "renamed", true);
+	ASSERT_EQ(r.kind, Kind::PARENT);
+	EXPECT_EQ(r.target->rewritten("renamed"), "dummy");
+	EXPECT_EQ(f.resolve("app", "ROM", "renamed").kind, Kind::NO_RULE);
+}

@@ -103,6 +103,7 @@ struct Start_node
 	unsigned                   restart_after_skipped = 0;   /* heartbeats; 0: never */
 	std::optional<Restart_policy> restart { };               /* <restart>: after a crash */
 	std::vector<Host_grant>    host { };
+	bool                       affinity = false;   /* has an <affinity> (no effect on Linux) */
 
 	bool operator == (Start_node const &) const = default;
 };
@@ -148,6 +149,7 @@ struct Config_model
 	uint64_t                     default_ram  = 0;
 	uint64_t                     default_caps = 0;
 	uint64_t                     preserve_ram = 0;
+	bool                         affinity_space = false;   /* has an <affinity-space> */
 	std::vector<Start_node>      starts { };
 	std::vector<std::pair<std::string, std::string>> aliases { };   /* alias -> child */
 	std::vector<Service_export>  services { };

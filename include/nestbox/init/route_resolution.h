@@ -68,10 +68,14 @@ struct Route_resolution
 /*
  * Resolve a request of 'client' for 'service'. 'label' is the one the client
  * asks with: a rule matches against it and against the label prefixed with
- * the client's name. The result points into 'model' and 'client'.
+ * the client's name (unscoped_label). The ROM of the client's binary
+ * ('binary_rom') is asked for by the binary's name alone, as in Genode: its
+ * unscoped_label is that name, without the client's. The result points into
+ * 'model' and 'client'.
  */
 Route_resolution resolve_route(Config_model const &model, Start_node const &client,
                                std::span<Route_server const> servers,
-                               std::string_view service, std::string_view label);
+                               std::string_view service, std::string_view label,
+                               bool binary_rom = false);
 
 } /* namespace Init */

@@ -206,6 +206,7 @@ Start_node parse_start(pugi::xml_node n, Config_model const &model)
 
 	if (pugi::xml_node h = n.child("heartbeat"))
 		s.restart_after_skipped = h.attribute("restart_after_skipped").as_uint(0);
+	s.affinity = bool(n.child("affinity"));
 
 	if (pugi::xml_node r = n.child("restart")) s.restart = parse_restart(r);
 
@@ -363,6 +364,7 @@ std::optional<Config_model> Init::parse_config(std::string_view text, Config_err
 				model.preserve_ram = size_attr(r, "preserve", model.preserve_ram);
 
 		if (pugi::xml_node r = config.child("report")) model.report = parse_report(r);
+		model.affinity_space = bool(config.child("affinity-space"));
 		if (pugi::xml_node h = config.child("heartbeat")) {
 			model.heartbeat_ms = h.attribute("rate_ms").as_ullong(1000);
 			if (model.heartbeat_ms < 10) throw Parse_failure { h, "heartbeat rate_ms below 10" };

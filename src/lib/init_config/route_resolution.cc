@@ -10,7 +10,8 @@ using namespace Init;
 
 Route_resolution Init::resolve_route(Config_model const &model, Start_node const &client,
                                      std::span<Route_server const> servers,
-                                     std::string_view service, std::string_view label)
+                                     std::string_view service, std::string_view label,
+                                     bool binary_rom)
 {
 	using Why = Skipped_target::Why;
 
@@ -22,7 +23,7 @@ Route_resolution Init::resolve_route(Config_model const &model, Start_node const
 		return r;
 	}
 
-	std::string const unscoped = nestbox::Label::prefixed(client.name, label);
+	std::string const unscoped = binary_rom ? std::string(label) : nestbox::Label::prefixed(client.name, label);
 	Route_rule const *rule = nullptr;
 	for (Route const *route : { &client.route, &model.default_route }) {
 		for (auto const &candidate : *route)

@@ -81,7 +81,7 @@ struct Dummy::Main
 	bool   _config_pending = false;
 
 	Ram_consumer _ram_consumer { _env };
-	Cap_consumer _cap_consumer { _env.pd() };
+	Cap_consumer _cap_consumer { _env };
 
 	std::optional<Timer::Connection> _timer           { };
 	std::optional<Log_connections>   _log_connections { };

@@ -93,13 +93,13 @@ class Dummy::Cap_consumer
 {
 	private:
 
-		Pd::Client &_pd;
+		Env &_env;
 
 		uint32_t _amount = 0;
 
 	public:
 
-		explicit Cap_consumer(Pd::Client &pd) : _pd(pd) { }
+		explicit Cap_consumer(Env &env) : _env(env) { }
 
 		Cap_consumer(Cap_consumer const &) = delete;
 
@@ -109,7 +109,7 @@ class Dummy::Cap_consumer
 				return;
 
 			log("release ", _amount, " caps");
-			(void)_pd.free_caps(_amount);
+			(void)_env.pd().free_caps(_amount);
 			_amount = 0;
 		}
 
@@ -126,9 +126,11 @@ class Dummy::Cap_consumer
 			/*
 			 * Genode's dummy creates RPC objects to use up capabilities. Here a
 			 * capability is a file descriptor, so charging the PD's cap quota
-			 * directly has the same effect on the accounting.
+			 * directly has the same effect on the accounting; beyond the quota,
+			 * the dummy asks its parent for the whole amount and waits, as
+			 * Genode's expanding PD does.
 			 */
-			if (auto charged = _pd.alloc_caps(amount); !charged) {
+			if (auto charged = _env.alloc_caps(amount); !charged) {
 				error("consume_caps: charging ", amount, " caps failed: ",
 				      error_name(charged.error()));
 				return;

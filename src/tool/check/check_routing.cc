@@ -30,7 +30,9 @@ Route_resolution Check::resolve(Init::Config_model const &model, Init::Start_nod
 	/* before anything runs, every start node may serve */
 	std::vector<Init::Route_server> servers;
 	for (auto const &s : model.starts) servers.push_back({ s.name, s.provides });
-	return Init::resolve_route(model, client, servers, service, label);
+	/* init asks for the binary by its name alone (unscoped), as Genode's does */
+	bool const binary_rom = service == "ROM" && label == client.binary;
+	return Init::resolve_route(model, client, servers, service, label, binary_rom);
 }
 
 

@@ -277,14 +277,17 @@ struct Checker
 		uint64_t ram = 0, caps = 0;
 		for (auto const &s : model.starts) { ram = saturated_sum(ram, s.ram); caps = saturated_sum(caps, s.caps); }
 
+		/* init trims what does not fit (as Genode's does), so this only warns */
 		size_t const at = system.offsets.config;
 		if (saturated_sum(ram, model.preserve_ram) > system.init_ram)
-			report(Diagnostic::Severity::ERROR, at, "the children's RAM (" + format_size(ram)
+			report(Diagnostic::Severity::WARNING, at, "the children's RAM (" + format_size(ram)
 			       + ") plus the RAM preserved for init (" + format_size(model.preserve_ram)
-			       + ") exceed init's RAM quota of " + format_size(system.init_ram) + " (--ram)");
+			       + ") exceed init's RAM quota of " + format_size(system.init_ram)
+			       + " (--ram): init trims the RAM of the children that do not fit");
 		if (caps > system.init_caps)
-			report(Diagnostic::Severity::ERROR, at, "the children's caps (" + std::to_string(caps)
-			       + ") exceed init's cap quota of " + std::to_string(system.init_caps) + " (--caps)");
+			report(Diagnostic::Severity::WARNING, at, "the children's caps (" + std::to_string(caps)
+			       + ") exceed init's cap quota of " + std::to_string(system.init_caps)
+			       + " (--caps): init trims the caps of the children that do not fit");
 	}
 
 	void run()

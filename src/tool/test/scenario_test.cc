@@ -27,11 +27,12 @@ using namespace Scenario_test;
 static void print_help()
 {
 	std::printf(
-"Usage: nestbox test [--timeout SECONDS] [--keep-dir] [--verbose] [--update-references]\n"
-"                    SCENARIO.xml\n"
+"Usage: nestbox test [--timeout SECONDS] [--step-timeout SECONDS] [--keep-going]\n"
+"                    [--keep-dir] [--verbose] [--update-references] SCENARIO.xml\n"
 "\n"
 "Runs a scripted scenario: a <scenario> of steps executed in order, in the\n"
-"vocabulary of Genode's init test.\n"
+"vocabulary of Genode's init test. A <config> root is Genode's own form of\n"
+"the same file (its init test runs unchanged, see below).\n"
 "\n"
 "  <init_config>           an init config (its content, or one <config> node);\n"
 "                          the first starts 'nestbox run' on it, a later one\n"
@@ -40,6 +41,10 @@ static void print_help()
 "                          matches any run of characters; lines are consumed in\n"
 "                          order, so each step only sees lines after the last match\n"
 "  <expect_stderr string/> the same for the run's standard error\n"
+"  <expect_warning string colored/>\n"
+"                          waits for the log line 'string' followed by\n"
+"                          'colored' (Genode prints the latter in color): a\n"
+"                          warning such as \"[init] \" \"Warning: ...\"\n"
 "  <expect_init_state>     polls REPORT_DIR/init/state until it matches the\n"
 "                          conditions <attribute name value|higher|lower/>,\n"
 "                          <node name> (nested) and <not>\n"
@@ -55,7 +60,9 @@ static void print_help()
 "  <nop/>                  does nothing\n"
 "\n"
 "Attributes of <scenario>: timeout=\"SECONDS\" for the whole scenario (default\n"
-"10); config_file=\"PATH\" runs that config file (relative to the scenario)\n"
+"10); step_timeout=\"SECONDS\" for each step that waits (default: the whole\n"
+"timeout); init_ram=\"SIZE\" and init_caps=\"N\" give init its quota (default\n"
+"those of 'nestbox run'); config_file=\"PATH\" runs that config file (relative to the scenario)\n"
 "instead of <init_config>; expect_exit=\"N\" waits for the run to exit with N\n"
 "after the last step instead of ending it; rom_dir=\"DIR\" serves ROM modules\n"
 "from DIR as well (nestbox run --rom-dir); requires=\"memory_cgroup\" or\n"
@@ -67,13 +74,26 @@ static void print_help()
 "expect_exit); by default the run keeps running (nestbox run --keep-running)\n"
 "so that a step may reconfigure after every child has exited.\n"
 "\n"
+"Genode's form: a <config> root holds the same steps; its defaults are those\n"
+"of Genode's test-init package: timeout 332, step_timeout 30, init_ram 16M,\n"
+"init_caps 2000. The root may carry the same attributes to override them.\n"
+"\n"
+"Steps are the checks: <init_config> and the <expect_*> steps; <sleep>,\n"
+"<message> and <nop> are not counted.\n"
+"\n"
 "Options (values as '--opt VALUE' or '--opt=VALUE'):\n"
 "  --timeout SECONDS  overrides the scenario's timeout\n"
+"  --step-timeout SECONDS\n"
+"                     overrides the scenario's step timeout\n"
+"  --keep-going       after a failed step, go on with the next one and report\n"
+"                     every failed step and how many steps passed\n"
 "  --keep-dir         keep the temporary directory (config, reports) and print it\n"
 "  -v, --verbose      echo every line of the run and every step as it starts\n"
+"                     (\"step N/TOTAL (line L): <step>\")\n"
 "  --update-references\n"
 "                     <expect_screenshot> writes the actual screenshot as its\n"
-"                     reference instead of comparing (look at it before committing)\n""  -h, --help         print this help\n"
+"                     reference instead of comparing (look at it before committing)\n"
+"  -h, --help         print this help\n"
 "  --version          print the version of nestbox\n"
 "\n"
 "After the run has ended, the runner checks that no process of the run is\n"
@@ -89,6 +109,8 @@ static void print_help()
 struct Scenario_test::Args
 {
 	std::optional<double> timeout_s { };
+	std::optional<double> step_timeout_s { };
+	bool                  keep_going = false;
 	bool                  keep_dir = false;
 	bool                  verbose  = false;
 	bool                  update_references = false;
@@ -101,9 +123,11 @@ struct Scenario_test::Args
 		Args a;
 		Cli::Command_line const command_line("test", argc, argv);
 
-		enum { TIMEOUT = 256, KEEP_DIR, UPDATE_REFERENCES, VERSION };
+		enum { TIMEOUT = 256, STEP_TIMEOUT, KEEP_GOING, KEEP_DIR, UPDATE_REFERENCES, VERSION };
 		static option const long_options[] = {
 			{ "timeout",           required_argument, nullptr, TIMEOUT },
+			{ "step-timeout",      required_argument, nullptr, STEP_TIMEOUT },
+			{ "keep-going",        no_argument,       nullptr, KEEP_GOING },
 			{ "keep-dir",          no_argument,       nullptr, KEEP_DIR },
 			{ "verbose",           no_argument,       nullptr, 'v' },
 			{ "update-references", no_argument,       nullptr, UPDATE_REFERENCES },
@@ -119,6 +143,10 @@ struct Scenario_test::Args
 			case VERSION:           a.version = true; return Verdict::stop();
 			case 'v':               a.verbose = true; return Verdict::go_on();
 			case KEEP_DIR:          a.keep_dir = true; return Verdict::go_on();
+			case KEEP_GOING:        a.keep_going = true; return Verdict::go_on();
+			case STEP_TIMEOUT:
+				a.step_timeout_s = Cli::positive_seconds(v);
+				return a.step_timeout_s ? Verdict::go_on() : Verdict::usage("--step-timeout: not a positive number: " + v);
 			case UPDATE_REFERENCES: a.update_references = true; return Verdict::go_on();
 			case TIMEOUT:
 				a.timeout_s = Cli::positive_seconds(v);
@@ -149,8 +177,33 @@ struct Scenario_test::Main
 	std::string        text { };
 	pugi::xml_node     scenario { };
 
-	double   timeout_s = 10;
-	Deadline deadline { };
+	/*
+	 * Genode's form of the file (a <config> root) gets the limits of Genode's
+	 * test-init package (repos/os/recipes/pkg/test-init/runtime): the test
+	 * fails after 332 s, init runs with 16 MiB and 2000 capabilities. Genode's
+	 * runner has no per-step limit; ours stops a stuck step after 30 s so that
+	 * a failure names its step long before the whole test would time out.
+	 */
+	struct Genode_defaults
+	{
+		static constexpr double   timeout_s      = 332;
+		static constexpr double   step_timeout_s = 30;
+		static constexpr uint64_t init_ram       = 16ull << 20;
+		static constexpr uint64_t init_caps      = 2000;
+	};
+
+	bool genode_form = false;
+
+	double                  timeout_s = 10;
+	std::optional<double>   step_timeout_s { };
+	std::optional<uint64_t> init_ram  { };    /* nestbox run's default if unset */
+	std::optional<uint64_t> init_caps { };
+	Deadline                deadline  { };
+	Deadline                step_deadline { };   /* the earlier of the step's and the whole one */
+
+	/* the checks among the steps: init_config and expect_* */
+	unsigned total_steps  = 0;
+	unsigned passed_steps = 0;
 
 	std::filesystem::path dir { };         /* temporary: config.xml, report/ */
 	Run                   run { };
@@ -198,15 +251,38 @@ struct Scenario_test::Main
 		if (!parsed) return malformed(size_t(parsed.offset), parsed.description());
 
 		scenario = doc.document_element();
-		if (std::string_view(scenario.name()) != "scenario")
-			return malformed(size_t(scenario.offset_debug()), "the top-level node must be <scenario>");
-
-		if (auto t = scenario.attribute("timeout")) {
-			timeout_s = t.as_double(0);
-			if (timeout_s <= 0)
-				return malformed(size_t(scenario.offset_debug()), "timeout: not a positive number of seconds");
+		std::string_view const root = scenario.name();
+		if (root != "scenario" && root != "config")
+			return malformed(size_t(scenario.offset_debug()),
+			                 "the top-level node must be <scenario> (or Genode's <config>)");
+		genode_form = (root == "config");
+		if (genode_form) {
+			timeout_s      = Genode_defaults::timeout_s;
+			step_timeout_s = Genode_defaults::step_timeout_s;
+			init_ram       = Genode_defaults::init_ram;
+			init_caps      = Genode_defaults::init_caps;
 		}
-		if (args.timeout_s) timeout_s = *args.timeout_s;
+
+		size_t const root_at = size_t(scenario.offset_debug());
+		for (char const *limit : { "timeout", "step_timeout" }) {
+			pugi::xml_attribute const t = scenario.attribute(limit);
+			if (!t) continue;
+			auto const seconds = Cli::positive_seconds(t.value());
+			if (!seconds) return malformed(root_at, std::string(limit) + ": not a positive number of seconds");
+			(std::string_view(limit) == "timeout" ? timeout_s : step_timeout_s.emplace()) = *seconds;
+		}
+		if (args.timeout_s)      timeout_s      = *args.timeout_s;
+		if (args.step_timeout_s) step_timeout_s = *args.step_timeout_s;
+
+		for (char const *quota : { "init_ram", "init_caps" }) {
+			pugi::xml_attribute const q = scenario.attribute(quota);
+			if (!q) continue;
+			auto const value = nestbox::Arg_string::parse_size(q.value());
+			if (!value || *value == 0)
+				return malformed(root_at, std::string(quota) + ": not a positive "
+				                          + (std::string_view(quota) == "init_ram" ? "size" : "number"));
+			(std::string_view(quota) == "init_ram" ? init_ram : init_caps) = *value;
+		}
 
 		/* what the machine must have; a scenario that needs more is skipped, saying why */
 		if (auto const required = scenario.attribute("requires")) {
@@ -234,7 +310,7 @@ struct Scenario_test::Main
 					return malformed(at, "<init_config> in a scenario with a config_file");
 				config_seen = true;
 			}
-			else if (tag == "expect_log" || tag == "expect_stderr") {
+			else if (tag == "expect_log" || tag == "expect_stderr" || tag == "expect_warning") {
 				if (!step.attribute("string")) return malformed(at, "<" + std::string(tag) + "> without a string");
 				if (!config_seen) return malformed(at, "<" + std::string(tag) + "> before the first <init_config>");
 			}
@@ -259,6 +335,7 @@ struct Scenario_test::Main
 			}
 			else if (tag != "message" && tag != "nop")
 				return malformed(at, "unknown step <" + std::string(tag) + ">");
+			if (counted(step)) total_steps++;
 		}
 		if (!config_seen)
 			return malformed(size_t(scenario.offset_debug()), "no <init_config> and no config_file: nothing to run");
@@ -270,6 +347,13 @@ struct Scenario_test::Main
 		if (auto e = scenario.attribute("expect_exit"); e && e.as_int(-1) < 0)
 			return malformed(size_t(scenario.offset_debug()), "expect_exit: not an exit value");
 		return PASSED;
+	}
+
+	/* a check, as opposed to a pause or a message */
+	static bool counted(pugi::xml_node step)
+	{
+		std::string_view const tag = step.name();
+		return tag == "init_config" || tag.starts_with("expect_");
 	}
 
 	/*
@@ -323,7 +407,10 @@ struct Scenario_test::Main
 	{
 		switch (w) {
 		case Wait::MET:         return "";
-		case Wait::TIMEOUT:     return "timeout after " + format_seconds(timeout_s) + " s";
+		case Wait::TIMEOUT:
+			if (step_deadline < deadline)
+				return "step timeout after " + format_seconds(*step_timeout_s) + " s";
+			return "timeout after " + format_seconds(timeout_s) + " s";
 		case Wait::RUN_ENDED:   return "the run ended (" + run.status_text() + ")";
 		case Wait::INTERRUPTED: return std::string("interrupted by SIG") + ::sigabbrev_np(interrupted_by);
 		}
@@ -398,6 +485,21 @@ struct Scenario_test::Main
 			argv.push_back("--rom-dir");
 			argv.push_back(p.string());
 		}
+		/*
+		 * Genode's test-init package routes the ROM "another_dummy" to the
+		 * dummy (its binary-rename step needs a second name for the same
+		 * binary): a ROM directory of the run holds that alias.
+		 */
+		if (genode_form) {
+			std::error_code ec;
+			std::filesystem::path const rom = dir / "rom";
+			std::filesystem::create_directories(rom, ec);
+			std::filesystem::path const self = std::filesystem::read_symlink("/proc/self/exe", ec);
+			if (!ec) std::filesystem::create_symlink(self.parent_path() / "dummy", rom / "another_dummy", ec);
+			argv.insert(argv.end(), { "--rom-dir", rom.string() });
+		}
+		if (init_ram)  argv.insert(argv.end(), { "--ram",  std::to_string(*init_ram) });
+		if (init_caps) argv.insert(argv.end(), { "--caps", std::to_string(*init_caps) });
 		argv.push_back(config);
 		return run.start(argv);
 	}
@@ -460,7 +562,7 @@ struct Scenario_test::Main
 		std::string why;
 
 		if (args.update_references) {
-			Wait const w = wait_until([&] { return screenshot(actual_path, why) != nullptr; }, deadline, true, 50);
+			Wait const w = wait_until([&] { return screenshot(actual_path, why) != nullptr; }, step_deadline, true, 50);
 			if (w != Wait::MET) return wait_problem(w) + ": " + why;
 
 			std::error_code ec;
@@ -479,7 +581,7 @@ struct Scenario_test::Main
 			Image const *actual = screenshot(actual_path, why);
 			if (actual) why = Image::difference(*reference, *actual);
 			return actual && why.empty();
-		}, deadline, true, 50);
+		}, step_deadline, true, 50);
 		if (w == Wait::MET) return "";
 
 		/* the report's directory is temporary: keep it, with the image named as one */
@@ -513,7 +615,7 @@ struct Scenario_test::Main
 			uint32_t const seen = image->pixel(x, y);
 			why = "the pixel is " + Image::color_text(seen);
 			return seen == color;
-		}, deadline, true, 50);
+		}, step_deadline, true, 50);
 		return w == Wait::MET ? "" : wait_problem(w) + ": " + why;
 	}
 
@@ -529,14 +631,17 @@ struct Scenario_test::Main
 				return std::string("cannot start the run: ") + std::strerror(errno);
 			return "";
 		}
-		if (tag == "expect_log" || tag == "expect_stderr") {
-			Line_pipe &pipe = (tag == "expect_log") ? run.out : run.err;
-			std::string const pattern = step.attribute("string").value();
-			return wait_problem(wait_until([&] { return pipe.take_match(pattern); }, deadline));
+		if (tag == "expect_log" || tag == "expect_stderr" || tag == "expect_warning") {
+			Line_pipe &pipe = (tag == "expect_stderr") ? run.err : run.out;
+
+			/* Genode's warning: the label prefix, then the text it prints in color */
+			std::string const pattern = std::string(step.attribute("string").value())
+			                          + step.attribute("colored").value();
+			return wait_problem(wait_until([&] { return pipe.take_match(pattern); }, step_deadline));
 		}
 		if (tag == "expect_init_state") {
 			std::string seen;
-			Wait const w = wait_until([&] { return state_matches(step, seen); }, deadline, true, 50);
+			Wait const w = wait_until([&] { return state_matches(step, seen); }, step_deadline, true, 50);
 			if (w == Wait::MET) return "";
 			std::ostringstream expected;
 			step.print(expected, "\t", pugi::format_default | pugi::format_no_declaration);
@@ -561,9 +666,19 @@ struct Scenario_test::Main
 		return "";   /* nop */
 	}
 
-	void fail_at(unsigned index, pugi::xml_node step, std::string const &reason)
+	/* "step 4/150 (line 80)": a step by its number among the checks and its place in the file */
+	std::string step_name(unsigned number, pugi::xml_node step) const
 	{
-		problems.push_back("step " + std::to_string(index) + " " + step_text(step) + ": " + reason);
+		std::string s = counted(step) ? "step " + std::to_string(number) + "/" + std::to_string(total_steps)
+		                              : std::string("after step ") + std::to_string(number);
+		size_t offset = size_t(step.offset_debug());
+		if (offset > 0 && offset <= text.size() && text[offset - 1] == '<') offset--;
+		return s + " (line " + std::to_string(Init::line_column(text, offset).first) + ")";
+	}
+
+	void fail_at(unsigned number, pugi::xml_node step, std::string const &reason)
+	{
+		problems.push_back(step_name(number, step) + " " + step_text(step) + ": " + reason);
 	}
 
 	/* after the last step: either the expected exit, or core is asked to end */
@@ -656,15 +771,41 @@ struct Scenario_test::Main
 				problems.push_back(std::string("cannot start the run: ") + std::strerror(errno));
 		}
 
-		unsigned index = 0;
+		/*
+		 * Without --keep-going, the first failed step ends the scenario. With
+		 * it, a failed step is noted and the next one runs, so that one run
+		 * shows every step that fails (later ones may fail as a consequence).
+		 */
+		unsigned number = 0;
+		bool     stop   = false;
 		for (pugi::xml_node step : scenario.children()) {
-			if (!problems.empty()) break;
+			if (stop) break;
 			if (step.type() != pugi::node_element) continue;
-			index++;
-			if (args.verbose) std::printf("step %u %s\n", index, step_text(step).c_str());
+			if (counted(step)) number++;
+			if (args.verbose) {
+				std::printf("%s: %s\n", step_name(number, step).c_str(), step_text(step).c_str());
+				std::fflush(stdout);
+			}
+			step_deadline = deadline;
+			if (step_timeout_s)
+				step_deadline = std::min(deadline, Clock::now() + std::chrono::microseconds(
+				                                       static_cast<long long>(*step_timeout_s * 1e6)));
 			std::string const reason = execute_step(step);
-			if (!reason.empty()) fail_at(index, step, reason);
+			if (reason.empty()) {
+				if (counted(step)) passed_steps++;
+				continue;
+			}
+			fail_at(number, step, reason);
+			if (args.verbose || args.keep_going) {
+				std::printf("%s FAILED: %s\n", step_name(number, step).c_str(), reason.c_str());
+				std::fflush(stdout);
+			}
+			bool const fatal = std::string_view(step.name()) == "init_config" || interrupted_by
+			                || Clock::now() >= deadline || run.ended();
+			stop = !args.keep_going || fatal;
 		}
+		if (args.keep_going || args.verbose || genode_form || !problems.empty())
+			std::printf("scenario %s: %u of %u steps passed\n", name.c_str(), passed_steps, total_steps), std::fflush(stdout);
 
 		if (problems.empty()) finish_run();
 		end_run();
