@@ -4,8 +4,12 @@
 
 #include <nestbox/base/rpc.h>
 
+#include <nestbox/log.h>
+
 #include <cerrno>
+#include <ctime>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
 
 using namespace nestbox;
 
@@ -25,15 +29,34 @@ void Deferred_reply::send(std::function<void(Msg_writer &)> const &fill)
 	w.header() = Msg_header { _call_id, 0, 0 };
 	fill(w);
 	trace::rpc_reply(_call_id, 0);
-	(void)Channel::send(b->server_end.get(), w);
+	b->ep._send_reply(b, w);
 	_binding.reset();
 }
 
 
-void Channel_binding::handle_io(uint32_t)
+static uint64_t now_ms()
 {
-	thread_local Msg_reader r;
+	timespec ts { };
+	::clock_gettime(CLOCK_MONOTONIC, &ts);
+	return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
+}
+
+
+void Channel_binding::handle_io(uint32_t events)
+{
 	int const fd = server_end.get();
+	if (dropped || fd < 0) return;
+
+	if (throttled) {
+		/* only writability is watched: drain, then listen again */
+		auto flushed = replies.flush(fd);
+		if (!flushed) { ep._remove_binding(fd); return; }
+		if (*flushed) ep._unthrottle(*this);
+		return;
+	}
+	(void)events;
+
+	thread_local Msg_reader r;
 	auto received = Channel::receive(fd, r, true);
 	if (!received) {
 		if (received.error() != Error::UNAVAILABLE)
@@ -41,6 +64,108 @@ void Channel_binding::handle_io(uint32_t)
 		return;
 	}
 	ep._dispatch_request(*this, r);
+}
+
+
+Entrypoint::Throttle_timer::Throttle_timer(Entrypoint &ep)
+: ep(ep), fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK))
+{
+	if (fd.valid()) ep.watch(fd.get(), *this, EPOLLIN);
+}
+
+
+void Entrypoint::Throttle_timer::arm(uint64_t in_ms)
+{
+	if (!fd.valid()) return;
+	uint64_t const ms = in_ms ? in_ms : 1;
+	itimerspec spec { };
+	spec.it_value.tv_sec  = time_t(ms / 1000);
+	spec.it_value.tv_nsec = long(ms % 1000) * 1000000;
+	::timerfd_settime(fd.get(), 0, &spec, nullptr);
+}
+
+
+void Entrypoint::_send_reply(std::shared_ptr<Channel_binding> const &b, Msg_writer &w)
+{
+	if (!b->server_end.valid() || b->dropped) return;
+
+	auto sent = b->replies.send(b->server_end.get(), w);
+	if (sent) {
+		if (*sent == Send_queue::Sent::QUEUED && !b->throttled) _throttle(*b);
+		return;
+	}
+
+	/* a closed peer is noticed (and removed) on its channel's next event */
+	if (sent.error() == Error::OUT_OF_RAM)
+		_disconnect(b, concat("more than ", unsigned(Send_queue::MAX_MESSAGES), " replies or ",
+		                      unsigned(Send_queue::MAX_BYTES / 1024), " KiB of them unread"));
+}
+
+
+void Entrypoint::_throttle(Channel_binding &b)
+{
+	b.throttled       = true;
+	b.throttled_since = now_ms();
+	watch(b.server_end.get(), b, EPOLLOUT);
+
+	if (!b.throttle_logged) {
+		b.throttle_logged = true;
+		std::string const who = b.object->client_name();
+		warning("client", who.empty() ? "" : " \"" + who + "\"",
+		        " does not read its replies: its channel is throttled until it does");
+	}
+
+	if (!_throttle_timer) _throttle_timer = std::make_unique<Throttle_timer>(*this);
+	_check_throttled();
+}
+
+
+void Entrypoint::_unthrottle(Channel_binding &b)
+{
+	b.throttled = false;
+	watch(b.server_end.get(), b, EPOLLIN);
+}
+
+
+void Entrypoint::_disconnect(std::shared_ptr<Channel_binding> const &b, std::string const &reason)
+{
+	if (b->dropped) return;
+	b->dropped = true;
+	b->replies.clear();
+
+	std::string const who = b->object->client_name();
+	warning("client", who.empty() ? "" : " \"" + who + "\"", " disconnected: ", reason);
+
+	/* removal may end the object: not in the middle of one of its calls */
+	std::weak_ptr<Channel_binding> weak = b;
+	schedule([this, weak] {
+		if (auto binding = weak.lock(); binding && binding->server_end.valid())
+			_remove_binding(binding->server_end.get());
+	});
+}
+
+
+void Entrypoint::_check_throttled()
+{
+	if (!_throttle_timer) return;
+
+	uint64_t const now  = now_ms();
+	uint64_t       next = 0;    /* ms until the next deadline, 0: none */
+
+	std::vector<std::shared_ptr<Channel_binding>> expired;
+	for (auto &[fd, b] : _bindings) {
+		if (!b->throttled || b->dropped) continue;
+		uint64_t const deadline = b->throttled_since + UNREAD_REPLY_TIMEOUT_MS;
+		if (deadline <= now) { expired.push_back(b); continue; }
+		if (!next || deadline - now < next) next = deadline - now;
+	}
+	for (auto &b : expired)
+		_disconnect(b, concat("its replies stayed unread for ", UNREAD_REPLY_TIMEOUT_MS / 1000, " s"));
+
+	/* drain the expiry count; a disarmed timer stays quiet */
+	uint64_t count;
+	(void)!::read(_throttle_timer->fd.get(), &count, sizeof(count));
+	if (next) _throttle_timer->arm(next);
 }
 
 
@@ -184,8 +309,7 @@ void Entrypoint::_dispatch_request(Channel_binding &binding, Msg_reader &r)
 		w.header() = Msg_header { request.call_id, request.opcode, int32_t(result.error()) };
 	}
 	trace::rpc_reply(request.call_id, request.opcode);
-	if (keep->server_end.valid())
-		(void)Channel::send(keep->server_end.get(), w);
+	_send_reply(keep, w);
 }
 
 
