@@ -47,6 +47,9 @@ Result<void> Channel::send_raw(int fd, uint8_t const *data, size_t len,
 
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK) return failure(Error::UNAVAILABLE);
+
+		/* descriptors in flight beyond the sender's RLIMIT_NOFILE */
+		if (errno == ETOOMANYREFS) return failure(Error::OUT_OF_CAPS);
 		return failure((errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN)
 		               ? Error::PEER_DEAD : Error::IO_ERROR);
 	}
@@ -117,6 +120,10 @@ Result<void> Channel::receive(int fd, Msg_reader &r, bool nonblock)
 	r._len = size_t(n);
 	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || r._len < sizeof(Msg_header))
 		r._failed = true;
+
+	/* the kernel drops passed descriptors the receiver has no room for */
+	if (msg.msg_flags & MSG_CTRUNC)
+		r._caps_lost = true;
 
 	return { };
 }

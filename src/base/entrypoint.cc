@@ -6,10 +6,10 @@
 
 #include <nestbox/log.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
 
 using namespace nestbox;
 
@@ -67,24 +67,6 @@ void Channel_binding::handle_io(uint32_t events)
 }
 
 
-Entrypoint::Throttle_timer::Throttle_timer(Entrypoint &ep)
-: ep(ep), fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK))
-{
-	if (fd.valid()) ep.watch(fd.get(), *this, EPOLLIN);
-}
-
-
-void Entrypoint::Throttle_timer::arm(uint64_t in_ms)
-{
-	if (!fd.valid()) return;
-	uint64_t const ms = in_ms ? in_ms : 1;
-	itimerspec spec { };
-	spec.it_value.tv_sec  = time_t(ms / 1000);
-	spec.it_value.tv_nsec = long(ms % 1000) * 1000000;
-	::timerfd_settime(fd.get(), 0, &spec, nullptr);
-}
-
-
 void Entrypoint::_send_reply(std::shared_ptr<Channel_binding> const &b, Msg_writer &w)
 {
 	if (!b->server_end.valid() || b->dropped) return;
@@ -92,6 +74,18 @@ void Entrypoint::_send_reply(std::shared_ptr<Channel_binding> const &b, Msg_writ
 	auto sent = b->replies.send(b->server_end.get(), w);
 	if (sent) {
 		if (*sent == Send_queue::Sent::QUEUED && !b->throttled) _throttle(*b);
+		return;
+	}
+
+	/*
+	 * A reply whose capabilities cannot travel (too many descriptors in
+	 * flight) becomes an error reply: the caller must not wait forever.
+	 */
+	if (sent.error() == Error::OUT_OF_CAPS || sent.error() == Error::IO_ERROR) {
+		Msg_header const h = w.header();
+		w.reset();
+		w.header() = Msg_header { h.call_id, h.opcode, int32_t(sent.error()) };
+		(void)b->replies.send(b->server_end.get(), w);
 		return;
 	}
 
@@ -115,7 +109,6 @@ void Entrypoint::_throttle(Channel_binding &b)
 		        " does not read its replies: its channel is throttled until it does");
 	}
 
-	if (!_throttle_timer) _throttle_timer = std::make_unique<Throttle_timer>(*this);
 	_check_throttled();
 }
 
@@ -147,25 +140,18 @@ void Entrypoint::_disconnect(std::shared_ptr<Channel_binding> const &b, std::str
 
 void Entrypoint::_check_throttled()
 {
-	if (!_throttle_timer) return;
-
-	uint64_t const now  = now_ms();
-	uint64_t       next = 0;    /* ms until the next deadline, 0: none */
+	uint64_t const now = now_ms();
+	_throttle_deadline = 0;
 
 	std::vector<std::shared_ptr<Channel_binding>> expired;
 	for (auto &[fd, b] : _bindings) {
 		if (!b->throttled || b->dropped) continue;
 		uint64_t const deadline = b->throttled_since + UNREAD_REPLY_TIMEOUT_MS;
 		if (deadline <= now) { expired.push_back(b); continue; }
-		if (!next || deadline - now < next) next = deadline - now;
+		if (!_throttle_deadline || deadline < _throttle_deadline) _throttle_deadline = deadline;
 	}
 	for (auto &b : expired)
 		_disconnect(b, concat("its replies stayed unread for ", UNREAD_REPLY_TIMEOUT_MS / 1000, " s"));
-
-	/* drain the expiry count; a disarmed timer stays quiet */
-	uint64_t count;
-	(void)!::read(_throttle_timer->fd.get(), &count, sizeof(count));
-	if (next) _throttle_timer->arm(next);
 }
 
 
@@ -283,7 +269,10 @@ void Entrypoint::_dispatch_request(Channel_binding &binding, Msg_reader &r)
 	Result<void> result { };
 	bool deferred = false;
 
-	if (r.failed()) {
+	if (r.caps_lost()) {
+		/* this server is out of descriptors: the call fails, the server goes on */
+		result = failure(Error::OUT_OF_CAPS);
+	} else if (r.failed()) {
 		result = failure(Error::MALFORMED);
 	} else if (request.opcode == OPCODE_MINT && binding.object->num_channels() >= MAX_CHANNELS_PER_OBJECT) {
 		/* a client may not exhaust the server's descriptors by copying capabilities */
@@ -321,10 +310,32 @@ bool Entrypoint::dispatch_once(int timeout_ms)
 		fn();
 	}
 
+	/* a throttled channel's deadline shortens the wait; its check counts as dispatch */
 	epoll_event events[8];
 	int n;
-	do { n = ::epoll_wait(_epoll.get(), events, 8, timeout_ms); } while (n < 0 && errno == EINTR);
-	if (n <= 0) return false;
+	uint64_t const start = _throttle_deadline ? now_ms() : 0;
+	for (;;) {
+		int wait = timeout_ms;
+		bool shortened = false;
+		if (_throttle_deadline) {
+			uint64_t const now = now_ms();
+			if (timeout_ms >= 0)
+				wait = int(std::max<int64_t>(0, int64_t(timeout_ms) - int64_t(now - start)));
+			int const until = _throttle_deadline > now
+			                ? int(std::min<uint64_t>(_throttle_deadline - now, 1u << 30)) : 0;
+			if (wait < 0 || until < wait) { wait = until; shortened = true; }
+		}
+		n = ::epoll_wait(_epoll.get(), events, 8, wait);
+		if (n < 0 && errno == EINTR) continue;
+		if (n > 0) break;
+		if (_throttle_deadline && now_ms() >= _throttle_deadline) {
+			_check_throttled();
+			n = 0;
+			break;
+		}
+		if (shortened) continue;   /* woke a little early for the deadline */
+		return false;
+	}
 
 	/* looked up per event: a handler removed by an earlier event is not called */
 	for (int i = 0; i < n; i++) {

@@ -43,6 +43,15 @@ Result<bool> Send_queue::flush(int fd)
 			fds[i] = m.caps[i].get();
 
 		auto sent = Channel::send_raw(fd, m.bytes.data(), m.bytes.size(), fds, m.num_caps, true);
+		if (!sent && sent.error() == Error::OUT_OF_CAPS && m.num_caps) {
+			/* its descriptors cannot travel now: what arrives is an error, not nothing */
+			_bytes -= m.bytes.size() - sizeof(Msg_header);
+			m.bytes.resize(sizeof(Msg_header));
+			reinterpret_cast<Msg_header *>(m.bytes.data())->status = int32_t(Error::OUT_OF_CAPS);
+			for (auto &c : m.caps) c.reset();
+			m.num_caps = 0;
+			continue;
+		}
 		if (!sent) {
 			if (sent.error() == Error::UNAVAILABLE) return false;
 			return failure(sent.error());

@@ -97,16 +97,12 @@ class Entrypoint
 
 		bool _exit = false;
 
-		/* wakes the entrypoint when a throttled channel's time is up */
-		struct Throttle_timer : Io_handler
-		{
-			Entrypoint &ep;
-			Unique_fd   fd;
-			explicit Throttle_timer(Entrypoint &ep);
-			void arm(uint64_t in_ms);
-			void handle_io(uint32_t) override { ep._check_throttled(); }
-		};
-		std::unique_ptr<Throttle_timer> _throttle_timer { };
+		/*
+		 * When the first throttled channel's time is up (ms on
+		 * CLOCK_MONOTONIC, 0: none); 'dispatch_once' wakes for it. No timer
+		 * descriptor: a sealed component may not create one.
+		 */
+		uint64_t _throttle_deadline = 0;
 
 		friend struct Channel_binding;
 		friend class Deferred_reply;

@@ -83,6 +83,7 @@ class Msg_reader
 		size_t    _len    = 0;
 		size_t    _pos    = sizeof(Msg_header);
 		bool      _failed = false;
+		bool      _caps_lost = false;   /* the receiver was out of descriptors */
 		Unique_fd _caps[MAX_MSG_CAPS];
 		unsigned  _num_caps = 0;
 
@@ -125,9 +126,12 @@ class Msg_reader
 		void fail() { _failed = true; }
 		bool failed() const { return _failed; }
 
+		/* Descriptors were passed that this process had no room for */
+		bool caps_lost() const { return _caps_lost; }
+
 		void reset()
 		{
-			_len = 0; _pos = sizeof(Msg_header); _failed = false;
+			_len = 0; _pos = sizeof(Msg_header); _failed = false; _caps_lost = false;
 			for (auto &c : _caps) c.reset();
 			_num_caps = 0;
 		}

@@ -179,6 +179,7 @@ struct Rpc_call_encoder
 			int const s = r.header().status;
 			return failure(s >= int(Error::PEER_DEAD) && s <= int(Error::UNAVAILABLE) ? Error(s) : Error::MALFORMED);
 		}
+		if (r.caps_lost()) return failure(Error::OUT_OF_CAPS);
 		if constexpr (std::is_void_v<R>) {
 			return { };
 		} else if constexpr (Is_result<R>::value) {
@@ -361,7 +362,9 @@ class Async_rpc_client : private Io_handler
 			trace::rpc_call(id, opcode);
 			auto sent = _unsent.send(_cap.fd(), w);
 			if (!sent) {
-				fail_later(sent.error() == Error::OUT_OF_RAM ? Error::UNAVAILABLE : Error::PEER_DEAD);
+				Error const e = sent.error();
+				fail_later(e == Error::OUT_OF_RAM  ? Error::UNAVAILABLE
+				         : e == Error::OUT_OF_CAPS ? Error::OUT_OF_CAPS : Error::PEER_DEAD);
 				return;
 			}
 			if (*sent == Send_queue::Sent::QUEUED && _unsent.messages() == 1)
