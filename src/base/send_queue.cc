@@ -18,7 +18,7 @@ Result<Send_queue::Sent> Send_queue::send(int fd, Msg_writer &w)
 		if (sent.error() != Error::UNAVAILABLE) return failure(sent.error());
 	}
 
-	if (_messages.size() >= MAX_MESSAGES || _bytes + w.size() > MAX_BYTES) {
+	if (_bounded && (_messages.size() >= MAX_MESSAGES || _bytes + w.size() > MAX_BYTES)) {
 		w.release_caps();
 		return failure(Error::OUT_OF_RAM);
 	}

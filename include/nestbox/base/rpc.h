@@ -275,6 +275,7 @@ class Rpc_client
  * with Error::PEER_DEAD. A call the peer's socket does not take now waits in
  * a bounded send queue; beyond its bound a call fails at once with
  * Error::UNAVAILABLE (a peer that reads no requests gets no more of them).
+ * Towards the component's own parent the queue is unbounded.
  */
 template <typename INTERFACE>
 class Async_rpc_client : private Io_handler
@@ -327,8 +328,9 @@ class Async_rpc_client : private Io_handler
 
 	public:
 
-		Async_rpc_client(Entrypoint &ep, Capability<INTERFACE> &&cap)
-		: _ep(ep), _cap(std::move(cap))
+		Async_rpc_client(Entrypoint &ep, Capability<INTERFACE> &&cap,
+		                 Send_queue::Bound bound = Send_queue::Bound::BOUNDED)
+		: _ep(ep), _cap(std::move(cap)), _unsent(bound)
 		{
 			if (_cap.valid()) _ep.watch(_cap.fd(), *this, 0x001 /* EPOLLIN */);
 			else _dead = true;

@@ -36,8 +36,18 @@ class Send_queue
 
 		std::deque<Message> _messages { };
 		size_t              _bytes = 0;
+		bool                _bounded = true;
 
 	public:
+
+		/*
+		 * Towards one's own parent the queue is unbounded: a component may
+		 * wait for its parent (init's burst of session requests to core at
+		 * start), never the other way round
+		 */
+		enum class Bound { BOUNDED, TOWARDS_PARENT };
+
+		explicit Send_queue(Bound bound = Bound::BOUNDED) : _bounded(bound == Bound::BOUNDED) { }
 
 		/*
 		 * Send 'w' at once where nothing waits before it and the socket takes
