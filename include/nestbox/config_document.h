@@ -1,8 +1,8 @@
 /*
  * A component's config ROM, parsed
  *
- * Like Genode's config ROM: content that is no XML counts as an empty
- * <config/> (and says so in the log), and unchanged content is not parsed
+ * Like Genode's config ROM: content that is no XML (or nested deeper than
+ * MAX_XML_DEPTH levels) counts as an empty <config/> (and says so in the log), and unchanged content is not parsed
  * again, so a handler can call 'update' on every signal.
  */
 #pragma once
@@ -14,6 +14,7 @@
 
 #include <nestbox/attached_rom.h>
 #include <nestbox/log.h>
+#include <nestbox/util/xml_depth.h>
 
 namespace nestbox {
 
@@ -41,8 +42,12 @@ class Config_document
 
 			pugi::xml_parse_result const parsed =
 				_doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
-			if (!parsed || !_doc.document_element()) {
-				if (text.find_first_not_of(" \t\r\n") != std::string_view::npos)
+			bool const deep = parsed && too_deep(_doc.document_element());
+			if (!parsed || !_doc.document_element() || deep) {
+				if (deep)
+					error("malformed config (nested deeper than ", unsigned(MAX_XML_DEPTH),
+					      " levels), ", fallback_note);
+				else if (text.find_first_not_of(" \t\r\n") != std::string_view::npos)
 					error("malformed config (", parsed.description(), "), ", fallback_note);
 				_doc.reset();
 				_doc.append_child("config");

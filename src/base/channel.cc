@@ -17,43 +17,69 @@ Result<std::pair<Unique_fd, Unique_fd>> Channel::create()
 	return std::pair { Unique_fd(sv[0]), Unique_fd(sv[1]) };
 }
 
-Result<void> Channel::send(int fd, Msg_writer &w)
+Result<void> Channel::send_raw(int fd, uint8_t const *data, size_t len,
+                               int const *fds, unsigned num_fds, bool nonblock)
 {
-	if (w.overflow())
-		return failure(Error::INVALID_ARGS);
-
-	iovec iov { const_cast<uint8_t *>(w.data()), w.size() };
+	iovec iov { const_cast<uint8_t *>(data), len };
 	msghdr msg { };
 	msg.msg_iov    = &iov;
 	msg.msg_iovlen = 1;
 
 	alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * MAX_MSG_CAPS)];
-	if (w.num_caps()) {
+	if (num_fds) {
 		msg.msg_control    = control;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * w.num_caps());
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * num_fds);
 		cmsghdr *c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type  = SCM_RIGHTS;
-		c->cmsg_len   = CMSG_LEN(sizeof(int) * w.num_caps());
-		int *fds = reinterpret_cast<int *>(CMSG_DATA(c));
-		for (unsigned i = 0; i < w.num_caps(); i++)
-			fds[i] = w.cap_fd(i);
+		c->cmsg_len   = CMSG_LEN(sizeof(int) * num_fds);
+		int *out = reinterpret_cast<int *>(CMSG_DATA(c));
+		for (unsigned i = 0; i < num_fds; i++)
+			out[i] = fds[i];
 	}
 
 	/* plain send where no capability travels: the common, cheaper path */
+	int const flags = MSG_NOSIGNAL | (nonblock ? MSG_DONTWAIT : 0);
 	ssize_t n;
 	do {
-		n = w.num_caps() ? ::sendmsg(fd, &msg, MSG_NOSIGNAL)
-		                 : ::send(fd, w.data(), w.size(), MSG_NOSIGNAL);
+		n = num_fds ? ::sendmsg(fd, &msg, flags) : ::send(fd, data, len, flags);
 	} while (n < 0 && errno == EINTR);
 
-	w.release_caps();
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK) return failure(Error::UNAVAILABLE);
 
-	if (n < 0)
+		/* descriptors in flight beyond the sender's RLIMIT_NOFILE */
+		if (errno == ETOOMANYREFS) return failure(Error::OUT_OF_CAPS);
 		return failure((errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN)
 		               ? Error::PEER_DEAD : Error::IO_ERROR);
+	}
 	return { };
 }
+
+
+static Result<void> send_writer(int fd, Msg_writer &w, bool nonblock)
+{
+	if (w.overflow())
+		return failure(Error::INVALID_ARGS);
+
+	int fds[MAX_MSG_CAPS];
+	for (unsigned i = 0; i < w.num_caps(); i++)
+		fds[i] = w.cap_fd(i);
+
+	auto sent = Channel::send_raw(fd, w.data(), w.size(), fds, w.num_caps(), nonblock);
+
+	/* a message the socket did not take keeps its capabilities for a later try */
+	if (sent || sent.error() != Error::UNAVAILABLE)
+		w.release_caps();
+	return sent;
+}
+
+
+Result<void> Channel::send(int fd, Msg_writer &w) { return send_writer(fd, w, false); }
+
+
+Result<void> Channel::send_nonblocking(int fd, Msg_writer &w) { return send_writer(fd, w, true); }
+
 
 Result<void> Channel::receive(int fd, Msg_reader &r, bool nonblock)
 {
@@ -94,6 +120,10 @@ Result<void> Channel::receive(int fd, Msg_reader &r, bool nonblock)
 	r._len = size_t(n);
 	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || r._len < sizeof(Msg_header))
 		r._failed = true;
+
+	/* the kernel drops passed descriptors the receiver has no room for */
+	if (msg.msg_flags & MSG_CTRUNC)
+		r._caps_lost = true;
 
 	return { };
 }

@@ -4,7 +4,11 @@
 
 #include <nestbox/base/rpc.h>
 
+#include <nestbox/log.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <sys/epoll.h>
 
 using namespace nestbox;
@@ -25,15 +29,34 @@ void Deferred_reply::send(std::function<void(Msg_writer &)> const &fill)
 	w.header() = Msg_header { _call_id, 0, 0 };
 	fill(w);
 	trace::rpc_reply(_call_id, 0);
-	(void)Channel::send(b->server_end.get(), w);
+	b->ep._send_reply(b, w);
 	_binding.reset();
 }
 
 
-void Channel_binding::handle_io(uint32_t)
+static uint64_t now_ms()
 {
-	thread_local Msg_reader r;
+	timespec ts { };
+	::clock_gettime(CLOCK_MONOTONIC, &ts);
+	return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
+}
+
+
+void Channel_binding::handle_io(uint32_t events)
+{
 	int const fd = server_end.get();
+	if (dropped || fd < 0) return;
+
+	if (throttled) {
+		/* only writability is watched: drain, then listen again */
+		auto flushed = replies.flush(fd);
+		if (!flushed) { ep._remove_binding(fd); return; }
+		if (*flushed) ep._unthrottle(*this);
+		return;
+	}
+	(void)events;
+
+	thread_local Msg_reader r;
 	auto received = Channel::receive(fd, r, true);
 	if (!received) {
 		if (received.error() != Error::UNAVAILABLE)
@@ -41,6 +64,94 @@ void Channel_binding::handle_io(uint32_t)
 		return;
 	}
 	ep._dispatch_request(*this, r);
+}
+
+
+void Entrypoint::_send_reply(std::shared_ptr<Channel_binding> const &b, Msg_writer &w)
+{
+	if (!b->server_end.valid() || b->dropped) return;
+
+	auto sent = b->replies.send(b->server_end.get(), w);
+	if (sent) {
+		if (*sent == Send_queue::Sent::QUEUED && !b->throttled) _throttle(*b);
+		return;
+	}
+
+	/*
+	 * A reply whose capabilities cannot travel (too many descriptors in
+	 * flight) becomes an error reply: the caller must not wait forever.
+	 */
+	if (sent.error() == Error::OUT_OF_CAPS || sent.error() == Error::IO_ERROR) {
+		Msg_header const h = w.header();
+		w.reset();
+		w.header() = Msg_header { h.call_id, h.opcode, int32_t(sent.error()) };
+		(void)b->replies.send(b->server_end.get(), w);
+		return;
+	}
+
+	/* a closed peer is noticed (and removed) on its channel's next event */
+	if (sent.error() == Error::OUT_OF_RAM)
+		_disconnect(b, concat("more than ", unsigned(Send_queue::MAX_MESSAGES), " replies or ",
+		                      unsigned(Send_queue::MAX_BYTES / 1024), " KiB of them unread"));
+}
+
+
+void Entrypoint::_throttle(Channel_binding &b)
+{
+	b.throttled       = true;
+	b.throttled_since = now_ms();
+	watch(b.server_end.get(), b, EPOLLOUT);
+
+	if (!b.throttle_logged) {
+		b.throttle_logged = true;
+		std::string const who = b.object->client_name();
+		warning("client", who.empty() ? "" : " \"" + who + "\"",
+		        " does not read its replies: its channel is throttled until it does");
+	}
+
+	_check_throttled();
+}
+
+
+void Entrypoint::_unthrottle(Channel_binding &b)
+{
+	b.throttled = false;
+	watch(b.server_end.get(), b, EPOLLIN);
+}
+
+
+void Entrypoint::_disconnect(std::shared_ptr<Channel_binding> const &b, std::string const &reason)
+{
+	if (b->dropped) return;
+	b->dropped = true;
+	b->replies.clear();
+
+	std::string const who = b->object->client_name();
+	warning("client", who.empty() ? "" : " \"" + who + "\"", " disconnected: ", reason);
+
+	/* removal may end the object: not in the middle of one of its calls */
+	std::weak_ptr<Channel_binding> weak = b;
+	schedule([this, weak] {
+		if (auto binding = weak.lock(); binding && binding->server_end.valid())
+			_remove_binding(binding->server_end.get());
+	});
+}
+
+
+void Entrypoint::_check_throttled()
+{
+	uint64_t const now = now_ms();
+	_throttle_deadline = 0;
+
+	std::vector<std::shared_ptr<Channel_binding>> expired;
+	for (auto &[fd, b] : _bindings) {
+		if (!b->throttled || b->dropped) continue;
+		uint64_t const deadline = b->throttled_since + UNREAD_REPLY_TIMEOUT_MS;
+		if (deadline <= now) { expired.push_back(b); continue; }
+		if (!_throttle_deadline || deadline < _throttle_deadline) _throttle_deadline = deadline;
+	}
+	for (auto &b : expired)
+		_disconnect(b, concat("its replies stayed unread for ", UNREAD_REPLY_TIMEOUT_MS / 1000, " s"));
 }
 
 
@@ -158,7 +269,10 @@ void Entrypoint::_dispatch_request(Channel_binding &binding, Msg_reader &r)
 	Result<void> result { };
 	bool deferred = false;
 
-	if (r.failed()) {
+	if (r.caps_lost()) {
+		/* this server is out of descriptors: the call fails, the server goes on */
+		result = failure(Error::OUT_OF_CAPS);
+	} else if (r.failed()) {
 		result = failure(Error::MALFORMED);
 	} else if (request.opcode == OPCODE_MINT && binding.object->num_channels() >= MAX_CHANNELS_PER_OBJECT) {
 		/* a client may not exhaust the server's descriptors by copying capabilities */
@@ -184,8 +298,7 @@ void Entrypoint::_dispatch_request(Channel_binding &binding, Msg_reader &r)
 		w.header() = Msg_header { request.call_id, request.opcode, int32_t(result.error()) };
 	}
 	trace::rpc_reply(request.call_id, request.opcode);
-	if (keep->server_end.valid())
-		(void)Channel::send(keep->server_end.get(), w);
+	_send_reply(keep, w);
 }
 
 
@@ -197,8 +310,10 @@ bool Entrypoint::dispatch_once(int timeout_ms)
 		fn();
 	}
 
+	/* a throttled channel's deadline shortens the wait; its check counts as dispatch */
 	epoll_event events[8];
-	int n = 0;
+	int  n = 0;
+	bool deadline_checked = false;
 
 	/*
 	 * Busy polling replaces a sleep, not the look at the descriptors: before
@@ -208,8 +323,8 @@ bool Entrypoint::dispatch_once(int timeout_ms)
 	 * most that interval plus the bound.
 	 */
 	if (timeout_ms != 0 && _busy_poll.active()) {
-		if (_busy_poll.epoll_due()) n = _wait(events, 8, 0);
-		if (n == 0 && _busy_poll.spin()) {
+		if (_busy_poll.epoll_due()) n = _wait(events, 8, 0, deadline_checked);
+		if (n == 0 && !deadline_checked && _busy_poll.spin()) {
 			while (!_scheduled.empty()) {
 				auto fn = std::move(_scheduled.front());
 				_scheduled.pop_front();
@@ -218,8 +333,9 @@ bool Entrypoint::dispatch_once(int timeout_ms)
 			return true;
 		}
 	}
-	if (n == 0) n = _wait(events, 8, timeout_ms);
-	if (n <= 0) return false;
+	if (n == 0 && !deadline_checked) n = _wait(events, 8, timeout_ms, deadline_checked);
+	if (n < 0) n = 0;
+	if (n == 0 && !deadline_checked) return false;
 
 	/* looked up per event: a handler removed by an earlier event is not called */
 	for (int i = 0; i < n; i++) {
@@ -237,10 +353,33 @@ bool Entrypoint::dispatch_once(int timeout_ms)
 }
 
 
-int Entrypoint::_wait(epoll_event *events, int max, int timeout_ms)
+int Entrypoint::_wait(epoll_event *events, int max, int timeout_ms, bool &deadline_checked)
 {
 	int n;
-	do { n = ::epoll_wait(_epoll.get(), events, max, timeout_ms); } while (n < 0 && errno == EINTR);
+	uint64_t const start = _throttle_deadline ? now_ms() : 0;
+	for (;;) {
+		int wait = timeout_ms;
+		bool shortened = false;
+		if (_throttle_deadline) {
+			uint64_t const now = now_ms();
+			if (timeout_ms >= 0)
+				wait = int(std::max<int64_t>(0, int64_t(timeout_ms) - int64_t(now - start)));
+			int const until = _throttle_deadline > now
+			                ? int(std::min<uint64_t>(_throttle_deadline - now, 1u << 30)) : 0;
+			if (wait < 0 || until < wait) { wait = until; shortened = true; }
+		}
+		n = ::epoll_wait(_epoll.get(), events, max, wait);
+		if (n < 0 && errno == EINTR) continue;
+		if (n > 0) break;
+		if (_throttle_deadline && now_ms() >= _throttle_deadline) {
+			_check_throttled();
+			deadline_checked = true;
+			n = 0;
+			break;
+		}
+		if (shortened) continue;   /* woke a little early for the deadline */
+		break;
+	}
 	if (_busy_poll.bound_us()) _busy_poll.epoll_looked();
 	return n;
 }

@@ -19,6 +19,8 @@ struct Log_session_component : nestbox::Rpc_object<nestbox::Log::Session>
 	: output(output), label(std::move(label)) { }
 
 	void write(std::string_view line) override { output.write(label, line); }
+
+	std::string client_name() const override { return label; }
 };
 
 struct Log_root : nestbox::Root_component<Log_session_component>

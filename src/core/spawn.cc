@@ -17,6 +17,7 @@
 #include "rootless.h"
 #include "sandbox.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -67,7 +68,19 @@ struct Fd_layout
 	void mark_start_only() const { for (int fd = binary; fd < count(); fd++) ::fcntl(fd, F_SETFD, FD_CLOEXEC); }
 };
 
-constexpr unsigned long MAX_COMPONENT_FDS = 4096;
+/*
+ * A component may open as many descriptors as core may (core raised its soft
+ * limit to the hard one at start), at most MAX_COMPONENT_FDS: init needs a
+ * few per child, a leaking component stops at its own limit.
+ */
+constexpr unsigned long MAX_COMPONENT_FDS = 65536;
+
+unsigned long component_fd_limit()
+{
+	rlimit files { };
+	if (::getrlimit(RLIMIT_NOFILE, &files) < 0) return 4096;
+	return std::min<unsigned long>(files.rlim_max, MAX_COMPONENT_FDS);
+}
 
 /* In the child: move 'sources' to 0..n-1 and close everything else */
 void arrange_fds(int const *sources, int n)
@@ -258,7 +271,7 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 			arrange_fds(fds.sources.data(), fds.count());
 			fds.mark_start_only();
 			if (r.nice) ::setpriority(PRIO_PROCESS, 0, r.nice);
-			if (!Sandbox::drop_privileges(MAX_COMPONENT_FDS, rootless)) exec_failed(fds.exec_report);
+			if (!Sandbox::drop_privileges(component_fd_limit(), rootless)) exec_failed(fds.exec_report);
 			if (!Sandbox::install_filter(fds.control, extras)) exec_failed(fds.exec_report);
 			::syscall(SYS_execveat, fds.binary, "", argv, envp, AT_EMPTY_PATH);
 			exec_failed(fds.exec_report);

@@ -186,6 +186,7 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		~Child();
 
 		std::string const &name()    const { return _start.name; }
+		std::string client_name()    const override { return _start.name; }
 		Start_node  const &start()   const { return _start; }
 		uint32_t           id()      const { return _id; }
 		State              state()   const { return _state; }

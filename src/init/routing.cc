@@ -28,7 +28,9 @@ Routing::Routing(Env &env, Config_model const &model, Children &children, Report
 		error("no second channel to the parent: ", error_name(channel.error()));
 		env.exit(1);
 	}
-	_parent = std::make_unique<Async_rpc_client<Parent::Session>>(env.ep(), std::move(*channel));
+	/* init may wait for its parent: a burst of requests at start is queued, not refused */
+	_parent = std::make_unique<Async_rpc_client<Parent::Session>>(env.ep(), std::move(*channel),
+	                                                               Send_queue::Bound::TOWARDS_PARENT);
 }
 
 

@@ -175,3 +175,38 @@ TEST(Config_model, restart_policy)
 		EXPECT_EQ(bad.message, message);
 	}
 }
+
+
+/* 'levels' nested inits: <config><start><config><start>… (two XML levels each) */
+static std::string nested_inits(unsigned levels)
+{
+	std::string text;
+	for (unsigned i = 0; i < levels; i++) text += "<config><start name=\"init\">";
+	text += "<config/>";
+	for (unsigned i = 0; i < levels; i++) text += "</start></config>";
+	return text;
+}
+
+
+TEST(Config_model, nesting_is_bounded_with_a_clear_error)
+{
+	Config_error e { };
+
+	/* 31 nested inits: 63 levels below and including the top <config> */
+	auto ok = parse(nested_inits(31), e);
+	EXPECT_TRUE(ok) << e.message;
+
+	/* one level more: refused, pointing at the first node too deep */
+	std::string const deeper = nested_inits(32);
+	EXPECT_FALSE(parse(deeper, e));
+	EXPECT_EQ(e.message, "the config is nested deeper than 64 levels (nested inits included)");
+	EXPECT_EQ(e.offset, 32 * std::string("<config><start name=\"init\">").size() + 1);
+
+	/*
+	 * 10,000 nested inits, the issue's example: before, init re-indented
+	 * every level's inline config (quadratic) and was killed; now refused
+	 * at parse time, without recursion
+	 */
+	EXPECT_FALSE(parse(nested_inits(10000), e));
+	EXPECT_NE(e.message.find("nested deeper than 64 levels"), std::string::npos);
+}

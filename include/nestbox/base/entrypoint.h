@@ -11,11 +11,13 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_map>
 
 #include <nestbox/base/busy_poll.h>
 #include <nestbox/base/capability.h>
 #include <nestbox/base/message.h>
+#include <nestbox/base/send_queue.h>
 
 struct epoll_event;
 
@@ -31,13 +33,26 @@ struct Io_handler
 	virtual ~Io_handler() = default;
 };
 
-/* The server end of one channel, bound to one RPC object */
+/*
+ * The server end of one channel, bound to one RPC object
+ *
+ * Replies are sent without waiting. Those the client's socket does not take
+ * wait in 'replies'; meanwhile the channel is throttled: the entrypoint
+ * watches it for writability only and reads no further request, so a client
+ * that does not read its replies stops nobody but itself.
+ */
 struct Channel_binding : Io_handler
 {
 	Entrypoint      &ep;
 	Unique_fd        server_end;
 	Rpc_object_base *object;
 	ino_t            client_inode;
+
+	Send_queue replies { };
+	bool       throttled       = false;
+	uint64_t   throttled_since = 0;      /* ms on CLOCK_MONOTONIC */
+	bool       throttle_logged = false;  /* once per channel, not per message */
+	bool       dropped         = false;  /* disconnected, removal scheduled */
 
 	Channel_binding(Entrypoint &ep, Unique_fd &&fd, Rpc_object_base &obj, ino_t ino)
 	: ep(ep), server_end(std::move(fd)), object(&obj), client_inode(ino) { }
@@ -67,6 +82,9 @@ class Deferred_reply
 /* How many channels a client can make to one object by copying its capability */
 enum : size_t { MAX_CHANNELS_PER_OBJECT = 32 };
 
+/* How long a throttled client may leave its replies unread before it is disconnected */
+enum : unsigned { UNREAD_REPLY_TIMEOUT_MS = 5000 };
+
 class Entrypoint
 {
 	private:
@@ -84,11 +102,30 @@ class Entrypoint
 
 		Busy_poll _busy_poll { };
 
-		friend struct Channel_binding;
+		/*
+		 * When the first throttled channel's time is up (ms on
+		 * CLOCK_MONOTONIC, 0: none); 'dispatch_once' wakes for it. No timer
+		 * descriptor: a sealed component may not create one.
+		 */
+		uint64_t _throttle_deadline = 0;
 
-		int _wait(::epoll_event *events, int max, int timeout_ms);
+		friend struct Channel_binding;
+		friend class Deferred_reply;
+
+		/*
+		 * epoll_wait for up to 'timeout_ms' (-1: no limit), woken early for
+		 * a throttled channel's deadline: if that passed, the throttled
+		 * channels were checked ('deadline_checked', which counts as
+		 * dispatch). Returns the number of events (0 on a timeout).
+		 */
+		int _wait(::epoll_event *events, int max, int timeout_ms, bool &deadline_checked);
 
 		void _dispatch_request(Channel_binding &, Msg_reader &);
+		void _send_reply(std::shared_ptr<Channel_binding> const &, Msg_writer &);
+		void _throttle(Channel_binding &);
+		void _unthrottle(Channel_binding &);
+		void _disconnect(std::shared_ptr<Channel_binding> const &, std::string const &reason);
+		void _check_throttled();
 		void _remove_binding(int server_fd);
 		void _bind(Unique_fd &&server_end, Rpc_object_base &, ino_t client_ino);
 

@@ -65,6 +65,9 @@ class Msg_writer
 		unsigned       num_caps() const { return _num_caps; }
 		int            cap_fd(unsigned i) const { return _caps[i].get(); }
 
+		/* Move a capability out, e.g. into a send queue (the count stays) */
+		Unique_fd take_cap(unsigned i) { return std::move(_caps[i]); }
+
 		/* After sending, the sender's copies are closed: passing moves */
 		void release_caps() { for (auto &c : _caps) c.reset(); _num_caps = 0; }
 
@@ -80,6 +83,7 @@ class Msg_reader
 		size_t    _len    = 0;
 		size_t    _pos    = sizeof(Msg_header);
 		bool      _failed = false;
+		bool      _caps_lost = false;   /* the receiver was out of descriptors */
 		Unique_fd _caps[MAX_MSG_CAPS];
 		unsigned  _num_caps = 0;
 
@@ -122,9 +126,12 @@ class Msg_reader
 		void fail() { _failed = true; }
 		bool failed() const { return _failed; }
 
+		/* Descriptors were passed that this process had no room for */
+		bool caps_lost() const { return _caps_lost; }
+
 		void reset()
 		{
-			_len = 0; _pos = sizeof(Msg_header); _failed = false;
+			_len = 0; _pos = sizeof(Msg_header); _failed = false; _caps_lost = false;
 			for (auto &c : _caps) c.reset();
 			_num_caps = 0;
 		}
@@ -138,7 +145,18 @@ struct Channel
 	/* A connected pair: first is the server end, second the client end */
 	static Result<std::pair<Unique_fd, Unique_fd>> create();
 
+	/* Blocking send: only towards a peer that one may wait for (a client to its server) */
 	static Result<void> send(int fd, Msg_writer &);
+
+	/*
+	 * Send without waiting: Error::UNAVAILABLE means the peer's socket is
+	 * full now; the message's capabilities then stay with the writer
+	 */
+	static Result<void> send_nonblocking(int fd, Msg_writer &);
+
+	/* One message of raw bytes and descriptors (the descriptors stay open) */
+	static Result<void> send_raw(int fd, uint8_t const *data, size_t len,
+	                             int const *fds, unsigned num_fds, bool nonblock);
 
 	/*
 	 * Receive one message. With 'nonblock', Error::UNAVAILABLE means nothing

@@ -93,6 +93,9 @@ class Rpc_object_base
 		virtual void all_channels_closed() { }
 
 		size_t num_channels() const { return _channel_fds.size(); }
+
+		/* Whom the object serves, named in the entrypoint's log lines about its channels */
+		virtual std::string client_name() const { return { }; }
 };
 
 
@@ -176,6 +179,7 @@ struct Rpc_call_encoder
 			int const s = r.header().status;
 			return failure(s >= int(Error::PEER_DEAD) && s <= int(Error::UNAVAILABLE) ? Error(s) : Error::MALFORMED);
 		}
+		if (r.caps_lost()) return failure(Error::OUT_OF_CAPS);
 		if constexpr (std::is_void_v<R>) {
 			return { };
 		} else if constexpr (Is_result<R>::value) {
@@ -268,7 +272,10 @@ class Rpc_client
  * Non-blocking client for a component that must never wait on its peer (a
  * parent calling a child's root): calls return at once, the result arrives
  * in 'done' on the entrypoint. If the peer dies, every pending call completes
- * with Error::PEER_DEAD.
+ * with Error::PEER_DEAD. A call the peer's socket does not take now waits in
+ * a bounded send queue; beyond its bound a call fails at once with
+ * Error::UNAVAILABLE (a peer that reads no requests gets no more of them).
+ * Towards the component's own parent the queue is unbounded.
  */
 template <typename INTERFACE>
 class Async_rpc_client : private Io_handler
@@ -281,6 +288,7 @@ class Async_rpc_client : private Io_handler
 		Capability<INTERFACE>                    _cap;
 		uint64_t                                 _next_id = 1;
 		std::unordered_map<uint64_t, Completion> _pending { };
+		Send_queue                               _unsent { };
 		bool                                     _dead = false;
 		std::shared_ptr<bool>                    _alive = std::make_shared<bool>(true);
 
@@ -297,8 +305,15 @@ class Async_rpc_client : private Io_handler
 			}
 		}
 
-		void handle_io(uint32_t) override
+		void handle_io(uint32_t events) override
 		{
+			if (events & 0x004 /* EPOLLOUT */) {
+				auto flushed = _unsent.flush(_cap.fd());
+				if (!flushed) { _fail_all(); return; }
+				if (*flushed) _ep.watch(_cap.fd(), *this, 0x001 /* EPOLLIN */);
+			}
+			if (!(events & ~0x004u)) return;
+
 			thread_local Msg_reader r;
 			if (auto received = Channel::receive(_cap.fd(), r, true); !received) {
 				if (received.error() != Error::UNAVAILABLE) _fail_all();
@@ -313,8 +328,9 @@ class Async_rpc_client : private Io_handler
 
 	public:
 
-		Async_rpc_client(Entrypoint &ep, Capability<INTERFACE> &&cap)
-		: _ep(ep), _cap(std::move(cap))
+		Async_rpc_client(Entrypoint &ep, Capability<INTERFACE> &&cap,
+		                 Send_queue::Bound bound = Send_queue::Bound::BOUNDED)
+		: _ep(ep), _cap(std::move(cap)), _unsent(bound)
 		{
 			if (_cap.valid()) _ep.watch(_cap.fd(), *this, 0x001 /* EPOLLIN */);
 			else _dead = true;
@@ -336,20 +352,27 @@ class Async_rpc_client : private Io_handler
 			uint64_t const id = _next_id++;
 			Rpc_call_encoder::encode<F>(w, id, opcode, std::forward<ARGS>(args)...);
 
-			auto complete = [done = std::forward<DONE>(done)] (Msg_reader *r) mutable {
-				if (!r) done(Client_result<Ret>(failure(Error::PEER_DEAD)));
+			auto finish = [done = std::forward<DONE>(done)] (Msg_reader *r, Error e) mutable {
+				if (!r) done(Client_result<Ret>(failure(e)));
 				else    done(Rpc_call_encoder::decode<Ret>(*r));
 			};
-			if (_dead) {
-				_ep.schedule([complete = std::move(complete)] () mutable { complete(nullptr); });
-				return;
-			}
+			auto fail_later = [&] (Error e) {
+				_ep.schedule([finish = std::move(finish), e] () mutable { finish(nullptr, e); }); };
+
+			if (_dead) { fail_later(Error::PEER_DEAD); return; }
+
 			trace::rpc_call(id, opcode);
-			if (!Channel::send(_cap.fd(), w)) {
-				_ep.schedule([complete = std::move(complete)] () mutable { complete(nullptr); });
+			auto sent = _unsent.send(_cap.fd(), w);
+			if (!sent) {
+				Error const e = sent.error();
+				fail_later(e == Error::OUT_OF_RAM  ? Error::UNAVAILABLE
+				         : e == Error::OUT_OF_CAPS ? Error::OUT_OF_CAPS : Error::PEER_DEAD);
 				return;
 			}
-			_pending.emplace(id, std::move(complete));
+			if (*sent == Send_queue::Sent::QUEUED && _unsent.messages() == 1)
+				_ep.watch(_cap.fd(), *this, 0x001 | 0x004 /* EPOLLIN | EPOLLOUT */);
+			_pending.emplace(id, [finish = std::move(finish)] (Msg_reader *r) mutable {
+				finish(r, Error::PEER_DEAD); });
 		}
 };
 

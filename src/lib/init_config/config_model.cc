@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include <nestbox/util/arg_string.h>
+#include <nestbox/util/xml_depth.h>
 
 using namespace Init;
 
@@ -351,6 +352,14 @@ std::optional<Config_model> Init::parse_config(std::string_view text, Config_err
 	pugi::xml_node const config = doc.document_element();
 	if (std::string_view(config.name()) != "config") {
 		error = { size_t(config.offset_debug()), "the top-level node must be <config>" };
+		return std::nullopt;
+	}
+
+	/* nested inits re-print their children's configs: bound the work and the depth */
+	if (pugi::xml_node const deep = nestbox::too_deep(config)) {
+		error = { size_t(deep.offset_debug()),
+		          "the config is nested deeper than " + std::to_string(nestbox::MAX_XML_DEPTH)
+		          + " levels (nested inits included)" };
 		return std::nullopt;
 	}
 

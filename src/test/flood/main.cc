@@ -1,0 +1,199 @@
+/*
+ * Flood: a component that misbehaves towards its servers and its parent
+ *
+ * The hostile tests (tests/hostile/) run it beside well-behaved children to
+ * show that core, init and report_rom stay responsive whatever it does: it
+ * floods a session with requests and never reads a reply, hangs inside a
+ * session request it serves, leaks descriptors and memory, exits in the
+ * middle of a call, and forks. The steps of its config run in order on the
+ * entrypoint, which they may block: blocking only stops the flood itself.
+ */
+
+#include <csignal>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <pugixml.hpp>
+
+#include <nestbox/component.h>
+#include <nestbox/manifest.h>
+#include <nestbox/root_component.h>
+#include <nestbox/session/log.h>
+#include <nestbox/session/report.h>
+#include <nestbox/session/rom.h>
+
+NESTBOX_MANIFEST(R"(
+	<manifest>
+		<requires> <service name="ROM" optional="yes"/> <service name="Report" optional="yes"/> </requires>
+		<provides> <service name="LOG"/> </provides>
+	</manifest>)");
+
+namespace Flood {
+
+	using namespace nestbox;
+
+	struct Main;
+
+	/* Block the calling thread for good (signals are not expected) */
+	[[noreturn]] static void hang() { for (;;) ::pause(); }
+
+	/* A LOG service whose session requests never return: a server hung in a call */
+	struct Hanging_root : Root_component<Rpc_object<Log::Session>>
+	{
+		using Root_component::Root_component;
+
+		Result<std::unique_ptr<Rpc_object<Log::Session>>> _create_session(std::string_view) override
+		{
+			log("hanging in a session request");
+			hang();
+		}
+	};
+}
+
+
+struct Flood::Main
+{
+	Env &_env;
+
+	Attached_rom _config { _env, "config" };
+
+	std::unique_ptr<Hanging_root> _hanging_root { };
+
+	std::vector<Unique_fd> _leaked_fds { };
+	std::vector<char *>    _leaked_memory { };
+
+	uint64_t _next_call_id = 1;
+
+	/*
+	 * Send one request of function F after another on 'fd' with a blocking
+	 * send and never read a reply, until the peer disconnects or 'limit'
+	 * requests are out (0: no limit)
+	 */
+	template <auto F, typename... ARGS>
+	void _flood(std::string const &what, int fd, uint64_t limit, ARGS const &... args)
+	{
+		using Interface = typename Rpc_function_traits<decltype(F)>::Class;
+		constexpr uint32_t opcode = rpc_opcode<F>(typename Interface::Rpc_functions { });
+
+		log("flood ", what, ": started");
+		thread_local Msg_writer w;
+		uint64_t sent = 0;
+		for (; !limit || sent < limit; sent++) {
+			Rpc_call_encoder::encode<F>(w, _next_call_id++, opcode, args...);
+			if (auto ok = Channel::send(fd, w); !ok) {
+				log("flood ", what, ": disconnected after ", sent, " requests (", error_name(ok.error()), ")");
+				return;
+			}
+		}
+		log("flood ", what, ": sent ", sent, " requests");
+	}
+
+	void _flood_step(pugi::xml_node step)
+	{
+		std::string const service = step.attribute("service").as_string("LOG");
+		std::string const label   = step.attribute("label").as_string("flood");
+		uint64_t    const limit   = step.attribute("requests").as_ullong(0);
+
+		/* a channel of its own to the parent: the environment's one stays usable */
+		if (service == "Parent") {
+			auto parent = copy(_env.parent().cap());
+			if (!parent) { error("flood Parent: no channel: ", error_name(parent.error())); return; }
+			_flood<&Parent::Session::heartbeat_response>(service, parent->fd(), limit);
+			return;
+		}
+
+		auto grant = _env.session(service, label, "ram_quota=8K, buffer_size=4K");
+		if (!grant) {
+			error("flood ", service, ": no session: ", error_name(grant.error()));
+			return;
+		}
+		int const fd = grant->cap.fd();
+		if      (service == "LOG")    _flood<&Log::Session::write>(service, fd, limit, std::string_view("flood"));
+		else if (service == "ROM")    _flood<&Rom::Session::update>(service, fd, limit);
+		else if (service == "Report") _flood<&Report::Session::submit>(service, fd, limit, uint64_t(0));
+		else error("flood: unknown service ", service);
+	}
+
+	void _leak_fds(pugi::xml_node step)
+	{
+		unsigned const max = step.attribute("count").as_uint(1000000);
+		while (_leaked_fds.size() < max) {
+			int fds[2];
+			if (::pipe2(fds, O_CLOEXEC) < 0) {
+				log("leaked ", _leaked_fds.size(), " fds, then: ", std::strerror(errno));
+				return;
+			}
+			_leaked_fds.emplace_back(fds[0]);
+			_leaked_fds.emplace_back(fds[1]);
+		}
+		log("leaked ", _leaked_fds.size(), " fds");
+	}
+
+	void _leak_memory(pugi::xml_node step)
+	{
+		size_t const amount = size_t(step.attribute("mib").as_uint(1)) << 20;
+		char *p = static_cast<char *>(::malloc(amount));
+		if (!p) { log("leak of ", amount >> 20, " MiB failed"); return; }
+		std::memset(p, 0x5a, amount);
+		_leaked_memory.push_back(p);
+		log("leaked ", amount >> 20, " MiB");
+	}
+
+	/* A session request whose reply the component does not wait for */
+	[[noreturn]] void _exit_mid_call(pugi::xml_node step)
+	{
+		std::string const service = step.attribute("service").as_string("LOG");
+		constexpr uint32_t opcode = rpc_opcode<&Parent::Session::session>(Parent::Session::Rpc_functions { });
+		thread_local Msg_writer w;
+		Rpc_call_encoder::encode<&Parent::Session::session>(w, _next_call_id++, opcode,
+			std::string_view(service), std::string_view("mid-call"), std::string_view(""));
+		log("exiting in the middle of a ", service, " session request");
+		(void)Channel::send(_env.parent().cap().fd(), w);
+		::_exit(step.attribute("value").as_int(0));
+	}
+
+	void _fork()
+	{
+		pid_t const pid = ::fork();
+		if (pid == 0) hang();
+		if (pid < 0) log("fork failed: ", std::strerror(errno));
+		else         log("forked a process that sleeps forever");
+	}
+
+	void _run(pugi::xml_node config)
+	{
+		for (pugi::xml_node step : config.children()) {
+			std::string_view const type = step.name();
+			if      (type == "log")           log(step.attribute("string").value());
+			else if (type == "flood")         _flood_step(step);
+			else if (type == "leak_fds")      _leak_fds(step);
+			else if (type == "leak_memory")   _leak_memory(step);
+			else if (type == "exit_mid_call") _exit_mid_call(step);
+			else if (type == "fork")          _fork();
+			else if (type == "sleep")         ::usleep(useconds_t(step.attribute("ms").as_uint(100)) * 1000);
+			else if (type == "hang")          { log("hanging"); hang(); }
+			else if (type == "exit")          _env.exit(step.attribute("value").as_int(0));
+			else if (type == "hanging_service") {
+				_hanging_root = std::make_unique<Hanging_root>(_env.ep());
+				(void)announce(_env, "LOG", *_hanging_root);
+			}
+		}
+	}
+
+	Main(Env &env) : _env(env)
+	{
+		pugi::xml_document doc;
+		if (!doc.load_buffer(_config.text().data(), _config.text().size())) {
+			error("config is no valid XML");
+			return;
+		}
+		_run(doc.first_child());
+	}
+};
+
+
+void nestbox::construct(Env &env) { static Flood::Main main(env); }
