@@ -24,22 +24,7 @@ sys.path.insert(0, HERE)
 import small_system  # noqa: E402
 from vnc_clients_test import rss, update, vnc_pid  # noqa: E402
 
-small_system.CONFIG = """<config>
-	<parent-provides>
-		<service name="LOG"/> <service name="ROM"/> <service name="PD"/>
-		<service name="CPU"/> <service name="Timer"/> <service name="Report"/>
-	</parent-provides>
-	<default-route> <any-service> <parent/> </any-service> </default-route>
-	<default caps="100" ram="1M"/>
-	<start name="vnc" ram="32M">
-		<provides> <service name="Framebuffer"/> <service name="Input"/> </provides>
-		<host> <tcp listen="{port}" address="127.0.0.1"/> </host>
-		<route>
-			<service name="ROM" label="config"> <parent label="vnc.config"/> </service>
-			<any-service> <parent/> </any-service>
-		</route>
-	</start>
-	<start name="sink" ram="2M">
+small_system.CONFIG = small_system.VNC_SYSTEM + """	<start name="sink" ram="2M">
 		<binary name="fb_client"/>
 		<config read_input="no"/>
 		<route>

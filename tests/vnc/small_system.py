@@ -17,7 +17,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import ci_skip  # noqa: E402  (tests/ci_skip.py: a missing package fails under CI)
 
-CONFIG = """<config>
+# The vnc server and what it needs; a test adds its clients and "</config>"
+VNC_SYSTEM = """<config>
 	<parent-provides>
 		<service name="LOG"/> <service name="ROM"/> <service name="PD"/>
 		<service name="CPU"/> <service name="Timer"/> <service name="Report"/>
@@ -32,7 +33,9 @@ CONFIG = """<config>
 			<any-service> <parent/> </any-service>
 		</route>
 	</start>
-	<start name="gui" ram="8M">
+"""
+
+CONFIG = VNC_SYSTEM + """	<start name="gui" ram="8M">
 		<provides> <service name="Gui"/> </provides>
 		<config pointer="no" verbose="{gui_verbose}">
 			<background color="#202020"/>
