@@ -17,9 +17,9 @@
  * - it spins only while a source expects work soon ('Poll_source::expecting');
  * - it never spins where the process may use only one CPU: the peer it waits
  *   for would have to run on the CPU it occupies;
- * - a spin that was preempted (a gap of more than PREEMPTED_NS between two
- *   looks, with no work after it) means the CPUs are overcommitted: it stops
- *   spinning for BACKOFF_NS;
+ * - a spin that was preempted (a gap of more than PREEMPTED_NS, 1 ms, between
+ *   two looks, with no work after it) means the CPUs are overcommitted: it
+ *   stops spinning for BACKOFF_NS;
  * - FUTILE_SPINS spins in a row that ended without work (a slow device, a
  *   peer that went quiet) stop it for BACKOFF_NS as well;
  * - each back-off that follows another without a spin that found work in
@@ -70,7 +70,14 @@ class nestbox::Busy_poll
 	public:
 
 		static constexpr uint64_t MAX_BOUND_US = 1000;
-		static constexpr uint64_t PREEMPTED_NS = 20'000;
+		/*
+		 * A gap this long between two looks is another task's time slice
+		 * (the scheduler's slices are milliseconds). Shorter gaps are
+		 * interrupts and, in a VM, the hypervisor: at 20 us they paused
+		 * polling on a quiet 2-vCPU VM nearly all the time (26 spins for
+		 * 16,384 requests, docs/PERFORMANCE.md).
+		 */
+		static constexpr uint64_t PREEMPTED_NS = 1'000'000;
 		static constexpr uint64_t BACKOFF_NS     = 100'000'000;
 		static constexpr uint64_t MAX_BACKOFF_NS = 3'200'000'000;
 		static constexpr unsigned FUTILE_SPINS = 8;
