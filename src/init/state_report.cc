@@ -101,7 +101,12 @@ std::string State_report::_generate() const
 
 void State_report::apply_config()
 {
-	if (!_model.report) { _reporter.reset(); return; }
+	if (!_model.report) {
+		/* a report that was due goes with its node: else its deadline stays armed, past, forever */
+		_due = false;
+		_reporter.reset();
+		return;
+	}
 	if (_reporter && _buffer == _model.report->buffer) return;
 
 	_reporter.reset();
