@@ -35,17 +35,32 @@ WINDOW_S = 2.0
 CPU_LIMIT_S = 0.5   # a spinning init uses about WINDOW_S; an idle one next to nothing
 
 
-def pids_named(argv0):
+def parent_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def pids_named_below(argv0, root):
+    """The processes whose argv[0] is 'argv0' among the descendants of 'root'
+    (tests run in parallel: another test's init is not ours)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/cmdline", "rb") as f:
-                if f.read().split(b"\0")[0] == argv0.encode():
-                    found.append(int(entry))
+                if f.read().split(b"\0")[0] != argv0.encode():
+                    continue
         except OSError:
-            pass
+            continue
+        pid = int(entry)
+        while pid > 1 and pid != root:
+            pid = parent_of(pid)
+        if pid == root:
+            found.append(int(entry))
     return found
 
 
@@ -92,7 +107,7 @@ def main():
                 if run.poll() is not None:
                     failures.append("the run ended")
                 else:
-                    inits = pids_named("init")
+                    inits = pids_named_below("init", run.pid)
                     if len(inits) != 1:
                         failures.append(f"expected one init process, found {inits}")
                     else:

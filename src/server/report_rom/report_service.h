@@ -29,6 +29,9 @@ class Report_rom::Report_session : public Rpc_object<Report::Session>
 		Attached_dataspace _buffer;
 		bool const        &_verbose;
 
+		/* the session label, which names the module: in the base's warnings about this client */
+		std::string client_name() const override { return _module.name(); }
+
 		/* Genode's report_rom shows a report line by line, indented under its name */
 		void _log_report(std::string_view text) const
 		{

@@ -37,8 +37,9 @@ class Report_rom::Rom_session : public Rpc_object<Rom::Session>, private Reader
 {
 	private:
 
-		Registry &_registry;
-		Module   &_module;
+		Registry          &_registry;
+		Module            &_module;
+		std::string const  _label;   /* the client's, for the base's warnings about it */
 
 		Signal_context_capability _sigh { };
 
@@ -58,11 +59,13 @@ class Report_rom::Rom_session : public Rpc_object<Rom::Session>, private Reader
 
 	public:
 
-		Rom_session(Registry &registry, Module &module)
-		: _registry(registry), _module(module)
+		Rom_session(Registry &registry, Module &module, std::string label)
+		: _registry(registry), _module(module), _label(std::move(label))
 		{
 			_module.add_reader(*this);
 		}
+
+		std::string client_name() const override { return _label; }
 
 		~Rom_session()
 		{
@@ -109,7 +112,7 @@ class Report_rom::Rom_root : public Root_component<Rom_session>
 			if (!report)
 				return failure(Error::DENIED);
 
-			return std::make_unique<Rom_session>(_registry, _registry.lookup(*report));
+			return std::make_unique<Rom_session>(_registry, _registry.lookup(*report), label);
 		}
 
 	public:
