@@ -5,18 +5,10 @@
 #include <nestbox/base/busy_poll.h>
 
 #include <algorithm>
-#include <ctime>
+#include <nestbox/util/monotonic.h>
 #include <sched.h>
 
 using namespace nestbox;
-
-static uint64_t now_ns()
-{
-	timespec ts { };
-	::clock_gettime(CLOCK_MONOTONIC, &ts);
-	return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
-}
-
 
 /* Tell the CPU we spin: a sibling hyperthread gets the core, the pipeline no misspeculation */
 static inline void cpu_relax()
@@ -61,19 +53,19 @@ void Busy_poll::remove(Poll_source &s)
 
 bool Busy_poll::active() const
 {
-	return _bound_ns && !_sources.empty() && now_ns() >= _paused_until;
+	return _bound_ns && !_sources.empty() && monotonic_ns() >= _paused_until;
 }
 
 
 bool Busy_poll::epoll_due()
 {
-	return now_ns() - _last_epoll >= EPOLL_INTERVAL_NS;
+	return monotonic_ns() - _last_epoll >= EPOLL_INTERVAL_NS;
 }
 
 
 void Busy_poll::epoll_looked()
 {
-	_last_epoll = now_ns();
+	_last_epoll = monotonic_ns();
 }
 
 
@@ -102,7 +94,7 @@ bool Busy_poll::_handle_arrivals()
 void Busy_poll::_back_off()
 {
 	_futile = 0;
-	_paused_until = now_ns() + _backoff_ns;
+	_paused_until = monotonic_ns() + _backoff_ns;
 	_stats.longest_backoff_ms = std::max(_stats.longest_backoff_ms, _backoff_ns / 1'000'000);
 	_backoff_ns = std::min(_backoff_ns * 2, MAX_BACKOFF_NS);
 }
@@ -124,7 +116,7 @@ bool Busy_poll::spin()
 	_stats.spins++;
 	for (Poll_source *s : _sources) s->quiet();
 
-	uint64_t const start = now_ns();
+	uint64_t const start = monotonic_ns();
 	uint64_t last = start;
 	bool found = false, preempted = false;
 	for (;;) {
@@ -133,7 +125,7 @@ bool Busy_poll::spin()
 		if (found) break;
 
 		cpu_relax();
-		uint64_t const t = now_ns();
+		uint64_t const t = monotonic_ns();
 		if (t - last > PREEMPTED_NS) {
 			/*
 			 * A gap with work after it is most likely the work arriving: an

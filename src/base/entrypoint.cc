@@ -5,10 +5,10 @@
 #include <nestbox/base/rpc.h>
 
 #include <nestbox/log.h>
+#include <nestbox/util/monotonic.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <ctime>
 #include <sys/epoll.h>
 
 using namespace nestbox;
@@ -34,15 +34,7 @@ void Deferred_reply::send(std::function<void(Msg_writer &)> const &fill)
 }
 
 
-static uint64_t now_ms()
-{
-	timespec ts { };
-	::clock_gettime(CLOCK_MONOTONIC, &ts);
-	return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
-}
-
-
-void Channel_binding::handle_io(uint32_t events)
+void Channel_binding::handle_io(uint32_t)
 {
 	int const fd = server_end.get();
 	if (dropped || fd < 0) return;
@@ -54,7 +46,6 @@ void Channel_binding::handle_io(uint32_t events)
 		if (*flushed) ep._unthrottle(*this);
 		return;
 	}
-	(void)events;
 
 	thread_local Msg_reader r;
 	auto received = Channel::receive(fd, r, true);
@@ -99,7 +90,7 @@ void Entrypoint::_send_reply(std::shared_ptr<Channel_binding> const &b, Msg_writ
 void Entrypoint::_throttle(Channel_binding &b)
 {
 	b.throttled       = true;
-	b.throttled_since = now_ms();
+	b.throttled_since = monotonic_ms();
 	watch(b.server_end.get(), b, EPOLLOUT);
 
 	if (!b.throttle_logged) {
@@ -140,7 +131,7 @@ void Entrypoint::_disconnect(std::shared_ptr<Channel_binding> const &b, std::str
 
 void Entrypoint::_check_throttled()
 {
-	uint64_t const now = now_ms();
+	uint64_t const now = monotonic_ms();
 	_throttle_deadline = 0;
 
 	std::vector<std::shared_ptr<Channel_binding>> expired;
@@ -302,13 +293,19 @@ void Entrypoint::_dispatch_request(Channel_binding &binding, Msg_reader &r)
 }
 
 
-bool Entrypoint::dispatch_once(int timeout_ms)
+void Entrypoint::_run_scheduled()
 {
 	while (!_scheduled.empty()) {
 		auto fn = std::move(_scheduled.front());
 		_scheduled.pop_front();
 		fn();
 	}
+}
+
+
+bool Entrypoint::dispatch_once(int timeout_ms)
+{
+	_run_scheduled();
 
 	/* a throttled channel's deadline shortens the wait; its check counts as dispatch */
 	epoll_event events[8];
@@ -325,11 +322,7 @@ bool Entrypoint::dispatch_once(int timeout_ms)
 	if (timeout_ms != 0 && _busy_poll.active()) {
 		if (_busy_poll.epoll_due()) n = _wait(events, 8, 0, deadline_checked);
 		if (n == 0 && !deadline_checked && _busy_poll.spin()) {
-			while (!_scheduled.empty()) {
-				auto fn = std::move(_scheduled.front());
-				_scheduled.pop_front();
-				fn();
-			}
+			_run_scheduled();
 			return true;
 		}
 	}
@@ -344,11 +337,7 @@ bool Entrypoint::dispatch_once(int timeout_ms)
 			it->second->handle_io(events[i].events);
 	}
 
-	while (!_scheduled.empty()) {
-		auto fn = std::move(_scheduled.front());
-		_scheduled.pop_front();
-		fn();
-	}
+	_run_scheduled();
 	return true;
 }
 
@@ -356,12 +345,12 @@ bool Entrypoint::dispatch_once(int timeout_ms)
 int Entrypoint::_wait(epoll_event *events, int max, int timeout_ms, bool &deadline_checked)
 {
 	int n;
-	uint64_t const start = _throttle_deadline ? now_ms() : 0;
+	uint64_t const start = _throttle_deadline ? monotonic_ms() : 0;
 	for (;;) {
 		int wait = timeout_ms;
 		bool shortened = false;
 		if (_throttle_deadline) {
-			uint64_t const now = now_ms();
+			uint64_t const now = monotonic_ms();
 			if (timeout_ms >= 0)
 				wait = int(std::max<int64_t>(0, int64_t(timeout_ms) - int64_t(now - start)));
 			int const until = _throttle_deadline > now
@@ -371,7 +360,7 @@ int Entrypoint::_wait(epoll_event *events, int max, int timeout_ms, bool &deadli
 		n = ::epoll_wait(_epoll.get(), events, max, wait);
 		if (n < 0 && errno == EINTR) continue;
 		if (n > 0) break;
-		if (_throttle_deadline && now_ms() >= _throttle_deadline) {
+		if (_throttle_deadline && monotonic_ms() >= _throttle_deadline) {
 			_check_throttled();
 			deadline_checked = true;
 			n = 0;

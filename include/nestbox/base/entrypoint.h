@@ -112,6 +112,9 @@ class Entrypoint
 		friend struct Channel_binding;
 		friend class Deferred_reply;
 
+		/* Run what 'schedule' queued, including what that queues */
+		void _run_scheduled();
+
 		/*
 		 * epoll_wait for up to 'timeout_ms' (-1: no limit), woken early for
 		 * a throttled channel's deadline: if that passed, the throttled

@@ -52,7 +52,7 @@ class Fb_driver::Input_session : public Input::Queue_session
 		 */
 		static void warn_dropped(Input::Event_queue &queue, Rate_limited_warning &limiter)
 		{
-			if (queue.dropped() && limiter.due(Rate_limited_warning::now_ms()))
+			if (queue.dropped() && limiter.due(monotonic_ms()))
 				limiter("input queue full, dropped the ", queue.take_dropped(), " oldest events");
 		}
 

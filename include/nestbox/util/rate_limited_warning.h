@@ -20,9 +20,9 @@
 
 #include <cstdint>
 #include <string>
-#include <time.h>
 
 #include <nestbox/log.h>
+#include <nestbox/util/monotonic.h>
 
 namespace nestbox {
 
@@ -58,13 +58,6 @@ class nestbox::Rate_limited_warning
 
 	public:
 
-		static uint64_t now_ms()
-		{
-			timespec ts { };
-			::clock_gettime(CLOCK_MONOTONIC, &ts);
-			return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
-		}
-
 		explicit Rate_limited_warning(uint64_t interval_ms = INTERVAL_MS) : _interval_ms(interval_ms) { }
 
 		~Rate_limited_warning()
@@ -92,7 +85,7 @@ class nestbox::Rate_limited_warning
 
 		/* One occurrence now */
 		template <typename... ARGS>
-		bool operator () (ARGS const &... args) { return at(now_ms(), args...); }
+		bool operator () (ARGS const &... args) { return at(monotonic_ms(), args...); }
 
 		/* Occurrences counted and not written yet */
 		uint64_t suppressed() const { return _suppressed; }

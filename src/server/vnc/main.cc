@@ -16,7 +16,6 @@
 #include <optional>
 #include <string>
 #include <sched.h>
-#include <time.h>
 
 #include <pugixml.hpp>
 
@@ -24,6 +23,7 @@
 #include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 #include <nestbox/timer.h>
+#include <nestbox/util/monotonic.h>
 
 #include <nestbox/fb_driver/framebuffer.h>
 #include <nestbox/fb_driver/input.h>
@@ -57,13 +57,6 @@ namespace Vnc {
 struct Vnc::Main : Sync_control, Server, Frame_listener
 {
 	Env &_env;
-
-	static uint64_t _now_ms()
-	{
-		timespec ts { };
-		::clock_gettime(CLOCK_MONOTONIC, &ts);
-		return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
-	}
 
 	Config_document _config { _env };
 	bool            _verbose = false;
@@ -119,14 +112,14 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	Auth_blacklist  _auth_blacklist { };
 	Recent_browsers _browsers { };
 
-	void http_request_from(std::string const &address) override { _browsers.seen(address, _now_ms()); }
+	void http_request_from(std::string const &address) override { _browsers.seen(address, monotonic_ms()); }
 
-	bool auth_blocked(std::string const &address) override { return _auth_blacklist.blocked(address, _now_ms()); }
+	bool auth_blocked(std::string const &address) override { return _auth_blacklist.blocked(address, monotonic_ms()); }
 
 	void auth_result(std::string const &address, bool ok) override
 	{
 		if (ok) { _auth_blacklist.succeeded(address); return; }
-		if (uint64_t const ms = _auth_blacklist.failed(address, _now_ms()))
+		if (uint64_t const ms = _auth_blacklist.failed(address, monotonic_ms()))
 			warning("too many authentication failures from ", address, ": refused for ", ms / 1000, " s");
 	}
 
@@ -204,7 +197,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 			::close(fd);
 			return;
 		}
-		_sessions.emplace_back(_env.ep(), *this, fd, peer.text, _now_ms());
+		_sessions.emplace_back(_env.ep(), *this, fd, peer.text, monotonic_ms());
 		_handle_deadlines();
 	}
 
@@ -214,7 +207,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	 */
 	void _handle_deadlines()
 	{
-		uint64_t const now = _now_ms();
+		uint64_t const now = monotonic_ms();
 		std::optional<uint64_t> next = enforce_handshake_deadline(_sessions, now, _limits);
 		for (Session &s : _sessions) {
 			uint64_t const window = _browsers.detect_window_ms(s.address(), now, _limits);
