@@ -19,24 +19,11 @@ import sys
 import tempfile
 import threading
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from procs import argv0_pids  # noqa: E402  (tests/procs.py)
+
 PTRACE_ATTACH = 16
 PTRACE_DETACH = 17
-
-
-def component_pids(label):
-    """The host pids of the processes whose argv[0] is 'label'."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                argv0 = f.read().split(b"\0")[0].decode(errors="replace")
-        except OSError:
-            continue
-        if argv0 == label:
-            pids.append(int(entry))
-    return pids
 
 
 def uid_of(pid):
@@ -106,7 +93,7 @@ def main():
             if not ready.wait(20):
                 failures.append("the victim never logged 'ready'")
             else:
-                pids = component_pids("init -> victim")
+                pids = argv0_pids("init -> victim", below=run.pid)
                 if len(pids) != 1:
                     failures.append(f"expected one process 'init -> victim', found {pids}")
                 for pid in pids:

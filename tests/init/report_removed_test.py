@@ -20,6 +20,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from procs import argv0_pids  # noqa: E402  (tests/procs.py)
+
 CONFIG = """<config>
 	<parent-provides><service name="LOG"/><service name="ROM"/><service name="PD"/>
 		<service name="CPU"/><service name="Timer"/><service name="Report"/></parent-provides>
@@ -33,35 +36,6 @@ CONFIG = """<config>
 """
 WINDOW_S = 2.0
 CPU_LIMIT_S = 0.5   # a spinning init uses about WINDOW_S; an idle one next to nothing
-
-
-def parent_of(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def pids_named_below(argv0, root):
-    """The processes whose argv[0] is 'argv0' among the descendants of 'root'
-    (tests run in parallel: another test's init is not ours)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                if f.read().split(b"\0")[0] != argv0.encode():
-                    continue
-        except OSError:
-            continue
-        pid = int(entry)
-        while pid > 1 and pid != root:
-            pid = parent_of(pid)
-        if pid == root:
-            found.append(int(entry))
-    return found
 
 
 def cpu_seconds(pid):
@@ -107,7 +81,7 @@ def main():
                 if run.poll() is not None:
                     failures.append("the run ended")
                 else:
-                    inits = pids_named_below("init", run.pid)
+                    inits = argv0_pids("init", below=run.pid)
                     if len(inits) != 1:
                         failures.append(f"expected one init process, found {inits}")
                     else:
