@@ -5,11 +5,11 @@
 
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
-#include <time.h>
 
 #include <nestbox/base/signal.h>
 #include <nestbox/root_component.h>
 #include <nestbox/session/timer.h>
+#include <nestbox/util/monotonic.h>
 
 namespace Core {
 
@@ -23,12 +23,7 @@ class Timer_session_component : public nestbox::Rpc_object<nestbox::Timer::Sessi
 		nestbox::Signal_context_capability _sigh { };
 		uint64_t const                     _start_us = _now_us();
 
-		static uint64_t _now_us()
-		{
-			timespec ts { };
-			::clock_gettime(CLOCK_MONOTONIC, &ts);
-			return uint64_t(ts.tv_sec) * 1000000 + uint64_t(ts.tv_nsec) / 1000;
-		}
+		static uint64_t _now_us() { return nestbox::monotonic_us(); }
 
 		static timespec _ts(uint64_t us)
 		{

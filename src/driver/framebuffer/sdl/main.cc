@@ -13,7 +13,6 @@
 #include <vector>
 
 #include <stdlib.h>
-#include <time.h>
 
 #include <linux/input-event-codes.h>
 #include <SDL.h>
@@ -24,6 +23,7 @@
 #include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 #include <nestbox/timer.h>
+#include <nestbox/util/monotonic.h>
 
 /* the services are fb_headless's: only what shows the screen differs */
 #include <nestbox/fb_driver/framebuffer.h>
@@ -128,12 +128,7 @@ struct Fb_sdl::Main : Sync_control
 	std::optional<Rect> _dirty { };          /* damage not yet presented */
 	uint64_t            _last_frame_ns = 0;
 
-	static uint64_t _now_ns()
-	{
-		timespec ts { };
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-	}
+	static uint64_t _now_ns() { return monotonic_ns(); }
 
 	/*
 	 * The tick runs while the window exists (events must be polled) or
