@@ -59,11 +59,12 @@ ends_with_failure)
 	out 'init is idle, not every child exited with 0: the run ends' ;;
 nested_init_runs_on)
 	# only the top-level init ends a run: the timeout has to end this one
-	run 1 "$nestbox" run --timeout=2 "$dir/nested.xml"
+	# (6 s: time enough for the nested child to run even on a loaded machine)
+	run 1 "$nestbox" run --timeout=6 "$dir/nested.xml"
 	out '\[init -> sub -> inner\] done inside'
 	out 'child "inner" exited with exit value 0'
 	no_out 'init is idle'
-	err 'timeout after 2 s' ;;
+	err 'timeout after 6 s' ;;
 keep_running)
 	# idle, but kept running until the timeout ends it (exit status 1)
 	run 1 "$nestbox" run --keep-running --timeout=1 "$dir/exits.xml"
