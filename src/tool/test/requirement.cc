@@ -8,27 +8,57 @@
 
 #include "requirement.h"
 
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
+#include <memory_cgroup.h>
 
+#include <cstdlib>
+
+#include <cerrno>
+
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 using namespace Scenario_test;
 
 
-static bool has_memory_cgroup()
+/*
+ * Whether core would get memory cgroups here: a controller listed at the
+ * hierarchy's root is not enough, it must be delegated to (or enabled in)
+ * the cgroup nestbox runs in. So the probe is core's own set-up, done in a
+ * child (it may move itself into a leaf cgroup, and undoes it on exit),
+ * which sends back core's reason where it fails.
+ */
+static std::string memory_cgroup_absent()
 {
-	std::ifstream v2("/sys/fs/cgroup/cgroup.controllers");
-	std::string controllers;
-	std::getline(v2, controllers);
-	struct stat st { };
-	return controllers.find("memory") != std::string::npos
-	    || ::stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0;
+	int fds[2];
+	if (::pipe2(fds, O_CLOEXEC) < 0) return "cannot probe for memory cgroups (pipe failed)";
+	pid_t const child = ::fork();
+	if (child < 0) { ::close(fds[0]); ::close(fds[1]); return "cannot probe for memory cgroups (fork failed)"; }
+	if (child == 0) {
+		::close(fds[0]);
+		int status = 0;
+		{
+			Core::Memory_cgroups const cgroups;
+			if (!cgroups.enforced()) {
+				std::string const &problem = cgroups.problem();
+				status = ::write(fds[1], problem.data(), problem.size()) < 0 ? 2 : 1;
+			}
+		}
+		::_exit(status);
+	}
+	::close(fds[1]);
+	std::string problem;
+	char buf[512];
+	for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) != 0; )
+		if (n > 0) problem.append(buf, size_t(n));
+		else if (errno != EINTR) break;
+	::close(fds[0]);
+	int status = 0;
+	while (::waitpid(child, &status, 0) < 0 && errno == EINTR) { }
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return { };
+	return "core gets no memory cgroup here: " + (problem.empty() ? std::string("the probe failed") : problem);
 }
 
 
@@ -41,7 +71,7 @@ static bool has_memory_cgroup()
  * reliably; a child that makes the call does: i386 getpid returns its pid
  * where the entry exists and the child dies of SIGSEGV where it does not.
  */
-static bool has_i386_abi()
+static bool has_i386_abi_entry()
 {
 #if defined(__x86_64__)
 	pid_t const child = ::fork();
@@ -68,11 +98,17 @@ static bool has_i386_abi()
 }
 
 
+static std::string i386_abi_absent()
+{
+	if (has_i386_abi_entry()) return { };
+	return "this kernel has no i386 system-call entry (int 0x80 raises SIGSEGV: "
+	       "no IA32 emulation, or ia32_emulation=0)";
+}
+
+
 static Requirement const requirements[] = {
-	{ "memory_cgroup", has_memory_cgroup, "this machine has no memory cgroup (v1 or v2)" },
-	{ "i386_abi",      has_i386_abi,
-	  "this kernel has no i386 system-call entry (int 0x80 raises SIGSEGV: "
-	  "no IA32 emulation, or ia32_emulation=0)" },
+	{ "memory_cgroup", memory_cgroup_absent },
+	{ "i386_abi",      i386_abi_absent },
 };
 
 

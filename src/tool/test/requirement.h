@@ -12,11 +12,12 @@ struct Requirement
 {
 	std::string_view name;
 
-	/* probes the machine; the result is the machine's, not the build's */
-	bool (*present)();
-
-	/* why a scenario that requires it is skipped where it is absent */
-	std::string_view absent;
+	/*
+	 * Probes the machine (the result is the machine's, not the build's):
+	 * "" where the feature is there, else why a scenario that requires it
+	 * is skipped
+	 */
+	std::string (*absent)();
 };
 
 /* the requirement called 'name', or nullptr for an unknown name */

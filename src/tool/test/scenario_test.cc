@@ -291,9 +291,9 @@ struct Scenario_test::Main
 				return malformed(size_t(scenario.offset_debug()),
 				                 std::string("requires: unknown requirement (known: ")
 				                     .append(requirement_names()).append(")"));
-			if (!r->present()) {
-				std::printf("scenario %s: %s: %.*s\n", name.c_str(),
-				            in_ci() ? "SKIPPED under CI" : "skipped", int(r->absent.size()), r->absent.data());
+			if (std::string const absent = r->absent(); !absent.empty()) {
+				std::printf("scenario %s: %s: %s\n", name.c_str(),
+				            in_ci() ? "SKIPPED under CI" : "skipped", absent.c_str());
 				return SKIPPED;
 			}
 		}
