@@ -91,12 +91,12 @@ bool Busy_poll::_handle_arrivals()
 }
 
 
-void Busy_poll::_back_off()
+void Busy_poll::_back_off(uint64_t &length_ns)
 {
 	_futile = 0;
-	_paused_until = monotonic_ns() + _backoff_ns;
-	_stats.longest_backoff_ms = std::max(_stats.longest_backoff_ms, _backoff_ns / 1'000'000);
-	_backoff_ns = std::min(_backoff_ns * 2, MAX_BACKOFF_NS);
+	_paused_until = monotonic_ns() + length_ns;
+	_stats.longest_backoff_ms = std::max(_stats.longest_backoff_ms, length_ns / 1'000'000);
+	length_ns = std::min(length_ns * 2, MAX_BACKOFF_NS);
 }
 
 
@@ -145,14 +145,15 @@ bool Busy_poll::spin()
 	if (preempted) {
 		/* another task needed this CPU: spinning takes time from it */
 		_stats.preempted++;
-		_back_off();
+		_back_off(_preempted_backoff_ns);
 	} else if (found) {
 		_stats.hits++;
 		_futile = 0;
-		_backoff_ns = BACKOFF_NS;
+		_preempted_backoff_ns = PREEMPTED_BACKOFF_NS;
+		_futile_backoff_ns    = FUTILE_BACKOFF_NS;
 	} else if (++_futile >= FUTILE_SPINS) {
 		_stats.futile_pauses++;
-		_back_off();
+		_back_off(_futile_backoff_ns);
 	}
 
 	return _handle_arrivals();

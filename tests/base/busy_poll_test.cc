@@ -15,6 +15,7 @@
 #include <nestbox/base/busy_poll.h>
 #include <nestbox/base/entrypoint.h>
 #include <nestbox/packet_stream.h>
+#include <nestbox/util/monotonic.h>
 
 using namespace nestbox;
 
@@ -129,13 +130,41 @@ TEST(BusyPoll, spins_that_find_nothing_stop_for_a_while)
 	Test_source s;
 	poll.add(s);
 	for (unsigned i = 0; i < Busy_poll::FUTILE_SPINS; i++) EXPECT_FALSE(poll.spin());
+	uint64_t const paused_at = monotonic_ns();
 	if (poll.stats().preempted) GTEST_SKIP() << "preempted while spinning: the machine is too busy";
 	EXPECT_EQ(poll.stats().futile_pauses, 1u);
-	EXPECT_FALSE(poll.active()) << "backed off";
-
+	bool const active = poll.active();
 	unsigned const quieted = s.quieted;
-	EXPECT_FALSE(poll.spin());
+	bool const spun = poll.spin();
+	if (monotonic_ns() - paused_at >= Busy_poll::FUTILE_BACKOFF_NS)
+		GTEST_SKIP() << "the pause was over before it was looked at: the machine is too busy";
+	EXPECT_FALSE(active) << "backed off";
+	EXPECT_FALSE(spun);
 	EXPECT_EQ(s.quieted, quieted) << "no spin during the back-off";
+}
+
+
+TEST(BusyPoll, a_futile_pause_is_shorter_than_a_preempted_one)
+{
+	if (!multi_cpu()) GTEST_SKIP() << "busy polling needs two CPUs";
+
+	static_assert(Busy_poll::FUTILE_BACKOFF_NS < Busy_poll::PREEMPTED_BACKOFF_NS);
+
+	Busy_poll poll;
+	poll.bound_us(10);
+	Test_source s;
+	poll.add(s);
+	for (unsigned i = 0; i < Busy_poll::FUTILE_SPINS; i++) (void)poll.spin();
+	if (poll.stats().preempted) GTEST_SKIP() << "preempted while spinning: the machine is too busy";
+	EXPECT_EQ(poll.stats().longest_backoff_ms, Busy_poll::FUTILE_BACKOFF_NS / 1'000'000);
+
+	/* a preemption after it pauses for its own first length, not the futile one doubled */
+	while (!poll.active()) ::usleep(1'000);
+	poll.bound_us(Busy_poll::MAX_BOUND_US);
+	s.stall_us = useconds_t(Busy_poll::PREEMPTED_NS / 1000 * 3);
+	(void)poll.spin();
+	EXPECT_EQ(poll.stats().preempted, 1u);
+	EXPECT_EQ(poll.stats().longest_backoff_ms, Busy_poll::PREEMPTED_BACKOFF_NS / 1'000'000);
 }
 
 
@@ -148,7 +177,7 @@ TEST(BusyPoll, back_offs_in_a_row_grow_and_a_spin_that_finds_work_resets_them)
 	Test_source s;
 	poll.add(s);
 	auto futile_round = [&] {
-		while (!poll.active()) ::usleep(10'000);
+		while (!poll.active()) ::usleep(1'000);
 		for (unsigned i = 0; i < Busy_poll::FUTILE_SPINS; i++) (void)poll.spin();
 	};
 
@@ -156,7 +185,7 @@ TEST(BusyPoll, back_offs_in_a_row_grow_and_a_spin_that_finds_work_resets_them)
 	futile_round();
 	if (poll.stats().preempted) GTEST_SKIP() << "preempted while spinning: the machine is too busy";
 	EXPECT_EQ(poll.stats().futile_pauses, 2u);
-	EXPECT_EQ(poll.stats().longest_backoff_ms, 2 * Busy_poll::BACKOFF_NS / 1'000'000) << "the second pause is longer";
+	EXPECT_EQ(poll.stats().longest_backoff_ms, 2 * Busy_poll::FUTILE_BACKOFF_NS / 1'000'000) << "the second pause is longer";
 
 	/* work found: the next pause is the first length again */
 	while (!poll.active()) ::usleep(10'000);
@@ -165,7 +194,7 @@ TEST(BusyPoll, back_offs_in_a_row_grow_and_a_spin_that_finds_work_resets_them)
 	futile_round();
 	futile_round();
 	if (poll.stats().preempted) GTEST_SKIP() << "preempted while spinning: the machine is too busy";
-	EXPECT_EQ(poll.stats().longest_backoff_ms, 2 * Busy_poll::BACKOFF_NS / 1'000'000);
+	EXPECT_EQ(poll.stats().longest_backoff_ms, 2 * Busy_poll::FUTILE_BACKOFF_NS / 1'000'000);
 }
 
 

@@ -19,13 +19,17 @@
  *   for would have to run on the CPU it occupies;
  * - a spin that was preempted (a gap of more than PREEMPTED_NS, 1 ms, between
  *   two looks, with no work after it) means the CPUs are overcommitted: it
- *   stops spinning for BACKOFF_NS;
- * - FUTILE_SPINS spins in a row that ended without work (a slow device, a
- *   peer that went quiet) stop it for BACKOFF_NS as well;
+ *   stops spinning for PREEMPTED_BACKOFF_NS (100 ms);
+ * - FUTILE_SPINS spins in a row that ended without work (a device slower
+ *   than the bound for a moment, a peer that went quiet) stop it for
+ *   FUTILE_BACKOFF_NS (10 ms). That pause is short: at queue depth 1 a
+ *   device that is slow for eight requests is usually fast again for the
+ *   next thousand, and every request during a pause pays two wake-ups (a
+ *   100 ms pause cost a quarter of a QD1 run, docs/PERFORMANCE.md);
  * - each back-off that follows another without a spin that found work in
- *   between lasts twice as long as the one before, up to MAX_BACKOFF_NS: on
- *   a machine that stays overcommitted, or with a device that stays slow,
- *   the spins that try again cost next to nothing.
+ *   between lasts twice as long as the one before of its kind, up to
+ *   MAX_BACKOFF_NS: on a machine that stays overcommitted, or with a device
+ *   that stays slow, the spins that try again cost next to nothing.
  *
  * A spin always ends by asking every source's peers for signals again
  * ('listen') and handling what arrived meanwhile, so no wake-up is lost
@@ -78,8 +82,9 @@ class nestbox::Busy_poll
 		 * 16,384 requests, docs/PERFORMANCE.md).
 		 */
 		static constexpr uint64_t PREEMPTED_NS = 1'000'000;
-		static constexpr uint64_t BACKOFF_NS     = 100'000'000;
-		static constexpr uint64_t MAX_BACKOFF_NS = 3'200'000'000;
+		static constexpr uint64_t PREEMPTED_BACKOFF_NS = 100'000'000;
+		static constexpr uint64_t FUTILE_BACKOFF_NS    =  10'000'000;
+		static constexpr uint64_t MAX_BACKOFF_NS       = 3'200'000'000;
 		static constexpr unsigned FUTILE_SPINS = 8;
 
 		/* How often an entrypoint that keeps finding work by polling still looks at its descriptors */
@@ -94,7 +99,10 @@ class nestbox::Busy_poll
 
 		uint64_t _bound_ns     = 0;
 		uint64_t _paused_until = 0;
-		uint64_t _backoff_ns   = BACKOFF_NS;   /* the next back-off's length */
+
+		/* the next back-off's length, of each kind */
+		uint64_t _preempted_backoff_ns = PREEMPTED_BACKOFF_NS;
+		uint64_t _futile_backoff_ns    = FUTILE_BACKOFF_NS;
 		uint64_t _last_epoll   = 0;
 		unsigned _futile       = 0;
 		int      _cpus         = -1;   /* usable CPUs, looked up at the first spin */
@@ -102,7 +110,7 @@ class nestbox::Busy_poll
 		Stats _stats { };
 
 		bool _handle_arrivals();
-		void _back_off();
+		void _back_off(uint64_t &length_ns);
 
 	public:
 
