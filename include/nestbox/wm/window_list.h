@@ -12,7 +12,7 @@
  *     <window id="1" label="paint" title="paint" width="480" height="300"/>
  *   </window_list>
  *   <resize_request> <window id="1" width="600" height="400"/> </resize_request>
- *   <focus> <window id="1"/> </focus>
+ *   <focus presses="4"> <window id="1"/> </focus>
  *   <focus_request id="3"> <window id="1"/> </focus_request>
  */
 #pragma once
@@ -111,10 +111,15 @@ namespace nestbox::Wm {
 	/* "focus" and "focus_request": the window of the first <window> node, 0 for none */
 	inline unsigned focused_window(pugi::xml_node node) { return node.child("window").attribute("id").as_uint(0); }
 
-	inline std::string focus_xml(unsigned window)
+	/*
+	 * 'presses' counts the button presses the layouter has handled: wm holds
+	 * back keys typed on a decoration until the focus answers its last press
+	 */
+	inline std::string focus_xml(unsigned window, uint64_t presses)
 	{
-		if (!window) return "<focus/>\n";
-		return "<focus>\n\t<window id=\"" + std::to_string(window) + "\"/>\n</focus>\n";
+		std::string const head = "<focus presses=\"" + std::to_string(presses) + "\"";
+		if (!window) return head + "/>\n";
+		return head + ">\n\t<window id=\"" + std::to_string(window) + "\"/>\n</focus>\n";
 	}
 
 	/* 'id' counts the requests, so that a repeated request for one window is a new one */

@@ -130,6 +130,7 @@ struct Window_layouter::Main
 	unsigned          _focused = 0;
 	unsigned          _placed  = 0;   /* windows placed by the cascade so far */
 	unsigned          _focus_request = 0;
+	uint64_t          _presses = 0;   /* button presses handled (the focus report says) */
 
 	Wm::Margins _margins { };
 	Wm::Hover   _hover   { };
@@ -188,7 +189,7 @@ struct Window_layouter::Main
 		}
 		_report(_layout_reporter, Wm::to_xml(layout), "window_layout");
 		_report(_resize_reporter, Wm::to_xml(resize), "resize_request");
-		(void)_focus_reporter.report(Wm::focus_xml(_focused));
+		(void)_focus_reporter.report(Wm::focus_xml(_focused, _presses));
 		if (_rules_reporter) _report(*_rules_reporter, _rules(), "rules");
 	}
 
@@ -292,10 +293,12 @@ struct Window_layouter::Main
 			Window *w = _window(info.id);
 			if (!w) {
 				/* a new window comes to the front */
-				_windows.push_front(Window { .id = info.id, .label = info.label, .title = info.title });
+				_windows.push_front(Window { .id = info.id, .label = info.label, .title = { } });
 				w = &_windows.front();
 				_apply_rule(*w, true);
 			}
+			if (_verbose && w->title != info.title)
+				log("window ", w->id, " (", info.label, ") titled \"", info.title, "\"");
 			w->label       = info.label;
 			w->title       = info.title;
 			w->client_size = info.size;
@@ -441,6 +444,8 @@ struct Window_layouter::Main
 					if (_drag) _drag_to(_pointer);
 					break;
 				case Input::Event::PRESS:
+					_presses++;
+					_schedule_update();
 					if (e.code == BTN_LEFT) _press();
 					break;
 				case Input::Event::RELEASE:

@@ -12,6 +12,7 @@
  * arrive on a decoration to the focused window. See README.md.
  */
 
+#include <deque>
 #include <list>
 #include <optional>
 
@@ -52,6 +53,9 @@ namespace Wm_server {
 
 	/* the window_list report's buffer: about 100 windows with long labels */
 	enum : size_t { LIST_REPORT_SIZE = 32*1024 };
+
+	/* keys typed on a decoration held back until the layouter's focus follows the last press */
+	enum : size_t { MAX_HELD_KEYS = 64 };
 }
 
 
@@ -179,6 +183,11 @@ struct Wm_server::Main : Window_handler
 	unsigned          _next_id = 1;
 	unsigned          _focused = 0;   /* the layouter's focus */
 	unsigned          _focus_requests = 0;
+
+	uint64_t                 _presses_sent = 0;   /* button presses passed to the layouter */
+	uint64_t                 _presses_seen = 0;   /* those its focus report has answered */
+	std::deque<Input::Event> _held_keys { };
+	bool                     _held_warned = false;
 
 	Proxy_session *_decorator = nullptr;
 	Proxy_session *_layouter  = nullptr;
@@ -340,8 +349,42 @@ struct Wm_server::Main : Window_handler
 	void _handle_focus()
 	{
 		pugi::xml_document doc;
-		_focused = Wm::focused_window(_rom_node(doc, _focus_rom, "focus"));
-		if (_verbose) log("focus on window ", _focused);
+		pugi::xml_node const focus = _rom_node(doc, _focus_rom, "focus");
+		unsigned const focused = Wm::focused_window(focus);
+		if (_verbose && focused != _focused) log("focus on window ", focused);
+		_focused      = focused;
+		_presses_seen = focus.attribute("presses").as_ullong(0);
+		if (_presses_seen >= _presses_sent) _release_keys();
+	}
+
+	void _deliver_key(Input::Event const &e)
+	{
+		if (Window *w = _window(_focused))
+			if (!w->session.closed()) w->session.submit(e);
+	}
+
+	void _release_keys()
+	{
+		while (!_held_keys.empty()) { _deliver_key(_held_keys.front()); _held_keys.pop_front(); }
+	}
+
+	/*
+	 * A key typed on a decoration goes to the window the layouter focused
+	 * in answer to the last click: until its focus report has answered
+	 * every press passed to it, keys wait (a few, then they go where the
+	 * focus is now)
+	 */
+	void _key(Input::Event const &e)
+	{
+		if (_presses_seen >= _presses_sent || !_layouter) { _release_keys(); _deliver_key(e); return; }
+
+		if (_held_keys.size() >= MAX_HELD_KEYS) {
+			if (!_held_warned)
+				warning("the layouter's focus lags behind ", size_t(MAX_HELD_KEYS), " keys: they go to window ", _focused);
+			_held_warned = true;
+			_release_keys();
+		}
+		_held_keys.push_back(e);
 	}
 
 	/* Window_handler */
@@ -416,6 +459,7 @@ struct Wm_server::Main : Window_handler
 	{
 		if (!_layouter) return;
 		if (e.type == Input::Event::ABS_MOTION || _button(e)) _layouter->submit(e);
+		if (_button(e) && e.type == Input::Event::PRESS) _presses_sent++;
 	}
 
 	void _app_event(Proxy_session &s, Input::Event e)
@@ -444,9 +488,7 @@ struct Wm_server::Main : Window_handler
 		}
 
 		/* keys typed while the decorator's session has the gui server's focus: the focused window's */
-		if (e.type == Input::Event::PRESS || e.type == Input::Event::RELEASE)
-			if (Window *w = _window(_focused))
-				if (!w->session.closed()) w->session.submit(e);
+		if (e.type == Input::Event::PRESS || e.type == Input::Event::RELEASE) _key(e);
 	}
 
 	void event(Proxy_session &s, Input::Event const &e) override
@@ -472,13 +514,14 @@ struct Wm_server::Main : Window_handler
 
 	void opened(Proxy_session &s) override
 	{
-		if (s.role() == Proxy_session::Role::LAYOUTER) _layouter = &s;
+		/* a new layouter counts the presses it gets from zero */
+		if (s.role() == Proxy_session::Role::LAYOUTER) { _layouter = &s; _presses_sent = _presses_seen = 0; }
 	}
 
 	void _session_closing(Proxy_session &s)
 	{
 		if (&s == _decorator) { _decorator = nullptr; _decorations.clear(); }
-		if (&s == _layouter) _layouter = nullptr;
+		if (&s == _layouter) { _layouter = nullptr; _release_keys(); }
 		_windows.remove_if([&] (Window const &w) { return &w.session == &s; });
 		_schedule_update(true, false);
 	}
