@@ -1,7 +1,7 @@
 /*
- * The reports of wm, window_layouter and decorator: which part of a decoration is
- * where (wm's hit test must match what the decorator draws) and the
- * window_layout report's format
+ * The reports of wm, window_layouter and decorator: which part of a
+ * decoration is where (the layouter's hit test must match what the
+ * decorator draws, with its margins) and the reports' formats
  */
 
 #include <gtest/gtest.h>
