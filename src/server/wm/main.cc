@@ -336,12 +336,16 @@ struct Wm_server::Main : Window_handler
 			if (!w || w->session.closed()) continue;
 			if (r.size.w && r.size.h) { w->session.mode(r.size); continue; }
 
-			log("closing window ", w->id, " (", w->session.label(), ")");
-
-			/* the window disappears at once, whatever the client does with the request */
+			/* the window disappears at once, decoration and all, whatever the client does with the request */
 			w->session.close_request();
-			for (Window &other : _windows)
-				if (&other.session == &w->session) _show(other);
+			for (Window &other : _windows) {
+				if (&other.session != &w->session) continue;
+				_show(other);
+				auto deco = _decorations.find(other.id);
+				if (_decorator && deco != _decorations.end())
+					_decorator->execute_at_gui({ Gui::Command::geometry(deco->second, { other.at, { 0, 0 } }) });
+			}
+			log("closing window ", w->id, " (", w->session.label(), ")");
 			_schedule_update(true, false);
 		}
 	}
