@@ -157,3 +157,39 @@ TEST(WmWindowList, ReportsRoundTrip)
 	ASSERT_TRUE(doc.load_string("<resize_request><window id=\"1\" width=\"4000000000\" height=\"5\"/></resize_request>"));
 	EXPECT_EQ(resize_request_from_xml(doc.child("resize_request"))[0].size.w, uint32_t(MAX_SIDE));
 }
+
+
+TEST(WmWindowList, FirstMatchingRuleAndTheRulesReport)
+{
+	pugi::xml_document config;
+	ASSERT_TRUE(config.load_string("<config>"
+		"<assign label=\"paint\" xpos=\"20\" ypos=\"30\"/>"
+		"<assign label_prefix=\"term\" xpos=\"500\" ypos=\"30\"/>"
+		"<assign label_suffix=\"-big\" width=\"800\" height=\"600\"/>"
+		"<assign label_prefix=\"p\" xpos=\"1\" ypos=\"1\"/>"
+		"</config>"));
+	pugi::xml_node const c = config.child("config");
+
+	EXPECT_STREQ(assign_rule(c, "paint").attribute("xpos").value(), "20");       /* label, before the prefix "p" */
+	EXPECT_STREQ(assign_rule(c, "terminal").attribute("xpos").value(), "500");
+	EXPECT_STREQ(assign_rule(c, "term-big").attribute("xpos").value(), "500");   /* the first match wins */
+	EXPECT_STREQ(assign_rule(c, "editor-big").attribute("width").value(), "800");
+	EXPECT_STREQ(assign_rule(c, "pong").attribute("xpos").value(), "1");
+	EXPECT_FALSE(assign_rule(c, "clock"));
+
+	/* paint moved to 100,120: its rule says so; rules no window uses stay as they are */
+	std::string const rules = rules_xml({ { .label = "paint", .at = { 100, 120 }, .size = { 480, 300 } } }, c);
+	pugi::xml_document doc;
+	ASSERT_TRUE(doc.load_string(rules.c_str()));
+	pugi::xml_node const r = doc.child("rules");
+	EXPECT_STREQ(r.first_child().attribute("label").value(), "paint");
+	EXPECT_EQ(r.first_child().attribute("xpos").as_int(), 100);
+	EXPECT_EQ(r.first_child().attribute("height").as_uint(), 300u);
+	EXPECT_EQ(std::distance(r.children("assign").begin(), r.children("assign").end()), 4);
+	EXPECT_STREQ(r.last_child().attribute("label_prefix").value(), "p");
+
+	/* read as a config again, paint goes where it is now */
+	pugi::xml_document again;
+	ASSERT_TRUE(again.load_string(("<config>" + rules.substr(7, rules.size() - 7 - 9) + "</config>").c_str()));
+	EXPECT_STREQ(assign_rule(again.child("config"), "paint").attribute("xpos").value(), "100");
+}

@@ -17,6 +17,7 @@
  */
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -127,5 +128,45 @@ namespace nestbox::Wm {
 	{
 		return "<focus_request id=\"" + std::to_string(id) + "\">\n\t<window id=\""
 		     + std::to_string(window) + "\"/>\n</focus_request>\n";
+	}
+
+	/* The layouter's <assign> rule for a label: the first whose label, label_prefix or label_suffix matches */
+	inline pugi::xml_node assign_rule(pugi::xml_node config, std::string_view label)
+	{
+		for (pugi::xml_node a : config.children("assign")) {
+			if (a.attribute("label") && label == a.attribute("label").value()) return a;
+			if (a.attribute("label_prefix") && label.starts_with(a.attribute("label_prefix").value())) return a;
+			if (a.attribute("label_suffix") && label.ends_with(a.attribute("label_suffix").value())) return a;
+		}
+		return { };
+	}
+
+	/* A window as the layouter's "rules" report keeps it: where it is now */
+	struct Placed { std::string label { }; Point at { 0, 0 }; Area size { }; };
+
+	/*
+	 * The "rules" report: an <assign> per placed window (back to front, so
+	 * that read as a config, the front-most's rule comes last), then the
+	 * config's rules that no window uses, as they are
+	 *
+	 *   <rules> <assign label="a" xpos="20" ypos="40" width="120" height="80"/> </rules>
+	 */
+	inline std::string rules_xml(std::vector<Placed> const &placed, pugi::xml_node config)
+	{
+		std::string xml = "<rules>\n";
+		for (Placed const &p : placed)
+			xml += "\t<assign label=\"" + attribute_text(p.label, LABEL_MAX)
+			     + "\" xpos=\"" + std::to_string(p.at.x) + "\" ypos=\"" + std::to_string(p.at.y)
+			     + "\" width=\"" + std::to_string(p.size.w) + "\" height=\"" + std::to_string(p.size.h) + "\"/>\n";
+		for (pugi::xml_node a : config.children("assign")) {
+			bool const used = std::any_of(placed.begin(), placed.end(), [&] (Placed const &p) {
+				return assign_rule(config, p.label) == a; });
+			if (used) continue;
+			std::string attrs;
+			for (pugi::xml_attribute attr : a.attributes())
+				attrs += std::string(" ") + attr.name() + "=\"" + attribute_text(attr.value(), LABEL_MAX) + "\"";
+			xml += "\t<assign" + attrs + "/>\n";
+		}
+		return xml + "</rules>\n";
 	}
 }

@@ -196,36 +196,13 @@ struct Window_layouter::Main
 	/* The current rules: one <assign> per window where it is now, then the config's unused ones */
 	std::string _rules()
 	{
-		std::string xml = "<rules>\n";
-		for (auto it = _windows.rbegin(); it != _windows.rend(); ++it) {
-			if (it->closed) continue;
-			Area const size = it->size();
-			xml += "\t<assign label=\"" + Wm::attribute_text(it->label, Wm::LABEL_MAX)
-			     + "\" xpos=\"" + std::to_string(it->at.x) + "\" ypos=\"" + std::to_string(it->at.y)
-			     + "\" width=\"" + std::to_string(size.w) + "\" height=\"" + std::to_string(size.h) + "\"/>\n";
-		}
-		for (pugi::xml_node a : _config.children("assign")) {
-			bool const used = std::any_of(_windows.begin(), _windows.end(), [&] (Window const &w) {
-				return !w.closed && _assign(w.label) == a; });
-			if (used) continue;
-			std::string attrs;
-			for (pugi::xml_attribute attr : a.attributes())
-				attrs += std::string(" ") + attr.name() + "=\"" + Wm::attribute_text(attr.value(), Wm::LABEL_MAX) + "\"";
-			xml += "\t<assign" + attrs + "/>\n";
-		}
-		return xml + "</rules>\n";
+		std::vector<Wm::Placed> placed;
+		for (auto it = _windows.rbegin(); it != _windows.rend(); ++it)
+			if (!it->closed) placed.push_back({ .label = it->label, .at = it->at, .size = it->size() });
+		return Wm::rules_xml(placed, _config);
 	}
 
-	/* The <assign> rule for a label: the first whose label, label_prefix or label_suffix matches */
-	pugi::xml_node _assign(std::string_view label)
-	{
-		for (pugi::xml_node a : _config.children("assign")) {
-			if (a.attribute("label") && label == a.attribute("label").value()) return a;
-			if (a.attribute("label_prefix") && label.starts_with(a.attribute("label_prefix").value())) return a;
-			if (a.attribute("label_suffix") && label.ends_with(a.attribute("label_suffix").value())) return a;
-		}
-		return { };
-	}
+	pugi::xml_node _assign(std::string_view label) { return Wm::assign_rule(_config, label); }
 
 	static std::string _rule_geometry(pugi::xml_node rule)
 	{
