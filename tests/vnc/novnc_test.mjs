@@ -3,14 +3,16 @@
  * noVNC draws
  *
  * usage: node tests/vnc/novnc_test.mjs URL SCREENSHOT.png [ACTION...]
- *        [--password=PW] [--timeout=SECONDS] [--after=AFTER.png]
+ *        [--password=PW] [--timeout=SECONDS] [--after=AFTER.png] [--page=PAGE.png]
  *
  * URL is the server's page, e.g. http://127.0.0.1:5900/ ("?scale=0" is
  * added: the desktop is shown and saved at 1:1). The script waits until the
  * page reports "connected" and the canvas shows something other than black,
  * saves the canvas as SCREENSHOT.png, performs the actions in order and, if
  * there were any, saves the canvas again (AFTER.png, by default
- * SCREENSHOT-after.png) once it changed or a few seconds passed.
+ * SCREENSHOT-after.png) once it changed or a few seconds passed. --page
+ * saves the whole browser page as well, at the end (noVNC's status bar and
+ * the desktop, as a user sees them).
  *
  * Actions, in desktop coordinates:
  *   click:X,Y     left click at pixel X,Y of the desktop
@@ -35,16 +37,16 @@ function fail(message)
 }
 
 /* arguments */
-const options = { password: null, timeout: 30, after: null };
+const options = { password: null, timeout: 30, after: null, page: null };
 const positional = [];
 for (const arg of process.argv.slice(2)) {
-	const m = arg.match(/^--(password|timeout|after)=(.*)$/s);
+	const m = arg.match(/^--(password|timeout|after|page)=(.*)$/s);
 	if (m) options[m[1]] = m[2];
 	else positional.push(arg);
 }
 if (positional.length < 2)
 	fail('usage: novnc_test.mjs URL SCREENSHOT.png [click:X,Y|move:X,Y|type:TEXT|key:NAME|wait:MS ...] ' +
-	     '[--password=PW] [--timeout=S] [--after=PATH]');
+	     '[--password=PW] [--timeout=S] [--after=PATH] [--page=PATH]');
 
 const [url_arg, screenshot, ...action_args] = positional;
 const timeout_ms = Number(options.timeout) * 1000;
@@ -138,7 +140,13 @@ async function run()
 	const size = await canvas.evaluate((c) => ({ width: c.width, height: c.height }));
 	console.log(`novnc_test: connected, ${size.width}x${size.height} desktop saved to ${screenshot}`);
 
-	if (actions.length === 0) return;
+	const save_page = async () => {
+		if (!options.page) return;
+		await page.screenshot({ path: options.page });
+		console.log(`novnc_test: the page saved to ${options.page}`);
+	};
+
+	if (actions.length === 0) { await save_page(); return; }
 
 	/* make the whole desktop reachable for clicks at 1:1 */
 	const status_height = await page.evaluate(() => document.getElementById('status').offsetHeight);
@@ -185,6 +193,7 @@ async function run()
 	save(after_path, now);
 	console.log(`novnc_test: after ${actions.length} action(s) the desktop ` +
 	            `${now === first ? 'did not change' : 'changed'}, saved to ${after_path}`);
+	await save_page();
 }
 
 try {

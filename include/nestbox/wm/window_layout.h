@@ -1,12 +1,13 @@
 /*
- * The window layout shared by wm and decorator
+ * The window layout shared by window_layouter, wm and decorator
  *
- * wm decides where each window is and reports it as "window_layout"; the
- * decorator draws a frame and title bar around each window of that report.
- * Both must agree on where the decoration's parts are, since wm hit-tests
- * the clicks the decorator's views receive: the margins and the closer's
- * place are fixed here, once (Genode's decorator reports them as
- * "decorator_margins"; ours are constants of the protocol).
+ * The window_layouter decides where each window is and reports it as
+ * "window_layout"; wm places the windows' contents there, the decorator
+ * draws a frame and title bar around each. The decorator reports the size
+ * of its decoration as "decorator_margins" and the part under the pointer
+ * as "hover"; the layouter hit-tests with those margins where the hover
+ * report lags behind the pointer. The decorator's own sizes are the
+ * constants below.
  *
  *   <window_layout>
  *     <window id="1" title="paint" xpos="20" ypos="40" width="480" height="320" focused="yes"/>
@@ -19,6 +20,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,15 @@ namespace nestbox::Wm {
 	enum class Element { NONE, CONTENT, TITLE, CLOSER, LEFT, RIGHT, TOP, BOTTOM,
 	                     TOP_LEFT, TOP_RIGHT, BOTTOM_LEFT, BOTTOM_RIGHT };
 
+	/* How far the decoration reaches beyond the content on each side */
+	struct Margins
+	{
+		int32_t top = TITLE_HEIGHT + BORDER, bottom = BORDER, left = BORDER, right = BORDER;
+
+		/* the width of the frame around the title bar */
+		int32_t border() const { return std::min(left, top); }
+	};
+
 	struct Window_entry
 	{
 		unsigned    id = 0;
@@ -42,40 +53,43 @@ namespace nestbox::Wm {
 		bool        focused = false;
 
 		/* the content plus the decoration */
-		Rect outer() const
+		Rect outer(Margins m = { }) const
 		{
-			return { { content.at.x - BORDER, content.at.y - BORDER - TITLE_HEIGHT },
-			         { content.area.w + 2*BORDER, content.area.h + 2*BORDER + TITLE_HEIGHT } };
+			return { { content.at.x - m.left, content.at.y - m.top },
+			         { content.area.w + uint32_t(m.left + m.right), content.area.h + uint32_t(m.top + m.bottom) } };
 		}
 
 		/* the title bar, between the top border and the content */
-		Rect title_bar() const
+		Rect title_bar(Margins m = { }) const
 		{
-			return { { content.at.x, content.at.y - TITLE_HEIGHT }, { content.area.w, TITLE_HEIGHT } };
+			int32_t const height = std::max(m.top - m.border(), 0);
+			return { { content.at.x, content.at.y - height }, { content.area.w, uint32_t(height) } };
 		}
 
 		/* the close button, at the right end of the title bar */
-		Rect closer() const
+		Rect closer(Margins m = { }) const
 		{
-			Rect const bar = title_bar();
-			int32_t const pad = (TITLE_HEIGHT - CLOSER_SIZE) / 2;
-			return { { bar.at.x + int32_t(bar.area.w) - CLOSER_SIZE - pad, bar.at.y + pad },
-			         { CLOSER_SIZE, CLOSER_SIZE } };
+			Rect const bar = title_bar(m);
+			int32_t const size = std::min<int32_t>(CLOSER_SIZE, int32_t(bar.area.h));
+			int32_t const pad = (int32_t(bar.area.h) - size) / 2;
+			return { { bar.at.x + int32_t(bar.area.w) - size - pad, bar.at.y + pad },
+			         { uint32_t(size), uint32_t(size) } };
 		}
 
 		/* which part of the window is at 'p' (screen coordinates) */
-		Element element_at(Point p) const
+		Element element_at(Point p, Margins m = { }) const
 		{
-			if (!contains(outer(), p)) return Element::NONE;
-			if (contains(content, p))  return Element::CONTENT;
-			if (contains(closer(), p)) return Element::CLOSER;
-			if (contains(title_bar(), p)) return Element::TITLE;
+			if (!contains(outer(m), p)) return Element::NONE;
+			if (contains(content, p))   return Element::CONTENT;
+			if (contains(closer(m), p)) return Element::CLOSER;
+			if (contains(title_bar(m), p)) return Element::TITLE;
 
-			Rect const o = outer();
-			bool const left   = p.x <  o.at.x + BORDER;
-			bool const right  = p.x >= o.at.x + int32_t(o.area.w) - BORDER;
-			bool const top    = p.y <  o.at.y + BORDER;
-			bool const bottom = p.y >= o.at.y + int32_t(o.area.h) - BORDER;
+			Rect const o = outer(m);
+			int32_t const b = m.border();
+			bool const left   = p.x <  o.at.x + b;
+			bool const right  = p.x >= o.at.x + int32_t(o.area.w) - b;
+			bool const top    = p.y <  o.at.y + b;
+			bool const bottom = p.y >= o.at.y + int32_t(o.area.h) - b;
 
 			if (top    && left)  return Element::TOP_LEFT;
 			if (top    && right) return Element::TOP_RIGHT;
@@ -95,6 +109,101 @@ namespace nestbox::Wm {
 	};
 
 	using Window_layout = std::vector<Window_entry>;   /* front-most first */
+
+	/* An element's name in the hover report (Genode's), and back */
+	inline char const *element_name(Element e)
+	{
+		switch (e) {
+		case Element::NONE:         return "none";
+		case Element::CONTENT:      return "content";
+		case Element::TITLE:        return "title";
+		case Element::CLOSER:       return "closer";
+		case Element::LEFT:         return "left_sizer";
+		case Element::RIGHT:        return "right_sizer";
+		case Element::TOP:          return "top_sizer";
+		case Element::BOTTOM:       return "bottom_sizer";
+		case Element::TOP_LEFT:     return "top_left_sizer";
+		case Element::TOP_RIGHT:    return "top_right_sizer";
+		case Element::BOTTOM_LEFT:  return "bottom_left_sizer";
+		case Element::BOTTOM_RIGHT: return "bottom_right_sizer";
+		}
+		return "none";
+	}
+
+	inline Element element_from_name(std::string_view name)
+	{
+		for (Element e : { Element::CONTENT, Element::TITLE, Element::CLOSER, Element::LEFT, Element::RIGHT,
+		                   Element::TOP, Element::BOTTOM, Element::TOP_LEFT, Element::TOP_RIGHT,
+		                   Element::BOTTOM_LEFT, Element::BOTTOM_RIGHT })
+			if (name == element_name(e)) return e;
+		return Element::NONE;
+	}
+
+	/*
+	 * The decorator's "hover" report: the window and element under the
+	 * pointer at 'at' (the position it was computed for, so that a reader
+	 * can tell whether it is current)
+	 *
+	 *   <hover xpos="60" ypos="25"> <window id="1"> <title/> </window> </hover>
+	 */
+	struct Hover
+	{
+		Point    at      { 0, 0 };
+		unsigned window  = 0;   /* 0: no window */
+		Element  element = Element::NONE;
+
+		bool operator == (Hover const &o) const
+		{
+			return at.x == o.at.x && at.y == o.at.y && window == o.window && element == o.element;
+		}
+
+		std::string to_xml() const
+		{
+			std::string xml = "<hover xpos=\"" + std::to_string(at.x) + "\" ypos=\"" + std::to_string(at.y) + "\"";
+			if (!window) return xml + "/>\n";
+			return xml + ">\n\t<window id=\"" + std::to_string(window) + "\">\n\t\t<"
+			     + element_name(element) + "/>\n\t</window>\n</hover>\n";
+		}
+
+		static std::optional<Hover> from_xml(pugi::xml_node node)
+		{
+			if (!node || std::string_view(node.name()) != "hover") return std::nullopt;
+			Hover h;
+			h.at = { node.attribute("xpos").as_int(0), node.attribute("ypos").as_int(0) };
+			pugi::xml_node const w = node.child("window");
+			h.window  = w.attribute("id").as_uint(0);
+			h.element = element_from_name(w.first_child().name());
+			if (h.element == Element::NONE) h.window = 0;
+			return h;
+		}
+	};
+
+	/*
+	 * The decorator's "decorator_margins" report (Genode's format)
+	 *
+	 *   <decorator_margins> <floating top="26" bottom="4" left="4" right="4"/> </decorator_margins>
+	 */
+	inline std::string to_xml(Margins m)
+	{
+		return "<decorator_margins>\n\t<floating top=\"" + std::to_string(m.top) + "\" bottom=\"" + std::to_string(m.bottom)
+		     + "\" left=\"" + std::to_string(m.left) + "\" right=\"" + std::to_string(m.right) + "\"/>\n</decorator_margins>\n";
+	}
+
+	/* The margins of a report, each bounded to 0..MAX_MARGIN; the decorator's own where none is */
+	enum : int32_t { MAX_MARGIN = 256 };
+	inline Margins margins_from_xml(pugi::xml_node node)
+	{
+		Margins m { };
+		pugi::xml_node const f = node.child("floating");
+		if (!f) return m;
+		auto const bounded = [&] (char const *name, int32_t fallback) {
+			return std::clamp(f.attribute(name).as_int(fallback), 0, int32_t(MAX_MARGIN)); };
+		m.top    = bounded("top",    m.top);
+		m.bottom = bounded("bottom", m.bottom);
+		m.left   = bounded("left",   m.left);
+		m.right  = bounded("right",  m.right);
+		return m;
+	}
 
 	/* XML attribute text: the characters that would end or break the attribute replaced */
 	inline std::string attribute_text(std::string_view s)

@@ -1,14 +1,14 @@
 /*
  * decorator: title bars and borders around the windows of wm
  *
- * It reads the "window_layout" ROM (wm's report, through report_rom) and
- * draws, for each window, a frame with a title bar, the title and a close
- * button, as one view per window behind the window's content. It is a Gui
- * client of wm, which stacks the decorations with their windows (each view
- * is titled with the id of its window, as Genode's decorator tags them)
- * and reads the clicks on them itself: the decorator only draws. Where a
- * decoration's parts lie is fixed by nestbox/wm/window_layout.h, which wm
- * uses for its hit test.
+ * It reads the "window_layout" ROM (the window_layouter's report, through
+ * report_rom) and draws, for each window, a frame with a title bar, the
+ * title and a close button, as one view per window behind the window's
+ * content. It is a Gui client of wm, which stacks the decorations with
+ * their windows (each view is titled with the id of its window, as
+ * Genode's decorator tags them) and passes it the pointer over them: the
+ * decorator reports the part under the pointer as "hover" and the size of
+ * its decoration as "decorator_margins", from which the layouter acts.
  */
 
 #include <map>
@@ -18,6 +18,7 @@
 #include <nestbox/attached_rom.h>
 #include <nestbox/component.h>
 #include <nestbox/manifest.h>
+#include <nestbox/report.h>
 #include <nestbox/session/gui.h>
 #include <nestbox/wm/window_layout.h>
 
@@ -31,6 +32,8 @@ NESTBOX_MANIFEST(R"(
 			<service name="Gui"/>
 			<service name="ROM" label="window_layout"/>
 			<service name="ROM" label="font"/>
+			<service name="Report" label="hover"/>
+			<service name="Report" label="decorator_margins"/>
 		</requires>
 	</manifest>)");
 
@@ -86,6 +89,16 @@ struct Decorator::Main
 	Attached_dataspace  _commands { [&] { auto d = _gui.command_dataspace(); return d ? std::move(*d) : Dataspace_capability(); }() };
 	Attached_dataspace  _pixels   { };
 
+	/* the pointer over the decorations, from wm */
+	Input::Client      _input  { [&] { auto c = _gui.input(); return c ? std::move(*c) : Capability<Input::Session>(); }() };
+	Attached_dataspace _events { [&] { auto d = _input.dataspace(); return d ? std::move(*d) : Dataspace_capability(); }() };
+
+	Reporter _hover_reporter   { _env, "hover", 512 };
+	Reporter _margins_reporter { _env, "decorator_margins", 512 };
+
+	Wm::Window_layout _windows { };   /* as drawn, front-most first */
+	Wm::Hover         _hover   { };
+
 	Theme    _theme   { };
 	bool     _ram_warned = false;   /* a buffer failed: said once until one succeeds again */
 	bool     _verbose = false;
@@ -96,6 +109,38 @@ struct Decorator::Main
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
 	Signal_handler<Main> _layout_handler { _env.ep(), *this, &Main::_handle_layout };
+	Signal_handler<Main> _input_handler  { _env.ep(), *this, &Main::_handle_input };
+
+	/* What the pointer at 'p' is on: the front-most decoration there (none over a content) */
+	void _update_hover(Point p, bool left)
+	{
+		Wm::Hover hover { .at = p };
+		if (!left)
+			for (Wm::Window_entry const &w : _windows) {
+				Wm::Element const e = w.element_at(p);
+				if (e == Wm::Element::NONE) continue;
+				if (e != Wm::Element::CONTENT) { hover.window = w.id; hover.element = e; }
+				break;
+			}
+		if (hover == _hover) return;
+		_hover = hover;
+		(void)_hover_reporter.report(_hover.to_xml());
+	}
+
+	void _handle_input()
+	{
+		if (!_events.valid()) return;
+		for (unsigned round = 0; round < 8; round++) {
+			auto const n = _input.flush();
+			if (!n || *n == 0) return;
+			auto const *events = _events.local_addr<Input::Event const>();
+			for (uint32_t i = 0; i < std::min<uint32_t>(*n, Input::MAX_EVENTS); i++) {
+				Input::Event const &e = events[i];
+				if (e.type == Input::Event::ABS_MOTION)  _update_hover({ e.x, e.y }, false);
+				if (e.type == Input::Event::HOVER_LEAVE) _update_hover(_hover.at, true);
+			}
+		}
+	}
 
 	void _execute(std::vector<Gui::Command> const &commands)
 	{
@@ -181,6 +226,7 @@ struct Decorator::Main
 		(void)doc.load_string(std::string(_layout.text()).c_str());
 		Wm::Window_layout layout = Wm::from_xml(doc.child("window_layout"));
 		if (layout.size() > MAX_WINDOWS) layout.resize(MAX_WINDOWS);
+		_windows = layout;
 
 		/* one strip of the buffer per window, one below the other */
 		Area needed { 1, 1 };
@@ -248,6 +294,10 @@ struct Decorator::Main
 	{
 		_config.sigh(_config_handler.cap());
 		_layout.sigh(_layout_handler.cap());
+		(void)_input.sigh(_input_handler.cap());
+
+		/* the decoration's sizes are this decorator's own: said once */
+		(void)_margins_reporter.report(Wm::to_xml(Wm::Margins { }));
 		_handle_config();
 	}
 };

@@ -5,7 +5,8 @@
  * buffer as a Framebuffer session and the window's input as an Input
  * session, so that anything written for a display (a nested gui server,
  * say) runs in a window. Positions in input events become positions in
- * the buffer. See README.md.
+ * the buffer. A window manager's new mode resizes the window (and is the
+ * Framebuffer clients' new mode); its 0x0 closes it. See README.md.
  */
 
 #include <optional>
@@ -61,7 +62,7 @@ struct Gui_fb::Main : Window
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
 	Signal_handler<Main> _input_handler  { _env.ep(), *this, &Main::_handle_input };
-	Signal_handler<Main> _mode_handler   { _env.ep(), *this, &Main::_handle_config };
+	Signal_handler<Main> _mode_handler   { _env.ep(), *this, &Main::_handle_mode };
 
 	void _execute(std::initializer_list<Gui::Command> commands)
 	{
@@ -116,6 +117,24 @@ struct Gui_fb::Main : Window
 		_execute({ Gui::Command::title_of(_view, c.attribute("title").as_string("")) });
 		_apply({ { c.attribute("xpos").as_int(0), c.attribute("ypos").as_int(0) },
 		         { c.attribute("width").as_uint(0), c.attribute("height").as_uint(0) } });
+	}
+
+	/*
+	 * The Gui server changed the session's mode: a window manager resized
+	 * the window (the Framebuffer clients get the new mode), or asks it to
+	 * close with 0x0 (gui_fb exits, as the apps do). On a gui server
+	 * without a window manager, the mode is the screen's.
+	 */
+	void _handle_mode()
+	{
+		auto const m = _gui.mode();
+		if (!m) return;
+		if (m->area.w == 0 && m->area.h == 0) {
+			log("window closed");
+			_env.exit(0);
+			return;
+		}
+		_apply({ _geometry.at, m->area });
 	}
 
 	void _handle_input()

@@ -2,17 +2,17 @@
  * wm: a window manager between the applications and the gui server
  *
  * A Gui server to applications and a Gui client of the gui server: each
- * application's top-level view becomes a window that wm places (by the
- * config's <assign> rules), stacks, raises and focuses on a click, moves
- * and resizes when its decoration is dragged, and closes by its close
- * button. The decoration is drawn by the decorator, a Gui client of wm,
- * from the "window_layout" report wm writes; the decorator's views get
- * the clicks, which wm reads and hit-tests itself (nestbox/wm/window_layout.h
- * fixes where a decoration's parts are). Genode splits this work among wm,
- * window_layouter and decorator; here the layouter's part is in wm. See
- * README.md.
+ * application's top-level view becomes a window. wm only carries out what
+ * others decide, as Genode's wm does: it reports the windows as
+ * "window_list", the window_layouter decides where they go, their sizes
+ * and the focus (the ROMs "window_layout", "resize_request", "focus"),
+ * the decorator draws the decorations. wm stacks each decoration (the
+ * decorator names its views by window id) with its window, passes the
+ * pointer to the layouter's and the decorator's sessions, and keys that
+ * arrive on a decoration to the focused window. See README.md.
  */
 
+#include <deque>
 #include <list>
 #include <optional>
 
@@ -28,6 +28,7 @@
 #include <nestbox/util/arg_string.h>
 #include <nestbox/util/policy.h>
 #include <nestbox/wm/window_layout.h>
+#include <nestbox/wm/window_list.h>
 
 #include "proxy_session.h"
 
@@ -35,7 +36,11 @@ NESTBOX_MANIFEST(R"(
 	<manifest>
 		<requires>
 			<service name="Gui"/>
-			<service name="Report" optional="yes"/>
+			<service name="Report" label="window_list"/>
+			<service name="Report" label="focus_request"/>
+			<service name="ROM" label="window_layout"/>
+			<service name="ROM" label="resize_request"/>
+			<service name="ROM" label="focus"/>
 		</requires>
 		<provides> <service name="Gui"/> </provides>
 	</manifest>)");
@@ -43,15 +48,14 @@ NESTBOX_MANIFEST(R"(
 namespace Wm_server {
 
 	struct Window;
-	struct Drag;
 	class  Wm_root;
 	struct Main;
 
-	/* the smallest window a resize leaves */
-	enum : uint32_t { MIN_WIDTH = 64, MIN_HEIGHT = 32 };
+	/* the window_list report's buffer: about 100 windows with long labels */
+	enum : size_t { LIST_REPORT_SIZE = 32*1024 };
 
-	/* the window_layout report's buffer: about 150 windows */
-	enum : size_t { LAYOUT_REPORT_SIZE = 16*1024 };
+	/* keys typed on a decoration held back until the layouter's focus follows the last press */
+	enum : size_t { MAX_HELD_KEYS = 64 };
 }
 
 
@@ -63,12 +67,12 @@ struct Wm_server::Window
 
 	std::string title;
 	Rect  requested { };        /* where the client put its view, in its own coordinates */
-	Point at        { 0, 0 };   /* where the content is on the screen */
-	bool  placed    = false;    /* has a geometry (until then it is not shown) */
+	Point at        { 0, 0 };   /* where the layouter put the content on the screen */
+	bool  laid_out  = false;    /* in the window_layout (until then it is not shown) */
 
-	Wm::Window_entry entry(bool focused) const
+	Area shown_area() const
 	{
-		return { .id = id, .title = title, .content = { at, requested.area }, .focused = focused };
+		return laid_out && !session.closed() ? requested.area : Area { 0, 0 };
 	}
 
 	/* a position of the screen in the client's coordinates */
@@ -76,16 +80,6 @@ struct Wm_server::Window
 	{
 		return { p.x - at.x + requested.at.x, p.y - at.y + requested.at.y };
 	}
-};
-
-
-/* A drag of a decoration: a move (title) or a resize (a border) */
-struct Wm_server::Drag
-{
-	unsigned    window;
-	Wm::Element element;
-	Point       start;       /* the pointer at the press */
-	Rect        original;    /* the content then */
 };
 
 
@@ -120,8 +114,10 @@ class Wm_server::Wm_root : public Root_component<Proxy_session>
 			}
 
 			pugi::xml_node const policy = select_policy(_config, label);
-			auto const role = std::string_view(policy.attribute("role").value()) == "decorator"
-			                ? Proxy_session::Role::DECORATOR : Proxy_session::Role::APP;
+			std::string_view const role_name = policy.attribute("role").value();
+			auto const role = role_name == "decorator" ? Proxy_session::Role::DECORATOR
+			                : role_name == "layouter"  ? Proxy_session::Role::LAYOUTER
+			                :                            Proxy_session::Role::APP;
 
 			/* the client's quota, less wm's own buffers, pays for the gui server's session */
 			uint64_t const own = 2*4096 + ((sizeof(Gui::Command_buffer) + 4095) & ~size_t(4095));
@@ -144,6 +140,7 @@ class Wm_server::Wm_root : public Root_component<Proxy_session>
 				std::move(*gui_input), std::move(*gui_cmds),
 				Proxy_session::Resources { std::move(*commands), std::move(*events) });
 			if (!session->valid()) return failure(Error::UNAVAILABLE);
+			_handler.opened(*session);
 			return session;
 		}
 
@@ -174,24 +171,37 @@ struct Wm_server::Main : Window_handler
 
 	Wm_root _root { _env, *this, _config };
 
-	std::optional<Reporter> _layout_reporter { };
+	/* the layouter's decisions */
+	Attached_rom _layout_rom { _env, "window_layout" };
+	Attached_rom _resize_rom { _env, "resize_request" };
+	Attached_rom _focus_rom  { _env, "focus" };
 
-	std::list<Window> _windows { };   /* front-most first */
+	Reporter _list_reporter  { _env, "window_list", LIST_REPORT_SIZE };
+	Reporter _focus_reporter { _env, "focus_request", 256 };
+
+	std::list<Window> _windows { };   /* front-most first, as the layout stacks them */
 	unsigned          _next_id = 1;
-	unsigned          _focused = 0;
+	unsigned          _focused = 0;   /* the layouter's focus */
+	unsigned          _focus_requests = 0;
 
-	Proxy_session       *_decorator = nullptr;
+	uint64_t                 _presses_sent = 0;   /* button presses passed to the layouter */
+	uint64_t                 _presses_seen = 0;   /* those its focus report has answered */
+	std::deque<Input::Event> _held_keys { };
+	bool                     _held_warned = false;
+
+	Proxy_session *_decorator = nullptr;
+	Proxy_session *_layouter  = nullptr;
 	std::map<unsigned, Gui::View_id> _decorations { };   /* window id -> the decorator's view */
 
-	Point               _pointer { 0, 0 };   /* as the decorator's session last saw it */
-	std::optional<Drag> _drag    { };
-	std::optional<unsigned> _closer_pressed { };
-
-	bool _layout_warned    = false;   /* the report did not fit (said once) */
+	bool _list_warned     = false;   /* the report did not fit (said once) */
+	bool _list_due        = false;
+	bool _restack_due     = false;
 	bool _update_scheduled = false;
-	bool _restack_due      = false;
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
+	Signal_handler<Main> _layout_handler { _env.ep(), *this, &Main::_handle_layout };
+	Signal_handler<Main> _resize_handler { _env.ep(), *this, &Main::_handle_resize };
+	Signal_handler<Main> _focus_handler  { _env.ep(), *this, &Main::_handle_focus };
 
 	void _handle_config()
 	{
@@ -200,6 +210,13 @@ struct Wm_server::Main : Window_handler
 			warning("config is not well-formed XML, using an empty one");
 		_config  = _config_doc.child("config");
 		_verbose = _config.attribute("verbose").as_bool(false);
+	}
+
+	static pugi::xml_node _rom_node(pugi::xml_document &doc, Attached_rom &rom, char const *name)
+	{
+		rom.update();
+		(void)doc.load_string(std::string(rom.text()).c_str());
+		return doc.child(name);
 	}
 
 	Window *_window(unsigned id)
@@ -214,21 +231,22 @@ struct Wm_server::Main : Window_handler
 		return nullptr;
 	}
 
-	/* the session's front-most window containing 'p', else its front-most one */
+	/* the session's front-most shown window containing 'p', else its front-most one */
 	Window *_window_of(Proxy_session &s, Point p)
 	{
 		Window *any = nullptr;
 		for (Window &w : _windows) {
-			if (&w.session != &s || !w.placed) continue;
-			if (Wm::Window_entry::contains({ w.at, w.requested.area }, p)) return &w;
+			if (&w.session != &s) continue;
+			if (Wm::Window_entry::contains({ w.at, w.shown_area() }, p)) return &w;
 			if (!any) any = &w;
 		}
 		return any;
 	}
 
-	/* The layout, the decoration and the stacking follow once the entrypoint is idle */
-	void _schedule_update(bool restack)
+	/* The report and the stacking follow once the entrypoint is idle */
+	void _schedule_update(bool list, bool restack)
 	{
+		_list_due    = _list_due    || list;
 		_restack_due = _restack_due || restack;
 		if (_update_scheduled) return;
 		_update_scheduled = true;
@@ -240,24 +258,28 @@ struct Wm_server::Main : Window_handler
 		if (_restack_due) _restack();
 		_restack_due = false;
 
-		Wm::Window_layout layout;
-		for (Window const &w : _windows)
-			if (w.placed && !w.session.closed())
-				layout.push_back(w.entry(w.id == _focused));
+		if (!_list_due) return;
+		_list_due = false;
 
-		if (!_layout_reporter) return;
-		bool const reported = bool(_layout_reporter->report(Wm::to_xml(layout)));
-		if (!reported && !_layout_warned)
-			warning("window_layout of ", layout.size(), " windows exceeds the report's ",
-			        _layout_reporter->capacity(), " bytes: the decorations stay as they were");
-		_layout_warned = !reported;
+		Wm::Window_list list;
+		for (auto it = _windows.rbegin(); it != _windows.rend(); ++it)
+			if (!it->session.closed())
+				list.push_back({ .id = it->id, .label = std::string(it->session.label()),
+				                 .title = it->title, .size = it->requested.area });
+		std::sort(list.begin(), list.end(), [] (auto const &a, auto const &b) { return a.id < b.id; });
+
+		bool const reported = bool(_list_reporter.report(Wm::to_xml(list)));
+		if (!reported && !_list_warned)
+			warning("window_list of ", list.size(), " windows exceeds the report's ",
+			        _list_reporter.capacity(), " bytes: the layout stays as it was");
+		_list_warned = !reported;
 	}
 
 	/* Back to front: each window's decoration, then its content, to the front */
 	void _restack()
 	{
 		for (auto it = _windows.rbegin(); it != _windows.rend(); ++it) {
-			if (!it->placed || it->session.closed()) continue;
+			if (!it->laid_out || it->session.closed()) continue;
 			auto deco = _decorations.find(it->id);
 			if (_decorator && deco != _decorations.end())
 				_decorator->execute_at_gui({ Gui::Command::to_front(deco->second) });
@@ -265,98 +287,140 @@ struct Wm_server::Main : Window_handler
 		}
 	}
 
-	void _raise(Window &w)
-	{
-		if (&_windows.front() != &w)
-			for (auto it = _windows.begin(); it != _windows.end(); ++it)
-				if (&*it == &w) { _windows.splice(_windows.begin(), _windows, it); break; }
-		_schedule_update(true);
-	}
-
-	void _focus(Window &w)
-	{
-		if (_focused == w.id) return;
-		_focused = w.id;
-		if (_verbose) log("focus on window ", w.id, " (", w.session.label(), ")");
-		_schedule_update(false);
-	}
-
-	/* The gui server shows the window where it is now */
+	/* The gui server shows the window where it is now (or not at all) */
 	void _show(Window &w)
 	{
-		w.session.execute_at_gui({ Gui::Command::geometry(w.view, { w.at, w.requested.area }) });
+		w.session.execute_at_gui({ Gui::Command::geometry(w.view, { w.at, w.shown_area() }) });
 	}
 
-	void _close(Window &w)
+	/* The layouter's window_layout: where each window goes, and the stacking */
+	void _handle_layout()
 	{
-		log("closing window ", w.id, " (", w.session.label(), ")");
+		pugi::xml_document doc;
+		Wm::Window_layout const layout = Wm::from_xml(_rom_node(doc, _layout_rom, "window_layout"));
 
-		/* the window disappears at once, whatever the client does with the request */
-		for (Window &other : _windows)
-			if (&other.session == &w.session)
-				other.session.execute_at_gui({ Gui::Command::geometry(other.view, { other.at, { 0, 0 } }) });
-		w.session.close_request();
-		if (_focused == w.id) _focused = 0;
-		_schedule_update(true);
-	}
+		std::vector<unsigned> order;
+		for (Window const &w : _windows) if (w.laid_out) order.push_back(w.id);
 
-	/* The <assign> rule for a label: the first whose label, label_prefix or label_suffix matches */
-	pugi::xml_node _assign(std::string_view label)
-	{
-		for (pugi::xml_node a : _config.children("assign")) {
-			std::string_view const exact  = a.attribute("label").value();
-			std::string_view const prefix = a.attribute("label_prefix").value();
-			std::string_view const suffix = a.attribute("label_suffix").value();
-			if (a.attribute("label") && label == exact) return a;
-			if (a.attribute("label_prefix") && label.starts_with(prefix)) return a;
-			if (a.attribute("label_suffix") && label.ends_with(suffix)) return a;
+		std::list<Window> restacked;
+		for (Wm::Window_entry const &e : layout) {
+			auto it = std::find_if(_windows.begin(), _windows.end(), [&] (Window const &w) { return w.id == e.id; });
+			if (it == _windows.end()) continue;
+			bool const moved = !it->laid_out || it->at.x != e.content.at.x || it->at.y != e.content.at.y;
+			it->at       = e.content.at;
+			it->laid_out = true;
+			if (moved) _show(*it);
+			restacked.splice(restacked.end(), _windows, it);
 		}
-		return { };
+
+		/* windows the layout does not hold (yet) are not shown, behind the others */
+		for (Window &w : _windows)
+			if (w.laid_out) { w.laid_out = false; _show(w); }
+		restacked.splice(restacked.end(), _windows);
+
+		_windows = std::move(restacked);
+		std::vector<unsigned> new_order;
+		for (Window const &w : _windows) if (w.laid_out) new_order.push_back(w.id);
+		bool const reordered = order != new_order;
+
+		/* at once: the decorator may be drawing this layout right now (see top_level_geometry) */
+		if (reordered || _restack_due) { _restack(); _restack_due = false; }
 	}
 
-	void _place_new(Window &w, Rect requested)
+	/* The layouter's resize_request: each window's client gets the size as its mode; 0x0 closes */
+	void _handle_resize()
 	{
-		pugi::xml_node const rule = _assign(w.session.label());
+		pugi::xml_document doc;
+		for (Wm::Resize const &r : Wm::resize_request_from_xml(_rom_node(doc, _resize_rom, "resize_request"))) {
+			Window *w = _window(r.id);
+			if (!w || w->session.closed()) continue;
+			if (r.size.w && r.size.h) { w->session.mode(r.size); continue; }
 
-		/* without a rule, where the client wants it, with its title bar on the screen */
-		w.at = { rule.attribute("xpos").as_int(requested.at.x),
-		         rule.attribute("ypos").as_int(std::max(requested.at.y, int32_t(Wm::TITLE_HEIGHT + Wm::BORDER))) };
+			/* the window disappears at once, decoration and all, whatever the client does with the request */
+			w->session.close_request();
+			for (Window &other : _windows) {
+				if (&other.session != &w->session) continue;
+				_show(other);
+				auto deco = _decorations.find(other.id);
+				if (_decorator && deco != _decorations.end())
+					_decorator->execute_at_gui({ Gui::Command::geometry(deco->second, { other.at, { 0, 0 } }) });
+			}
+			log("closing window ", w->id, " (", w->session.label(), ")");
+			_schedule_update(true, false);
+		}
+	}
 
-		uint32_t const width  = rule.attribute("width").as_uint(0);
-		uint32_t const height = rule.attribute("height").as_uint(0);
-		if (width && height && (width != requested.area.w || height != requested.area.h))
-			w.session.mode({ width, height });
+	void _handle_focus()
+	{
+		pugi::xml_document doc;
+		pugi::xml_node const focus = _rom_node(doc, _focus_rom, "focus");
+		unsigned const focused = Wm::focused_window(focus);
+		if (_verbose && focused != _focused) log("focus on window ", focused);
+		_focused      = focused;
+		_presses_seen = focus.attribute("presses").as_ullong(0);
+		if (_presses_seen >= _presses_sent) _release_keys();
+	}
 
-		if (_verbose)
-			log("window ", w.id, " (", w.session.label(), ") at ", w.at.x, ",", w.at.y);
+	void _deliver_key(Input::Event const &e)
+	{
+		if (Window *w = _window(_focused))
+			if (!w->session.closed()) w->session.submit(e);
+	}
+
+	void _release_keys()
+	{
+		while (!_held_keys.empty()) { _deliver_key(_held_keys.front()); _held_keys.pop_front(); }
+	}
+
+	/*
+	 * A key typed on a decoration goes to the window the layouter focused
+	 * in answer to the last click: until its focus report has answered
+	 * every press passed to it, keys wait (a few, then they go where the
+	 * focus is now)
+	 */
+	void _key(Input::Event const &e)
+	{
+		if (_presses_seen >= _presses_sent || !_layouter) { _release_keys(); _deliver_key(e); return; }
+
+		if (_held_keys.size() >= MAX_HELD_KEYS) {
+			if (!_held_warned)
+				warning("the layouter's focus lags behind ", size_t(MAX_HELD_KEYS), " keys: they go to window ", _focused);
+			_held_warned = true;
+			_release_keys();
+		}
+		_held_keys.push_back(e);
 	}
 
 	/* Window_handler */
 
-	std::optional<Area> initial_size(std::string_view label) override
+	std::optional<Area> initial_size(std::string_view) override { return std::nullopt; }
+
+	Window &_window_for(Proxy_session &s, Gui::View_id v)
 	{
-		pugi::xml_node const rule = _assign(label);
-		uint32_t const width  = rule.attribute("width").as_uint(0);
-		uint32_t const height = rule.attribute("height").as_uint(0);
-		if (width && height) return Area { width, height };
-		return std::nullopt;
+		if (Window *w = _window(s, v)) return *w;
+		_windows.push_back(Window { .id = _next_id++, .session = s, .view = v,
+		                            .title = std::string(s.label()) });
+		if (_verbose) log("window ", _windows.back().id, " (", s.label(), ")");
+		return _windows.back();
 	}
 
 	Rect top_level_geometry(Proxy_session &s, Gui::View_id v, Rect requested) override
 	{
-		Window *w = _window(s, v);
-		if (!w) {
-			_windows.push_front(Window { .id = _next_id++, .session = s, .view = v,
-			                             .title = std::string(s.label()) });
-			w = &_windows.front();
-		}
-		bool const first = !w->placed;
-		if (first) _place_new(*w, requested);
+		/*
+		 * The decorator places a decoration from the window_layout it read:
+		 * the window's content follows now, from that layout or a newer one,
+		 * so that once the decorator's commands are done, the screen shows
+		 * the content where the decoration says (as Genode's decorator
+		 * places the content views itself)
+		 */
+		if (s.role() == Proxy_session::Role::DECORATOR) { _handle_layout(); return requested; }
+		if (s.role() != Proxy_session::Role::APP) return requested;
 
-		w->requested = requested;
-		w->placed    = requested.area.w != 0 && requested.area.h != 0;
-		_schedule_update(first);
-		return s.closed() ? Rect { w->at, { 0, 0 } } : Rect { w->at, requested.area };
+		Window &w = _window_for(s, v);
+		bool const resized = requested.area.w != w.requested.area.w || requested.area.h != w.requested.area.h;
+		w.requested = requested;
+		if (resized) _schedule_update(true, false);
+		return { w.at, w.shown_area() };
 	}
 
 	void top_level_title(Proxy_session &s, Gui::View_id v, std::string_view title) override
@@ -368,18 +432,14 @@ struct Wm_server::Main : Window_handler
 			unsigned const id = unsigned(std::strtoul(std::string(title).c_str(), nullptr, 10));
 			std::erase_if(_decorations, [&] (auto const &e) { return e.second.value == v.value; });
 			if (id) _decorations[id] = v;
-			_schedule_update(true);
+			_schedule_update(false, true);
 			return;
 		}
-		Window *w = _window(s, v);
-		if (!w) {
-			_windows.push_front(Window { .id = _next_id++, .session = s, .view = v, .title = { } });
-			w = &_windows.front();
-		}
-		/* the label says whose window it is, whatever the client calls it */
-		w->title = std::string(s.label());
-		if (!title.empty() && title != s.label()) w->title += " - " + std::string(title);
-		_schedule_update(false);
+		if (s.role() != Proxy_session::Role::APP) return;
+
+		Window &w = _window_for(s, v);
+		w.title = title.empty() ? std::string(s.label()) : std::string(title);
+		_schedule_update(true, false);
 	}
 
 	void top_level_destroyed(Proxy_session &s, Gui::View_id v) override
@@ -389,139 +449,85 @@ struct Wm_server::Main : Window_handler
 			return;
 		}
 		_windows.remove_if([&] (Window const &w) { return &w.session == &s && w.view.value == v.value; });
-		_schedule_update(false);
+		_schedule_update(true, false);
+	}
+
+	static bool _button(Input::Event const &e)
+	{
+		return (e.type == Input::Event::PRESS || e.type == Input::Event::RELEASE)
+		    && e.code >= BTN_MISC && e.code < KEY_OK;
+	}
+
+	/* The layouter sees the pointer wherever it is, in screen coordinates, and its buttons */
+	void _to_layouter(Input::Event const &e)
+	{
+		if (!_layouter) return;
+		if (e.type == Input::Event::ABS_MOTION || _button(e)) _layouter->submit(e);
+		if (_button(e) && e.type == Input::Event::PRESS) _presses_sent++;
 	}
 
 	void _app_event(Proxy_session &s, Input::Event e)
 	{
 		bool const positioned = e.type == Input::Event::ABS_MOTION || e.type == Input::Event::TOUCH;
 
-		if (Window *w = _window_of(s, { e.x, e.y })) {
-
-			/* a click raises the window, also where it has the focus already */
-			if (e.type == Input::Event::PRESS || e.type == Input::Event::TOUCH)
-				_raise(*w);
-			if (positioned) {
+		if (positioned) {
+			_to_layouter(e);
+			if (Window *w = _window_of(s, { e.x, e.y })) {
 				Point const p = w->local({ e.x, e.y });
 				e.x = p.x; e.y = p.y;
 			}
 		}
+		if (_button(e)) _to_layouter(e);
 		s.submit(e);
 	}
 
-	void _start_drag(Window &w, Wm::Element element)
+	void _decorator_event(Proxy_session &s, Input::Event const &e)
 	{
-		_raise(w);
-		_focus(w);
-		if (element == Wm::Element::CLOSER) { _closer_pressed = w.id; return; }
-		_drag = Drag { .window = w.id, .element = element, .start = _pointer,
-		               .original = { w.at, w.requested.area } };
-	}
-
-	void _drag_to(Point p)
-	{
-		Window *w = _window(_drag->window);
-		if (!w) { _drag.reset(); return; }
-
-		using E = Wm::Element;
-		E const e = _drag->element;
-		Rect const o = _drag->original;
-		int32_t const dx = p.x - _drag->start.x, dy = p.y - _drag->start.y;
-
-		if (e == E::TITLE) {
-			w->at = { o.at.x + dx, o.at.y + dy };
-			_show(*w);
-			_schedule_update(false);
+		/* the pointer: the decorator tells what is under it (hover), the layouter acts on it */
+		bool const pointer = e.type == Input::Event::ABS_MOTION || e.type == Input::Event::HOVER_LEAVE || _button(e);
+		if (pointer) {
+			s.submit(e);
+			_to_layouter(e);
 			return;
-		}
-
-		bool const left   = e == E::LEFT  || e == E::TOP_LEFT    || e == E::BOTTOM_LEFT;
-		bool const right  = e == E::RIGHT || e == E::TOP_RIGHT   || e == E::BOTTOM_RIGHT;
-		bool const top    = e == E::TOP   || e == E::TOP_LEFT    || e == E::TOP_RIGHT;
-		bool const bottom = e == E::BOTTOM || e == E::BOTTOM_LEFT || e == E::BOTTOM_RIGHT;
-
-		auto const sized = [] (uint32_t size, int32_t delta, uint32_t min) {
-			return uint32_t(std::max<int64_t>(int64_t(size) + delta, min)); };
-
-		uint32_t const width  = left ? sized(o.area.w, -dx, MIN_WIDTH)  : right  ? sized(o.area.w, dx, MIN_WIDTH)  : o.area.w;
-		uint32_t const height = top  ? sized(o.area.h, -dy, MIN_HEIGHT) : bottom ? sized(o.area.h, dy, MIN_HEIGHT) : o.area.h;
-
-		/* a left or top edge moves the window as much as it grows */
-		w->at = { left ? o.at.x + int32_t(o.area.w) - int32_t(width)  : o.at.x,
-		          top  ? o.at.y + int32_t(o.area.h) - int32_t(height) : o.at.y };
-
-		/* the client gets the new size as its mode and answers with a new buffer and geometry */
-		w->session.mode({ width, height });
-		_show(*w);
-		_schedule_update(false);
-	}
-
-	void _decorator_event(Proxy_session &, Input::Event const &e)
-	{
-		switch (e.type) {
-		case Input::Event::ABS_MOTION:
-			_pointer = { e.x, e.y };
-			if (_drag) _drag_to(_pointer);
-			return;
-
-		case Input::Event::PRESS:
-			if (e.code == BTN_LEFT) {
-				for (Window &w : _windows) {
-					if (!w.placed || w.session.closed()) continue;
-					Wm::Element const el = w.entry(false).element_at(_pointer);
-					if (el == Wm::Element::NONE) continue;
-					if (el != Wm::Element::CONTENT) _start_drag(w, el);
-					return;
-				}
-				return;
-			}
-			break;
-
-		case Input::Event::RELEASE:
-			if (e.code == BTN_LEFT) {
-				_drag.reset();
-				if (_closer_pressed) {
-					Window *w = _window(*_closer_pressed);
-					_closer_pressed.reset();
-					if (w && Wm::Window_entry::contains(w->entry(false).closer(), _pointer)) _close(*w);
-				}
-				return;
-			}
-			break;
-
-		default: break;
 		}
 
 		/* keys typed while the decorator's session has the gui server's focus: the focused window's */
-		if (e.type == Input::Event::PRESS || e.type == Input::Event::RELEASE)
-			if (Window *w = _window(_focused))
-				w->session.submit(e);
+		if (e.type == Input::Event::PRESS || e.type == Input::Event::RELEASE) _key(e);
 	}
 
 	void event(Proxy_session &s, Input::Event const &e) override
 	{
-		if (s.role() == Proxy_session::Role::DECORATOR) _decorator_event(s, e);
-		else _app_event(s, e);
+		switch (s.role()) {
+		case Proxy_session::Role::DECORATOR: _decorator_event(s, e); return;
+		case Proxy_session::Role::APP:       _app_event(s, e);       return;
+		case Proxy_session::Role::LAYOUTER:  return;   /* it has no views */
+		}
 	}
 
+	/* The gui server focused a client (a click into it): the layouter hears of it */
 	void focused(Proxy_session &s) override
 	{
-		/* the decorator's focus is the focus of the window whose title was clicked (already wm's) */
-		if (s.role() == Proxy_session::Role::DECORATOR) return;
+		if (s.role() != Proxy_session::Role::APP || s.closed()) return;
 
 		for (Window &w : _windows)
-			if (&w.session == &s && w.placed && !s.closed()) {
-				_focus(w);
-				_raise(w);
+			if (&w.session == &s) {
+				(void)_focus_reporter.report(Wm::focus_request_xml(++_focus_requests, w.id));
 				return;
 			}
+	}
+
+	void opened(Proxy_session &s) override
+	{
+		/* a new layouter counts the presses it gets from zero */
+		if (s.role() == Proxy_session::Role::LAYOUTER) { _layouter = &s; _presses_sent = _presses_seen = 0; }
 	}
 
 	void _session_closing(Proxy_session &s)
 	{
 		if (&s == _decorator) { _decorator = nullptr; _decorations.clear(); }
+		if (&s == _layouter) { _layouter = nullptr; _release_keys(); }
 		_windows.remove_if([&] (Window const &w) { return &w.session == &s; });
-		_schedule_update(false);
+		_schedule_update(true, false);
 	}
 
 	Main(Env &env) : _env(env)
@@ -529,11 +535,12 @@ struct Wm_server::Main : Window_handler
 		_config_rom.sigh(_config_handler.cap());
 		_handle_config();
 
-		/* the decorator draws from this report: on unless the config says otherwise */
-		if (_config.child("report").attribute("window_layout").as_bool(true))
-			_layout_reporter.emplace(_env, "window_layout", LAYOUT_REPORT_SIZE);
+		_layout_rom.sigh(_layout_handler.cap());
+		_resize_rom.sigh(_resize_handler.cap());
+		_focus_rom.sigh(_focus_handler.cap());
 
 		_root.closing = [this] (Proxy_session &s) { _session_closing(s); };
+		_schedule_update(true, false);
 		(void)announce(_env, "Gui", _root);
 	}
 };

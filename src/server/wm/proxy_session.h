@@ -4,9 +4,9 @@
  * wm opens a Gui session at the gui server for each of its clients and
  * hands the client that session's buffer directly (pixels never pass
  * through wm). What wm must own it intercepts: the placement and stacking
- * of top-level views (each is a window; Main decides where it goes), the
- * mode the client is told (the window's size), and the input (positions
- * become the client's coordinates, clicks raise the window). Commands are
+ * of top-level views (each is a window; Main puts it where the layouter
+ * says), the mode the client is told (the window's size), and the input
+ * (positions become the client's coordinates). Commands are
  * copied out of the client's buffer before they are looked at, view ids
  * are the gui server's, which checks them as for any client.
  */
@@ -40,7 +40,11 @@ struct Wm_server::Window_handler
 {
 	virtual ~Window_handler() = default;
 
-	/* The client placed its top-level 'view' at 'requested': where it really goes */
+	/*
+	 * The client placed its top-level 'view' at 'requested': where it really
+	 * goes (an application's window where the layout says, a decoration
+	 * where the decorator put it)
+	 */
 	virtual Rect top_level_geometry(Proxy_session &, Gui::View_id, Rect requested) = 0;
 
 	virtual void top_level_title(Proxy_session &, Gui::View_id, std::string_view) = 0;
@@ -60,6 +64,9 @@ struct Wm_server::Window_handler
 	 * where the last click went.
 	 */
 	virtual void focused(Proxy_session &) = 0;
+
+	/* A session was opened (its role is known) */
+	virtual void opened(Proxy_session &) = 0;
 };
 
 
@@ -67,7 +74,7 @@ class Wm_server::Proxy_session : public Rpc_object<Gui::Session>
 {
 	public:
 
-		enum class Role { APP, DECORATOR };
+		enum class Role { APP, DECORATOR, LAYOUTER };
 
 		/* what a client must give: wm's own two buffers plus the gui server's session (24K, 4 caps) */
 		enum : uint64_t { SESSION_COST = 64*1024, SESSION_CAPS = 6 };
@@ -150,7 +157,7 @@ class Wm_server::Proxy_session : public Rpc_object<Gui::Session>
 
 			switch (c.op) {
 			case Gui::Command::GEOMETRY:
-				if (_role == Role::APP) c.rect = _handler.top_level_geometry(*this, c.view, c.rect);
+				c.rect = _handler.top_level_geometry(*this, c.view, c.rect);
 				return c;
 			case Gui::Command::TITLE:
 				_handler.top_level_title(*this, c.view, c.title);
@@ -291,11 +298,16 @@ class Wm_server::Proxy_session : public Rpc_object<Gui::Session>
 			uint32_t const count = std::min<uint32_t>(shared.count, Gui::Command_buffer::MAX_COMMANDS);
 			std::vector<Gui::Command> commands(shared.commands, shared.commands + count);
 
-			auto &out = *_gui_commands.local_addr<Gui::Command_buffer>();
-			out.count = 0;
+			/* translated first: Main may run commands of its own at the gui server meanwhile */
+			std::vector<Gui::Command> translated;
 			for (Gui::Command const &c : commands)
 				if (auto t = _translated(c))
-					out.commands[out.count++] = *t;
+					translated.push_back(*t);
+
+			auto &out = *_gui_commands.local_addr<Gui::Command_buffer>();
+			out.count = 0;
+			for (Gui::Command const &c : translated)
+				out.commands[out.count++] = c;
 
 			return _gui->execute();
 		}
