@@ -10,6 +10,9 @@ Groups (one CTest test each):
                neither swapped nor shifted
   gain         a float WAV through gain db="-6": every sample of the output
                is the input's at -6 dB within 0.001 dB
+  eq           six tones through three biquad bands (low shelf, peak, high
+               shelf): each tone's level out is the cookbook formula's
+               response at its frequency within 0.1 dB
   ramp         the generator's constant 0.5 through gain; audio_file pauses
                at 48000 frames, the gain is changed live to -20 dB, then
                audio_file goes on: the output falls from 0.5 to 0.05 once,
@@ -184,6 +187,19 @@ def raw_floats(path):
     raise Failure(f"{path} has no data chunk")
 
 
+def write_float_wav(path, channels):
+    """a 32-bit float WAV of 'channels' lists of samples"""
+    n = len(channels)
+    data = struct.pack(f"<{n * len(channels[0])}f",
+                       *[channels[c][i] for i in range(len(channels[0])) for c in range(n)])
+    fmt = struct.pack("<HHIIHH", 3, n, RATE, RATE * 4 * n, 4 * n, 32)
+    with open(path, "wb") as f:
+        f.write(b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data)) + b"WAVE")
+        f.write(b"fmt " + struct.pack("<I", len(fmt)) + fmt)
+        f.write(b"data" + struct.pack("<I", len(data)) + data)
+    os.chmod(path, 0o644)
+
+
 def raw_int16(path):
     data = subprocess.run(["sox", "-V1", path, "-t", "raw", "-e", "signed-integer", "-b", "16", "-L", "-"],
                           check=True, capture_output=True).stdout
@@ -251,6 +267,74 @@ def group_gain(nestbox, tmp):
     if worst >= 0.001:
         raise Failure(f"a sample is off -6 dB by {worst:.6f} dB (at most 0.001 dB allowed)")
     print(f"gain: {checked} samples at -6 dB, worst error {worst:.2e} dB")
+
+
+def cookbook(kind, f0, gain_db, q):
+    """Robert Bristow-Johnson's biquad coefficients, written here independently of biquad.h"""
+    a = 10 ** (gain_db / 40)
+    w0 = 2 * math.pi * f0 / RATE
+    cw, sw = math.cos(w0), math.sin(w0)
+    if kind == "peak":
+        alpha = sw / (2 * q)
+        b, an = [1 + alpha * a, -2 * cw, 1 - alpha * a], [1 + alpha / a, -2 * cw, 1 - alpha / a]
+    else:
+        alpha = sw / 2 * math.sqrt((a + 1 / a) * (1 / q - 1) + 2)
+        s = 2 * math.sqrt(a) * alpha
+        if kind == "low_shelf":
+            b = [a * ((a + 1) - (a - 1) * cw + s), 2 * a * ((a - 1) - (a + 1) * cw), a * ((a + 1) - (a - 1) * cw - s)]
+            an = [(a + 1) + (a - 1) * cw + s, -2 * ((a - 1) + (a + 1) * cw), (a + 1) + (a - 1) * cw - s]
+        else:
+            b = [a * ((a + 1) + (a - 1) * cw + s), -2 * a * ((a - 1) + (a + 1) * cw), a * ((a + 1) + (a - 1) * cw - s)]
+            an = [(a + 1) - (a - 1) * cw + s, 2 * ((a - 1) - (a + 1) * cw), (a + 1) - (a - 1) * cw - s]
+    return b, an
+
+
+def response_db(bands, f):
+    z1 = complex(math.cos(2 * math.pi * f / RATE), -math.sin(2 * math.pi * f / RATE))
+    h = 1
+    for b, a in bands:
+        h *= (b[0] + b[1] * z1 + b[2] * z1 * z1) / (a[0] + a[1] * z1 + a[2] * z1 * z1)
+    return 20 * math.log10(abs(h))
+
+
+def amplitude_at(samples, f):
+    """the amplitude of frequency 'f' in 'samples' (a whole number of its cycles)"""
+    re = sum(v * math.cos(2 * math.pi * f * i / RATE) for i, v in enumerate(samples))
+    im = sum(v * math.sin(2 * math.pi * f * i / RATE) for i, v in enumerate(samples))
+    return 2 * math.hypot(re, im) / len(samples)
+
+
+def group_eq(nestbox, tmp):
+    inp, out = os.path.join(tmp, "in.wav"), os.path.join(tmp, "out.wav")
+    tones = [50, 200, 1000, 2500, 6000, 12000]   # each a whole number of cycles in 0.8 s
+    frames = RATE
+    signal = [sum(0.1 * math.sin(2 * math.pi * f * i / RATE + k) for k, f in enumerate(tones)) for i in range(frames)]
+    write_float_wav(inp, [signal, signal])
+    empty_file(out)
+
+    bands = [("low_shelf", 200, -4, 0.8), ("peak", 1000, 6, 1.0), ("high_shelf", 8000, 3, 0.7)]
+    nodes = "".join(f'<band type="{t}" frequency="{f}" gain_db="{g}" q="{q}"/>' for t, f, g, q in bands)
+    config = os.path.join(tmp, "eq.xml")
+    write_config(config, mixer(STEREO_MIX) + f"""<start name="eq" ram="4M"><binary name="eq"/>
+		<provides><service name="Play"/></provides>
+		<config>{nodes}</config>
+		{route("Play", "mixer")}
+	</start>""" + audio_file(out, frames, "float", inp=inp, play_to="eq"))
+    run = Run(nestbox, config)
+    try:
+        run.wait_for(f"[init -> out] audio_file: wrote {frames} frames to {out}")
+    finally:
+        run.stop()
+
+    coefficients = [cookbook(t, f, g, q) for t, f, g, q in bands]
+    skip = RATE // 5   # the filters' transient
+    for c, y in enumerate(channels_of(raw_floats(out), 2)):
+        for f in tones:
+            measured = 20 * math.log10(amplitude_at(y[skip:], f) / amplitude_at(signal[skip:], f))
+            expected = response_db(coefficients, f)
+            if abs(measured - expected) >= 0.1:
+                raise Failure(f"channel {c}, {f} Hz: {measured:.4f} dB, the biquads' formula says {expected:.4f} dB")
+            print(f"eq: channel {c}, {f} Hz: {measured:+.4f} dB (formula {expected:+.4f} dB)")
 
 
 def group_ramp(nestbox, tmp):
@@ -369,7 +453,7 @@ def group_timer(nestbox, tmp):
     print(f"timer: {frames} frames, peak {peak:.4f}")
 
 
-GROUPS = {"passthrough": group_passthrough, "gain": group_gain, "ramp": group_ramp,
+GROUPS = {"passthrough": group_passthrough, "gain": group_gain, "eq": group_eq, "ramp": group_ramp,
           "mixer": group_mixer, "timer": group_timer}
 
 
