@@ -13,6 +13,16 @@ Groups (one CTest test each):
   eq           six tones through three biquad bands (low shelf, peak, high
                shelf): each tone's level out is the cookbook formula's
                response at its frequency within 0.1 dB
+  delay        an impulse in each channel through delay frames="480": each
+               comes out exactly 480 frames later, unchanged, alone (the
+               latency is the declared latency)
+  meter        a 0.5 sine through meter: every 100 ms of audio it logs
+               -6.02 dB peak and -9.03 dB RMS for both channels
+  compressor   a constant 0.5 (-6.02 dBFS) through a 4:1 compressor at
+               -20 dB: the output settles at -16.51 dBFS within 0.01 dB,
+               falling monotonically during the attack
+  player       a 16-bit FLAC file through player and the mixer: what
+               audio_file writes is the file's samples, bit for bit
   ramp         the generator's constant 0.5 through gain; audio_file pauses
                at 48000 frames, the gain is changed live to -20 dB, then
                audio_file goes on: the output falls from 0.5 to 0.05 once,
@@ -337,6 +347,99 @@ def group_eq(nestbox, tmp):
             print(f"eq: channel {c}, {f} Hz: {measured:+.4f} dB (formula {expected:+.4f} dB)")
 
 
+def filter_start(binary, attrs, to="mixer"):
+    return f"""<start name="{binary}" ram="4M"><binary name="{binary}"/>
+		<provides><service name="Play"/></provides>
+		<config {attrs}/>
+		{route("Play", to)}
+	</start>"""
+
+
+def group_delay(nestbox, tmp):
+    inp, out = os.path.join(tmp, "in.wav"), os.path.join(tmp, "out.wav")
+    left, right = [0.0] * RATE, [0.0] * RATE
+    left[1000], right[30000] = 0.8, -0.6
+    write_float_wav(inp, [left, right])
+    empty_file(out)
+    config = os.path.join(tmp, "delay.xml")
+    write_config(config, mixer(STEREO_MIX) + filter_start("delay", 'frames="480"')
+                 + audio_file(out, RATE, "float", inp=inp, play_to="delay"))
+    run = Run(nestbox, config)
+    try:
+        run.wait_for(f"[init -> out] audio_file: wrote {RATE} frames to {out}")
+    finally:
+        run.stop()
+    y = channels_of(raw_floats(out), 2)
+    for c, (at, value) in enumerate([(1480, 0.8), (30480, -0.6)]):
+        found = [(i, v) for i, v in enumerate(y[c]) if v != 0.0]
+        if found != [(at, struct.unpack("<f", struct.pack("<f", value))[0])]:
+            raise Failure(f"channel {c}: the impulse came out as {found[:5]}, expected {value} at frame {at}")
+    print("delay: each impulse 480 frames later, nothing else")
+
+
+def group_meter(nestbox, tmp):
+    out = os.path.join(tmp, "out.wav")
+    empty_file(out)
+    config = os.path.join(tmp, "meter.xml")
+    write_config(config, mixer(STEREO_MIX) + filter_start("meter", 'log="yes" report="no" interval_ms="100"')
+                 + generator("gen", "meter", 'frequency="1000" amplitude="0.5"')
+                 + audio_file(out, RATE, "float"))
+    run = Run(nestbox, config)
+    try:
+        for frame in (4800, 48000):
+            run.wait_for(f"[init -> meter] levels at frame {frame}: left peak -6.02 dB rms -9.03 dB "
+                         "right peak -6.02 dB rms -9.03 dB")
+    finally:
+        run.stop()
+    print("meter: a 0.5 sine is -6.02 dB peak, -9.03 dB RMS")
+
+
+def group_compressor(nestbox, tmp):
+    out = os.path.join(tmp, "out.wav")
+    empty_file(out)
+    config = os.path.join(tmp, "compressor.xml")
+    write_config(config, mixer(STEREO_MIX)
+                 + filter_start("compressor", 'threshold_db="-20" ratio="4" attack_ms="1" release_ms="50"')
+                 + generator("gen", "compressor", 'wave="square" frequency="0" amplitude="0.5"')
+                 + audio_file(out, RATE, "float"))
+    run = Run(nestbox, config)
+    try:
+        run.wait_for(f"[init -> out] audio_file: wrote {RATE} frames to {out}")
+    finally:
+        run.stop()
+    level = 20 * math.log10(0.5)
+    expected = level - (level + 20) * (1 - 1 / 4)
+    for c, y in enumerate(channels_of(raw_floats(out), 2)):
+        got = 20 * math.log10(y[-1])
+        if abs(got - expected) > 0.01:
+            raise Failure(f"channel {c}: {got:.4f} dB out of a 4:1 compressor at -20 dB, expected {expected:.4f} dB")
+        if any(b > a + 1e-7 for a, b in zip(y[:RATE // 10], y[1:RATE // 10])):
+            raise Failure(f"channel {c}: the gain rose during the attack")
+        print(f"compressor: channel {c} settles at {got:.4f} dB (expected {expected:.4f} dB)")
+
+
+def group_player(nestbox, tmp):
+    inp, out = os.path.join(tmp, "in.flac"), os.path.join(tmp, "out.wav")
+    sox("-n", "-r", str(RATE), "-c", "2", "-b", "16", inp, "synth", "1", "whitenoise", "sine", "440", "vol", "0.5")
+    os.chmod(inp, 0o644)
+    empty_file(out)
+    config = os.path.join(tmp, "player.xml")
+    write_config(config, mixer(STEREO_MIX) + f"""<start name="player" ram="4M"><binary name="player"/>
+		<host><file path="{inp}"/></host>
+		<config/>
+		{route("Play", "mixer")}
+	</start>""" + audio_file(out, RATE, "pcm16"))
+    run = Run(nestbox, config)
+    try:
+        run.wait_for(f"[init -> player] player: played {RATE} frames of {inp}")
+        run.wait_for(f"[init -> out] audio_file: wrote {RATE} frames to {out}")
+    finally:
+        run.stop()
+    if raw_int16(inp) != raw_int16(out):
+        raise Failure("what audio_file wrote is not the FLAC file's samples")
+    print("player: a 16-bit FLAC file played bit-exact")
+
+
 def group_ramp(nestbox, tmp):
     out = os.path.join(tmp, "out.wav")
     empty_file(out)
@@ -453,7 +556,8 @@ def group_timer(nestbox, tmp):
     print(f"timer: {frames} frames, peak {peak:.4f}")
 
 
-GROUPS = {"passthrough": group_passthrough, "gain": group_gain, "eq": group_eq, "ramp": group_ramp,
+GROUPS = {"passthrough": group_passthrough, "gain": group_gain, "eq": group_eq, "delay": group_delay, "meter": group_meter,
+          "compressor": group_compressor, "player": group_player, "ramp": group_ramp,
           "mixer": group_mixer, "timer": group_timer}
 
 

@@ -63,6 +63,9 @@ class nestbox::Audio::Sound_file
 		/* Read up to out.size()/channels frames, interleaved; returns the frames read (0: end) */
 		uint64_t read(std::span<float> out);
 
+		/* Read from the first frame again; false: the file cannot seek */
+		bool rewind();
+
 		/* Write whole frames, interleaved; false: the write failed (logged) */
 		bool write(std::span<float const> in);
 

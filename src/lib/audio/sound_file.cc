@@ -166,6 +166,12 @@ uint64_t Sound_file::read(std::span<float> out)
 }
 
 
+bool Sound_file::rewind()
+{
+	return _impl && _impl->sf && sf_seek(_impl->sf, 0, SEEK_SET) == 0;
+}
+
+
 bool Sound_file::write(std::span<float const> in)
 {
 	if (!_impl || !_impl->sf) return false;
