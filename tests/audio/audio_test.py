@@ -534,7 +534,7 @@ def group_mixer(nestbox, tmp):
 def group_timer(nestbox, tmp):
     out = os.path.join(tmp, "out.wav")
     empty_file(out)
-    frames = RATE // 2
+    frames = 2 * RATE   # long enough that a slow start under load still leaves the tone in it
     config = os.path.join(tmp, "timer.xml")
     write_config(config, f"""<start name="mixer" ram="8M"><binary name="mixer"/>
 		<provides><service name="Play"/><service name="Record"/></provides>
