@@ -105,6 +105,15 @@ TEST_F(Ring, a_writer_gets_no_room_from_a_lying_server)
 }
 
 
+TEST(Time_window, a_window_too_long_for_32_bits_is_too_long_for_every_limit)
+{
+	Time_window const w { 0, (1ull << 32) + 5 };
+	EXPECT_EQ(w.frames(), UINT32_MAX);
+	EXPECT_EQ((Time_window { 7, 7 }).frames(), 0u);
+	EXPECT_EQ((Time_window { 9, 3 }).frames(), 0u);
+}
+
+
 TEST(Sample_fifo, gaps_are_silence_late_frames_are_dropped)
 {
 	Audio::Sample_fifo fifo(64);

@@ -20,7 +20,9 @@
  */
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 
 #include <nestbox/base/rpc.h>
 
@@ -31,8 +33,10 @@ struct Time_window
 {
 	uint64_t start = 0, end = 0;
 
-	bool     valid()  const { return end > start; }
-	uint32_t frames() const { return valid() ? uint32_t(end - start) : 0; }
+	bool valid() const { return end > start; }
+
+	/* Saturates: a window too long for 32 bits is too long for every limit */
+	uint32_t frames() const { return valid() ? uint32_t(std::min<uint64_t>(end - start, UINT32_MAX)) : 0; }
 	bool operator == (Time_window const &) const = default;
 };
 

@@ -58,6 +58,7 @@ struct Mixer::Main : Play_handler, Record_handler
 		std::string   mix { };
 		float         volume = -1.0f;   /* not assigned yet */
 
+		bool                 told_start = false;   /* only the first stream's start is logged */
 		Sample_fifo::Stats   stats { };
 		Rate_limited_warning late_warning { };
 		Rate_limited_warning gap_warning { };
@@ -129,8 +130,10 @@ struct Mixer::Main : Play_handler, Record_handler
 		while (auto slot = p.session.peek()) {
 			bool const starting = !p.fifo.started();
 			if (mix_of(p.mix) && !p.fifo.put(slot->window, slot->samples, p.stats)) break;
-			if (starting && p.fifo.started())
+			if (starting && p.fifo.started() && !p.told_start) {
+				p.told_start = true;
 				log("Play session \"", p.session.label(), "\" starts at frame ", p.fifo.first(), " of ", p.mix);
+			}
 			p.session.release();
 		}
 		if (p.stats.late > before.late)
