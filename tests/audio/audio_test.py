@@ -31,8 +31,10 @@ Groups (one CTest test each):
   mixer        two generators into one mix (a constant 0.25 at volume 1, a
                constant 0.5 at volume 0.5), one of them also into a second
                mix; then the second generator's volume goes to 0 live: the
-               left output is 0.25, then 0.5 once both play, then 0.25
-               again; the right output is 0.25 throughout
+               left output is 0.25 for 48000 frames, 0.5 for 48000 frames
+               once both play, then falls over a 5 ms ramp (no step larger
+               than 0.25 / 240) and stays 0.25; the right output is 0.25
+               throughout
   timer        audio_file clocked by the timer records a generator in real
                time: it writes the frames it was asked for, with the tone
                in them (no timing is asserted: late periods are silence)
@@ -520,14 +522,22 @@ def group_mixer(nestbox, tmp):
     if any(v != 0.25 for v in right):
         raise Failure("the right mix holds more than generator a's 0.25")
     # 0.25 (a alone), 0.5 (a + b at half volume), 0.25 (b at volume 0)
+    # 0.25 (a alone), 0.5 (a + b at half volume), a 5 ms ramp, 0.25 (b at volume 0)
     runs = []
-    for v in left:
+    for v in left[:2 * RATE]:
         if not runs or runs[-1][0] != v:
             runs.append([v, 0])
         runs[-1][1] += 1
-    if runs != [[0.25, RATE], [0.5, RATE], [0.25, RATE]]:
+    if runs != [[0.25, RATE], [0.5, RATE]]:
         raise Failure(f"the left mix went through {runs[:10]} ([value, frames]), "
-                      f"not 0.25, 0.5, 0.25 for {RATE} frames each")
+                      f"not 0.25 and 0.5 for {RATE} frames each")
+    ramp = left[2 * RATE - 1:2 * RATE + 241]
+    bound = 0.25 / 240 * (1 + 1e-4)
+    steps = [ramp[i] - ramp[i + 1] for i in range(len(ramp) - 1)]
+    if any(d < -1e-7 or d > bound for d in steps):
+        raise Failure(f"the volume change is no ramp of 240 frames: steps {min(steps):.6f} to {max(steps):.6f}")
+    if any(abs(v - 0.25) > 1e-7 for v in left[2 * RATE + 240:]):
+        raise Failure("the left mix is not 0.25 after the volume ramp")
     print(f"mixer: left {runs}, right 0.25 throughout")
 
 

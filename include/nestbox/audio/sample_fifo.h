@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include <nestbox/audio/ramp.h>
 #include <nestbox/session/play.h>
 
 namespace nestbox::Audio { class Sample_fifo; }
@@ -74,6 +75,15 @@ class nestbox::Audio::Sample_fifo
 			uint64_t const from = std::max(w.start, _first), to = std::min(w.end, _end);
 			for (uint64_t pos = from; pos < to; pos++)
 				out[pos - w.start] += volume * _at(pos);
+		}
+
+		/* The same with a volume that moves frame by frame (it advances over all of 'w') */
+		void mix_into(Play::Time_window w, std::span<float> out, Ramp &volume)
+		{
+			for (uint64_t pos = w.start; pos < w.end; pos++) {
+				float const v = volume.next();
+				if (pos >= _first && pos < _end) out[pos - w.start] += v * _at(pos);
+			}
 		}
 
 		/* Whether any held sample lies in 'w' */

@@ -5,7 +5,8 @@
  * names the Play sessions that play into it (<play label_suffix="left"
  * volume="0.5"/>), each <policy> says which mix a Record session reads and
  * at what volume. One mix is one channel. The config is re-applied live:
- * sessions move between mixes and volumes change at the next window.
+ * sessions move between mixes, and a changed volume ramps to its new value
+ * over 5 ms (at the mixes' 'rate'), so that it never clicks.
  *
  * Each mix has a timeline position: where its recorders have read up to.
  * A new stream starts there. The mixer holds up to FIFO_FRAMES frames per
@@ -47,6 +48,11 @@ struct Mixer::Main : Play_handler, Record_handler
 
 	bool freewheel = false;
 
+	/* a volume change ramps over 5 ms at the mixes' rate */
+	unsigned rate = 48000;
+
+	uint32_t ramp_frames() const { return Audio::ramp_frames(rate, MAX_RAMP_MS); }
+
 	struct Mix { uint64_t position = 0; };
 
 	std::map<std::string, Mix> mixes { };
@@ -56,7 +62,8 @@ struct Mixer::Main : Play_handler, Record_handler
 		Play_session &session;
 		Sample_fifo   fifo { FIFO_FRAMES };
 		std::string   mix { };
-		float         volume = -1.0f;   /* not assigned yet */
+		float         volume = -1.0f;   /* the target; -1: not assigned yet */
+		Ramp          ramp { 1.0f };    /* the volume frame by frame */
 
 		bool                 told_start = false;   /* only the first stream's start is logged */
 		Sample_fifo::Stats   stats { };
@@ -70,7 +77,8 @@ struct Mixer::Main : Play_handler, Record_handler
 	{
 		Record_session &session;
 		std::string     mix { };
-		float           volume = 1.0f;
+		float           volume = -1.0f;
+		Ramp            ramp { 1.0f };
 	};
 
 	std::map<Play_session *,   std::unique_ptr<Player>> players   { };
@@ -103,6 +111,7 @@ struct Mixer::Main : Play_handler, Record_handler
 					volume   = std::clamp(play.attribute("volume").as_float(1.0f), 0.0f, 1000.0f);
 				}
 		if (mix_name == p.mix && volume == p.volume) return;
+		p.ramp.set(volume, p.volume < 0 ? 0 : ramp_frames());
 		p.mix    = mix_name;
 		p.volume = volume;
 		if (p.mix.empty()) log("Play session \"", p.session.label(), "\" plays into no mix (none names it)");
@@ -112,8 +121,10 @@ struct Mixer::Main : Play_handler, Record_handler
 	void assign(Recorder &r)
 	{
 		pugi::xml_node const policy = select_policy(config.node(), r.session.label());
-		r.mix    = policy.attribute("record").as_string();
-		r.volume = std::clamp(policy.attribute("volume").as_float(1.0f), 0.0f, 1000.0f);
+		r.mix = policy.attribute("record").as_string();
+		float const volume = std::clamp(policy.attribute("volume").as_float(1.0f), 0.0f, 1000.0f);
+		if (volume != r.volume) r.ramp.set(volume, r.volume < 0 ? 0 : ramp_frames());
+		r.volume = volume;
 		if (!mixes.count(r.mix)) r.mix = { };
 	}
 
@@ -156,6 +167,7 @@ struct Mixer::Main : Play_handler, Record_handler
 	{
 		config.update();
 		freewheel = config.node().attribute("freewheel").as_bool(false);
+		rate      = config.node().attribute("rate").as_uint(48000);
 
 		std::map<std::string, Mix> updated;
 		for (pugi::xml_node mix : config.node().children("mix")) {
@@ -251,10 +263,13 @@ struct Mixer::Main : Play_handler, Record_handler
 		}
 		if (!contributes) return false;
 
-		for (auto &[ps, p] : players)
-			if (p->mix == r.mix) p->fifo.mix_into(w, out, p->volume);
-		if (r.volume != 1.0f)
-			for (float &v : out) v *= r.volume;
+		for (auto &[ps, p] : players) {
+			if (p->mix != r.mix) continue;
+			if (p->ramp.ramping()) p->fifo.mix_into(w, out, p->ramp);
+			else                   p->fifo.mix_into(w, out, p->ramp.value());
+		}
+		if (r.ramp.ramping() || r.ramp.value() != 1.0f)
+			for (float &v : out) v *= r.ramp.next();
 
 		/* what lies before the window's end is recorded (or too late): room for more */
 		mix->position = std::max(mix->position, w.end);
