@@ -46,21 +46,22 @@ struct Audio_file::Main
 	/* the granted files: 'output' and 'input' name them where more than one is granted */
 	struct Grant { int fd = -1; std::string path { }; };
 
-	Grant grant(bool writeable, char const *attr)
+	Grant grant(bool writeable, char const *attr, char const *other_attr)
 	{
 		std::string const wanted = start_config.attribute(attr).as_string();
+		std::string const other  = start_config.attribute(other_attr).as_string();
 		for (auto const &[name, fd] : env.host_fds()) {
 			bool const rw = name.starts_with("file-rw:"), ro = name.starts_with("file-ro:");
 			if (!rw && !ro) continue;
 			std::string const path = name.substr(8);
-			if (!wanted.empty() ? path == wanted : (writeable ? rw : ro)) return { fd, path };
+			if (!wanted.empty() ? path == wanted : ((writeable ? rw : ro) && path != other)) return { fd, path };
 		}
 		if (!wanted.empty()) error(attr, " file ", wanted, " is not granted (<host> <file path=…/>)");
 		return { };
 	}
 
-	Grant const out_grant = grant(true,  "output");
-	Grant const in_grant  = grant(false, "input");
+	Grant const out_grant = grant(true,  "output", "input");
+	Grant const in_grant  = grant(false, "input",  "output");
 
 	std::vector<std::string> const names =
 		Audio::Filter::channel_names(start_config.attribute("channels").as_string("left right"));
