@@ -28,6 +28,12 @@ Groups (one CTest test each):
                audio_file goes on: the output falls from 0.5 to 0.05 once,
                no step larger than 0.45 / 240 (a 5 ms ramp at 48 kHz), and
                holds 0.05 after the ramp
+  live         live changes with a 5 ms ramp, each made while audio_file is
+               paused: the generator's amplitude (0.5 to 0.1) and the
+               compressor's makeup gain (0 to -20 dB) move once, no step
+               larger than the difference / 240; the delay's tap (0 to 480
+               frames) crossfades on a rising input with no step larger
+               than three times the input's, and is exact afterwards
   mixer        two generators into one mix (a constant 0.25 at volume 1, a
                constant 0.5 at volume 0.5), one of them also into a second
                mix; then the second generator's volume goes to 0 live: the
@@ -486,6 +492,101 @@ def group_ramp(nestbox, tmp):
         print(f"ramp: channel {c} falls from frame {first_low - 1}, largest step {worst:.6f} <= {bound:.6f}")
 
 
+def live_change(nestbox, tmp, name, body, applied, frames):
+    """
+    Run body(False) until audio_file pauses at RATE frames, apply
+    body(True), wait for the log line 'applied', go on to 'frames' frames;
+    the output's channels
+    """
+    out = os.path.join(tmp, f"{name}.wav")
+    empty_file(out)
+    config = os.path.join(tmp, f"{name}.xml")
+
+    def with_file(changed, pause):
+        return body(changed) + audio_file(out, frames, "float", attrs=f'clock="freewheel" {pause}')
+
+    write_config(config, with_file(False, f'pause_at="{RATE}"'))
+    run = Run(nestbox, config)
+    try:
+        run.wait_for(f"[init -> out] audio_file: paused at {RATE} frames")
+        write_config(config, with_file(True, f'pause_at="{RATE}"'))
+        run.wait_for(applied)
+        write_config(config, with_file(True, ""))
+        run.wait_for(f"[init -> out] audio_file: wrote {frames} frames to {out}")
+    finally:
+        run.stop()
+    return channels_of(raw_floats(out), 2)
+
+
+def check_ramped(name, s, before, after, frames):
+    """'s' holds 'before', moves to 'after' once over a 5 ms ramp, holds 'after'"""
+    bound = abs(after - before) / 240 * (1 + 1e-4)
+    start = next((i for i, v in enumerate(s) if abs(v - before) > 1e-7), None)
+    if start is None or start < RATE:
+        raise Failure(f"{name}: the change arrived at frame {start}, not after the pause at {RATE}")
+    worst = max(abs(s[i + 1] - s[i]) for i in range(len(s) - 1))
+    if worst > bound:
+        raise Failure(f"{name}: a step of {worst:.7f}, the 5 ms ramp allows {bound:.7f}")
+    if any(abs(v - after) > 1e-6 for v in s[start + 240:]):
+        raise Failure(f"{name}: not {after} after the ramp")
+    print(f"live: {name} moves from frame {start}, largest step {worst:.7f} <= {bound:.7f}")
+
+
+def group_live(nestbox, tmp):
+    frames = 3 * RATE
+    dc = 'wave="square" frequency="0"'
+
+    # the generator's amplitude
+    channels = live_change(nestbox, tmp, "amplitude", lambda changed: mixer(STEREO_MIX)
+                           + generator("gen", "mixer", f'{dc} amplitude="{0.1 if changed else 0.5}"'),
+                           "[init -> gen] generator: square at 0.000000 Hz, amplitude 0.100000", frames)
+    for c, s in enumerate(channels):
+        check_ramped(f"generator amplitude, channel {c}", s, 0.5, 0.1, frames)
+
+    # the compressor's makeup gain (the input stays below its threshold)
+    channels = live_change(nestbox, tmp, "makeup", lambda changed: mixer(STEREO_MIX)
+                           + filter_start("compressor", f'threshold_db="0" makeup_db="{-20 if changed else 0}"')
+                           + generator("gen", "compressor", f'{dc} amplitude="0.5"'),
+                           "[init -> compressor] compressor: threshold 0.000000 dB, ratio 4.000000, makeup -20", frames)
+    for c, s in enumerate(channels):
+        check_ramped(f"compressor makeup, channel {c}", s, 0.5, 0.05, frames)
+
+    # the delay: a rising input, the tap crossfades from 0 to 480 frames back
+    inp = os.path.join(tmp, "rising.wav")
+    rising = [i / frames * 0.5 for i in range(frames)]
+    write_float_wav(inp, [rising, rising])
+    out = os.path.join(tmp, "delay.wav")
+    empty_file(out)
+    config = os.path.join(tmp, "delay.xml")
+
+    def body(delay, pause):
+        return (mixer(STEREO_MIX) + filter_start("delay", f'frames="{delay}"')
+                + audio_file(out, frames, "float", inp=inp, play_to="delay", attrs=f'clock="freewheel" {pause}'))
+
+    write_config(config, body(0, f'pause_at="{RATE}"'))
+    run = Run(nestbox, config)
+    try:
+        run.wait_for(f"[init -> out] audio_file: paused at {RATE} frames")
+        write_config(config, body(480, f'pause_at="{RATE}"'))
+        run.wait_for("[init -> delay] delay: 480 frames")
+        write_config(config, body(480, ""))
+        run.wait_for(f"[init -> out] audio_file: wrote {frames} frames to {out}")
+    finally:
+        run.stop()
+    x = [struct.unpack("<f", struct.pack("<f", v))[0] for v in rising]
+    slope = 0.5 / frames
+    for c, y in enumerate(channels_of(raw_floats(out), 2)):
+        start = next((i for i in range(frames) if y[i] != x[i]), None)
+        if start is None or start < RATE:
+            raise Failure(f"delay, channel {c}: the change arrived at frame {start}")
+        worst = max(abs(y[i + 1] - y[i]) for i in range(frames - 1))
+        if worst > 3 * slope * (1 + 1e-3):
+            raise Failure(f"delay, channel {c}: a step of {worst:.8f}, the crossfade allows {3 * slope:.8f}")
+        if any(y[i] != x[i - 480] for i in range(start + 240, frames)):
+            raise Failure(f"delay, channel {c}: not the input 480 frames back after the crossfade")
+        print(f"live: delay channel {c} crossfades from frame {start}, largest step {worst:.8f}")
+
+
 def group_mixer(nestbox, tmp):
     out = os.path.join(tmp, "out.wav")
     empty_file(out)
@@ -568,7 +669,7 @@ def group_timer(nestbox, tmp):
 
 GROUPS = {"passthrough": group_passthrough, "gain": group_gain, "eq": group_eq, "delay": group_delay, "meter": group_meter,
           "compressor": group_compressor, "player": group_player, "ramp": group_ramp,
-          "mixer": group_mixer, "timer": group_timer}
+          "mixer": group_mixer, "live": group_live, "timer": group_timer}
 
 
 def main():

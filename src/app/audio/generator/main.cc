@@ -126,6 +126,7 @@ struct Generator::Main
 		frequency = std::clamp(node.attribute("frequency").as_double(1000), 0.0, rate / 2.0);
 		float const a = std::clamp(node.attribute("amplitude").as_float(0.5f), 0.0f, 1.0f);
 		amplitude.set(a, produced ? Audio::ramp_frames(rate, Audio::MAX_RAMP_MS) : 0);
+		log("generator: ", w, " at ", frequency, " Hz, amplitude ", double(a));
 	}
 
 	Main(Env &env) : env(env)

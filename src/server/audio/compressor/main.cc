@@ -47,7 +47,8 @@ struct Compressor::Main : Audio::Filter::Processor
 	double attack = 0, release = 0;   /* per-frame coefficients of the envelope */
 	bool   link = true;
 
-	Audio::Ramp makeup { 1.0f };
+	/* per channel: each channel's windows pass separately, each must see the whole ramp */
+	std::vector<Audio::Ramp> makeup = std::vector<Audio::Ramp>(filter.num_channels(), Audio::Ramp(1.0f));
 
 	/* the envelope per channel, in linear level */
 	std::vector<double> envelope = std::vector<double>(filter.num_channels(), 0.0);
@@ -68,9 +69,10 @@ struct Compressor::Main : Audio::Filter::Processor
 		release      = coefficient(std::clamp(node.attribute("release_ms").as_double(100), 0.0, 10000.0), rate);
 		link         = node.attribute("link").as_bool(true);
 		double const makeup_db = std::clamp(node.attribute("makeup_db").as_double(0), -48.0, 48.0);
-		makeup.set(float(std::pow(10.0, makeup_db / 20)), configured ? Audio::ramp_frames(rate, Audio::MAX_RAMP_MS) : 0);
+		for (Audio::Ramp &m : makeup)
+			m.set(float(std::pow(10.0, makeup_db / 20)), configured ? Audio::ramp_frames(rate, Audio::MAX_RAMP_MS) : 0);
 		configured = true;
-		log("compressor: threshold ", threshold_db, " dB, ratio ", ratio);
+		log("compressor: threshold ", threshold_db, " dB, ratio ", ratio, ", makeup ", makeup_db, " dB");
 	}
 
 	/* The gain for an envelope level */
@@ -95,12 +97,13 @@ struct Compressor::Main : Audio::Filter::Processor
 	void process(unsigned channel, std::span<float> samples) override
 	{
 		double &env = envelope[channel];
+		Audio::Ramp &gain_out = makeup[channel];
 		for (float &v : samples) {
 			follow(env, v);
 			double level = env;
 			if (link)
 				for (double e : envelope) level = std::max(level, e);
-			v = float(double(v) * gain(level) * double(makeup.next()));
+			v = float(double(v) * gain(level) * double(gain_out.next()));
 		}
 	}
 
