@@ -1,0 +1,83 @@
+/*
+ * Filter: the plumbing every audio filter shares
+ *
+ * A filter is a Play server towards the component before it and a Play
+ * client of the one after it, so that filters chain by routing alone. Its
+ * config names its channels (channels="left right", the default); a Play
+ * session whose label ends in a channel's name feeds that channel, and the
+ * filter plays the channel on to a Play session of the same name. Each
+ * window passes on unchanged in time: the filter takes a slot from its
+ * client only when the next component has room for it, so a chain runs at
+ * the pace of its end and no filter drops or buffers more than one slot.
+ *
+ * A filter component provides a 'Processor', which changes the samples of
+ * each window in place, and applies its config (the channels stay as they
+ * were at start).
+ */
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nestbox/audio/connection.h>
+#include <nestbox/audio/server.h>
+
+namespace nestbox::Audio { class Filter; }
+
+
+class nestbox::Audio::Filter : private Play_handler
+{
+	public:
+
+		struct Processor
+		{
+			virtual ~Processor() = default;
+
+			/* Change the samples of one window of channel 'channel' in place */
+			virtual void process(unsigned channel, std::span<float> samples) = 0;
+		};
+
+	private:
+
+		struct Channel
+		{
+			std::string                       name;
+			std::unique_ptr<Play::Connection> out;
+			Play_session                     *in = nullptr;
+			bool                              out_stopped = true;
+		};
+
+		Env       &_env;
+		Processor &_processor;
+
+		Signal_handler<Filter> _progress_handler { _env.ep(), *this, &Filter::_handle_progress };
+
+		std::vector<Channel> _channels { };
+		std::vector<float>   _buffer = std::vector<float>(Play::Shared_buffer::MAX_PER_SLOT);
+
+		Play_root _root { _env, *this };
+
+		Channel *_channel(Play_session &);
+		void _pump(Channel &);
+		void _handle_progress() { for (Channel &c : _channels) _pump(c); }
+
+		/* Play_handler */
+		bool play_accept(std::string const &label) override;
+		void play_opened(Play_session &) override;
+		void play_closed(Play_session &) override;
+		Play::Time_window play_start(Play_session &, uint32_t frames) override;
+		void play_data(Play_session &s) override { if (Channel *c = _channel(s)) _pump(*c); }
+
+	public:
+
+		/* The channel names from a config's 'channels' attribute */
+		static std::vector<std::string> channel_names(std::string_view attribute);
+
+		Filter(Env &, Processor &, std::vector<std::string> const &channels);
+
+		unsigned num_channels() const { return unsigned(_channels.size()); }
+
+		/* Offer the Play service; false (logged) if the parent refused */
+		bool announce();
+};
