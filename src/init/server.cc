@@ -124,13 +124,19 @@ void Server::route_export(std::string const &child_name, std::string const &serv
                           std::function<void(Result<Session_grant>)> done)
 {
 	Child *server = _children.by_name(_model.resolve_alias(child_name));
-	if (!server || server->exited() || !server->declares(service)) {
+	if (server && server->exited()) {
 		done(failure(Error::DENIED));
 		return;
 	}
-	auto *root = server->root(service);
+
+	/*
+	 * A policy's server that does not exist yet, does not declare the
+	 * service yet or has not announced it yet may still come: as in
+	 * Genode's init, the request is held (not denied) and tried again after
+	 * the next announcement. Only a request no policy matches is denied.
+	 */
+	auto *root = server && server->declares(service) ? server->root(service) : nullptr;
 	if (!root) {
-		/* the server is not up yet: try again after the next announcement */
 		_pending.push_back([this, child_name, service, args, done = std::move(done)] () mutable {
 			route_export(child_name, service, args, std::move(done)); });
 		return;
