@@ -206,19 +206,24 @@ void Sandbox::apply_config(Config_model &&config)
 
 	/* decide what goes and what restarts before touching anything */
 	std::set<std::string> doomed;
+	std::vector<Child *>  stuck;
 	_children.for_each([&] (Child &child) {
 		Start_node const *start = _model.start(child.name());
 		if (!start) { doomed.insert(child.name()); return; }
 		switch (_verdict(child, *start, old, servers_changed)) {
 		case Verdict::KEEP:    break;
 		case Verdict::RESTART: doomed.insert(child.name()); break;
-		case Verdict::STUCK:
-			if (!child.stuck()) warning("\"", child.name(), "\" is incomplete: a session of it has no route any more");
-			child.mark_stuck();
-			break;
+		case Verdict::STUCK:   stuck.push_back(&child); break;
 		} });
 
 	_add_clients(doomed);
+
+	/* a client that restarts with its server anyway is not stuck */
+	for (Child *child : stuck) {
+		if (doomed.count(child->name()) || child->stuck()) continue;
+		warning("\"", child->name(), "\" is incomplete: a session of it has no route any more");
+		child->mark_stuck();
+	}
 	_restarts.apply_config({ doomed.begin(), doomed.end() });
 
 	for (std::string const &name : doomed)
