@@ -135,6 +135,14 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		State _state = State::STARTING;
 		int   _exit_value = 0;
 
+		/*
+		 * A running child one of whose sessions lost its route (its server
+		 * withdrew the service from its <provides>). As Genode's "stuck"
+		 * child, it keeps running and is reported incomplete; init restarts
+		 * it once all its sessions have a route again.
+		 */
+		bool _stuck = false;
+
 		/* sessions of the process, by the ids it knows them by */
 		std::map<uint32_t, Routed_session> _sessions { };
 		uint32_t                           _next_session_id = 1;
@@ -191,6 +199,8 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		uint32_t           id()      const { return _id; }
 		State              state()   const { return _state; }
 		bool               exited()  const { return _state == State::EXITED; }
+		bool               stuck()   const { return _stuck; }
+		void               mark_stuck()    { _stuck = true; }
 		int                exit_value() const { return _exit_value; }
 		unsigned           skipped_heartbeats() const { return _skipped_heartbeats; }
 

@@ -21,12 +21,12 @@ using namespace Init;
 using namespace nestbox;
 
 /*
- * Whether a session of the child would now go elsewhere: to another server,
- * or with another label. Its binary's ROM is asked for by the new binary
- * name, so that a rename that routes to the same module (by label
- * rewriting) keeps the child running, as in Genode.
+ * Whether the sessions of the child would now go elsewhere (to another
+ * server, or with another label) or nowhere. Its binary's ROM is asked for
+ * by the new binary name, so that a rename that routes to the same module
+ * (by label rewriting) keeps the child running, as in Genode.
  */
-bool Sandbox::_routes_changed(Child const &child, Start_node const &start) const
+Sandbox::Routes Sandbox::_routes(Child const &child, Start_node const &start) const
 {
 	/* the servers as the new config declares them */
 	std::vector<Route_server> servers;
@@ -34,32 +34,58 @@ bool Sandbox::_routes_changed(Child const &child, Start_node const &start) const
 		Start_node const *s = _model.start(c.name());
 		if (s && !c.exited()) servers.push_back({ c.name(), s->provides }); });
 
-	bool changed = false;
+	Routes result = Routes::VALID;
 	child.for_each_session([&] (Routed_session const &s) {
 		using Kind = Session_target::Kind;
-		if (changed || (s.target.kind != Kind::PARENT && s.target.kind != Kind::CHILD)) return;
+		if (result == Routes::UNAVAILABLE || (s.target.kind != Kind::PARENT && s.target.kind != Kind::CHILD)) return;
 		if (std::string_view(s.state) == "CLOSE_REQUESTED") return;
 
 		std::string const &label = s.binary ? start.binary : s.client_label;
 		Route_resolution const r = resolve_route(_model, start, servers, s.service, label, s.binary);
+		if (r.kind != Route_resolution::Kind::PARENT && r.kind != Route_resolution::Kind::CHILD) {
+			result = Routes::UNAVAILABLE;
+			return;
+		}
 		bool const same = (r.kind == Route_resolution::Kind::PARENT && s.target.kind == Kind::PARENT)
 		               || (r.kind == Route_resolution::Kind::CHILD  && s.target.kind == Kind::CHILD
 		                                                            && r.server == s.target.server);
-		changed = !same || r.target->rewritten(s.binary ? label : Label::prefixed(child.name(), label)) != s.label;
+		if (!same || r.target->rewritten(s.binary ? label : Label::prefixed(child.name(), label)) != s.label)
+			result = Routes::MISMATCH;
 	});
-	return changed;
+	return result;
 }
 
 
-bool Sandbox::_needs_restart(Child const &child, Start_node const &start, Config_model const &old) const
+/*
+ * A new version, or an environment that could not be routed, restarts the
+ * child. Otherwise its sessions are checked when its own routing changed or
+ * a server appeared or withdrew a service: one that would go elsewhere
+ * restarts it; one that has no route any more leaves it running but "stuck"
+ * (reported incomplete, not restarted, as in Genode); a stuck child whose
+ * sessions all have a route again restarts. A child still starting is
+ * restarted by a change of its own routing.
+ */
+Sandbox::Verdict Sandbox::_verdict(Child const &child, Start_node const &start,
+                                   Config_model const &old, bool servers_changed) const
 {
 	Start_node const &running = child.start();
 	if (running.version != start.version || child.state() == Child::State::INCOMPLETE)
-		return true;
+		return Verdict::RESTART;
 
 	bool const routing_changed = running.binary != start.binary || running.route != start.route
 	                          || old.default_route != _model.default_route;
-	return routing_changed && (child.state() != Child::State::RUNNING || _routes_changed(child, start));
+	if (!routing_changed && !servers_changed && !child.stuck())
+		return Verdict::KEEP;
+
+	if (child.state() != Child::State::RUNNING)
+		return routing_changed ? Verdict::RESTART : Verdict::KEEP;
+
+	switch (_routes(child, start)) {
+	case Routes::UNAVAILABLE: return Verdict::STUCK;
+	case Routes::MISMATCH:    return Verdict::RESTART;
+	case Routes::VALID:       break;
+	}
+	return child.stuck() ? Verdict::RESTART : Verdict::KEEP;
 }
 
 
@@ -170,30 +196,34 @@ void Sandbox::apply_config(Config_model &&config)
 	Config_model old = std::move(_model);
 	_model = std::move(config);
 
+	/* a server appeared or a staying one changed what it provides */
+	bool servers_changed = false;
+	for (auto const &start : _model.starts)
+		if (!start.provides.empty() && !_children.by_name(start.name)) servers_changed = true;
+	_children.for_each([&] (Child const &child) {
+		Start_node const *start = _model.start(child.name());
+		if (start && start->provides != child.start().provides) servers_changed = true; });
+
 	/* decide what goes and what restarts before touching anything */
 	std::set<std::string> doomed;
-	_children.for_each([&] (Child const &child) {
+	std::vector<Child *>  stuck;
+	_children.for_each([&] (Child &child) {
 		Start_node const *start = _model.start(child.name());
-		if (!start || _needs_restart(child, *start, old))
-			doomed.insert(child.name()); });
-
-	/*
-	 * A server that stays but no longer provides a service abandons the
-	 * sessions of it: their clients restart, to be routed anew (as in Genode)
-	 */
-	std::set<std::pair<std::string, std::string>> abandoned;   /* server, service */
-	_children.for_each([&] (Child const &child) {
-		Start_node const *start = _model.start(child.name());
-		if (!start || doomed.count(child.name())) return;
-		for (std::string const &service : child.start().provides)
-			if (std::find(start->provides.begin(), start->provides.end(), service) == start->provides.end())
-				abandoned.insert({ child.name(), service }); });
-	_children.for_each([&] (Child const &child) {
-		child.for_each_session([&] (Routed_session const &s) {
-			if (s.target.kind == Session_target::Kind::CHILD && abandoned.count({ s.target.server, s.service }))
-				doomed.insert(child.name()); }); });
+		if (!start) { doomed.insert(child.name()); return; }
+		switch (_verdict(child, *start, old, servers_changed)) {
+		case Verdict::KEEP:    break;
+		case Verdict::RESTART: doomed.insert(child.name()); break;
+		case Verdict::STUCK:   stuck.push_back(&child); break;
+		} });
 
 	_add_clients(doomed);
+
+	/* a client that restarts with its server anyway is not stuck */
+	for (Child *child : stuck) {
+		if (doomed.count(child->name()) || child->stuck()) continue;
+		warning("\"", child->name(), "\" is incomplete: a session of it has no route any more");
+		child->mark_stuck();
+	}
 	_restarts.apply_config({ doomed.begin(), doomed.end() });
 
 	for (std::string const &name : doomed)
@@ -211,6 +241,7 @@ void Sandbox::apply_config(Config_model &&config)
 
 	_start_new_children();
 	_server.apply_config();
+	_server.retry_pending();
 	_routing.retry_pending();
 	_state_report.apply_config();
 	_heartbeat.apply_config();

@@ -66,8 +66,17 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter, priv
 		static constexpr uint64_t DEFAULT_PRESERVE_CAPS = 20;
 		Avail _avail() const;
 
-		bool _needs_restart(Child const &, Start_node const &, Config_model const &old) const;
-		bool _routes_changed(Child const &, Start_node const &) const;
+		/*
+		 * What a new config means for a child that stays, as Genode's
+		 * 'Child::evaluate_dependencies' decides it
+		 */
+		enum class Verdict { KEEP, RESTART, STUCK };
+
+		/* how the sessions of a child would be routed now */
+		enum class Routes { VALID, MISMATCH, UNAVAILABLE };
+
+		Verdict _verdict(Child const &, Start_node const &, Config_model const &old, bool servers_changed) const;
+		Routes  _routes(Child const &, Start_node const &) const;
 		void _destroy(Child &, bool restart);
 		void _add_clients(std::set<std::string> &doomed) const;
 		void _start_new_children();

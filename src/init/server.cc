@@ -12,32 +12,49 @@ using namespace nestbox;
 
 Result<Session_grant> Export_root::session(std::string_view args)
 {
+	_forward(std::string(args), defer_reply());
+	return failure(Error::UNAVAILABLE);   /* not sent: the reply is deferred */
+}
+
+
+void Export_root::_forward(std::string const &args, Deferred_reply reply)
+{
+	auto deny = [] (Deferred_reply &reply, Error e) {
+		reply.send([e] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, failure(e)); }); };
+
 	std::string const label = Arg_string::string(args, "label");
 	Service_export::Policy const *policy = _export.select(label);
 	if (!policy) {
 		warning("no policy of service \"", _export.name, "\" matches label \"", label, "\"");
-		return failure(Error::DENIED);
+		deny(reply, Error::DENIED);
+		return;
 	}
 
 	std::string const forwarded_args = policy->rewrite_label
-		? Arg_string::set_string(args, "label", *policy->rewrite_label) : std::string(args);
+		? Arg_string::set_string(args, "label", *policy->rewrite_label) : args;
 
-	Deferred_reply reply = defer_reply();
-	uint32_t const id = _next_id++;
+	uint32_t const id = _next_id;
 	std::string const child = policy->child;
+	std::weak_ptr<bool> const alive = _alive;
 
-	_router.route_export(child, _export.name, forwarded_args,
-	                     [this, reply, id, child, label] (Result<Session_grant> r) mutable {
-		if (!r) {
-			Error const e = r.error();
-			reply.send([e] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, failure(e)); });
-			return;
-		}
+	bool const taken = _router.route_export(child, _export.name, forwarded_args,
+	                                        [this, alive, reply, id, child, label, deny] (Result<Session_grant> r) mutable {
+		if (alive.expired() && r) r = failure(Error::DENIED);
+		if (!r) { deny(reply, r.error()); return; }
 		_sessions[id] = Forwarded { child, r->id, label };
 		Session_grant grant { id, std::move(r->cap) };
 		reply.send([&grant] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, std::move(grant)); });
 	});
-	return failure(Error::UNAVAILABLE);   /* not sent: the reply is deferred */
+	if (taken) _next_id++;
+	else       _held.push_back({ args, std::move(reply) });
+}
+
+
+void Export_root::retry()
+{
+	std::list<Held> held = std::move(_held);
+	_held.clear();
+	for (Held &h : held) _forward(h.args, std::move(h.reply));
 }
 
 
@@ -69,6 +86,10 @@ Result<void> Export_root::close(uint32_t id)
 
 void Export_root::close_all()
 {
+	for (Held &h : _held)
+		h.reply.send([] (Msg_writer &w) { Marshal<Result<Session_grant>>::put(w, failure(Error::DENIED)); });
+	_held.clear();
+
 	for (auto const &[id, f] : _sessions)
 		_router.close_export(f.child, _export.name, f.id, [] { });
 	_sessions.clear();
@@ -114,28 +135,29 @@ void Server::apply_config()
 
 void Server::retry_pending()
 {
-	auto retry = std::move(_pending);
-	_pending.clear();
-	for (auto &fn : retry) fn();
+	for (auto &e : _exports) e->retry();
 }
 
 
-void Server::route_export(std::string const &child_name, std::string const &service, std::string const &args,
+bool Server::route_export(std::string const &child_name, std::string const &service, std::string const &args,
                           std::function<void(Result<Session_grant>)> done)
 {
 	Child *server = _children.by_name(_model.resolve_alias(child_name));
-	if (!server || server->exited() || !server->declares(service)) {
+	if (server && server->exited()) {
 		done(failure(Error::DENIED));
-		return;
+		return true;
 	}
-	auto *root = server->root(service);
-	if (!root) {
-		/* the server is not up yet: try again after the next announcement */
-		_pending.push_back([this, child_name, service, args, done = std::move(done)] () mutable {
-			route_export(child_name, service, args, std::move(done)); });
-		return;
-	}
+
+	/*
+	 * A policy's server that does not exist yet, does not declare the
+	 * service yet or has not announced it yet may still come: as in
+	 * Genode's init, the request is held (not denied).
+	 */
+	auto *root = server && server->declares(service) ? server->root(service) : nullptr;
+	if (!root) return false;
+
 	root->call<&Root::Session::session>(std::move(done), args);
+	return true;
 }
 
 

@@ -4,8 +4,10 @@
  * Each <service> of the config is announced to the parent as an
  * 'Export_root'. A request from the parent is matched against the service's
  * policies and forwarded, asynchronously, to the child the matching policy
- * names; if that child has not announced the service yet, the request waits
- * for its announcement.
+ * names; if that child is not in the config yet, does not declare the
+ * service or has not announced it yet, the request is held (as in Genode's
+ * init) and resolved anew, by the policies then in force, whenever a child
+ * announces or exits or the config changes.
  */
 #pragma once
 
@@ -25,7 +27,8 @@ namespace Init {
 /* Where an exported service's requests go */
 struct Export_router
 {
-	virtual void route_export(std::string const &child, std::string const &service, std::string const &args,
+	/* false, without calling 'done', while the child cannot take the request yet */
+	virtual bool route_export(std::string const &child, std::string const &service, std::string const &args,
 	                          std::function<void(nestbox::Result<nestbox::Session_grant>)> done) = 0;
 	/* 'closed' runs once the server has closed the session (or at once if it is gone) */
 	virtual void close_export(std::string const &child, std::string const &service, uint32_t id,
@@ -49,6 +52,19 @@ class Export_root : public nestbox::Rpc_object<nestbox::Root::Session>
 		std::map<uint32_t, Forwarded> _sessions { };
 		uint32_t                      _next_id = 1;
 
+		/*
+		 * Requests of the parent whose server is not there yet. The parent
+		 * is this root's only client and init's own parent holds its
+		 * requests by its own limits, so the list needs no bound of its own.
+		 */
+		struct Held { std::string args; nestbox::Deferred_reply reply; };
+		std::list<Held> _held { };
+
+		/* answers that arrive after this root is gone find it expired */
+		std::shared_ptr<bool> _alive = std::make_shared<bool>(true);
+
+		void _forward(std::string const &args, nestbox::Deferred_reply reply);
+
 	public:
 
 		Export_root(Export_router &router, Service_export const &e) : _router(router), _export(e) { }
@@ -60,8 +76,11 @@ class Export_root : public nestbox::Rpc_object<nestbox::Root::Session>
 		 */
 		void update(Service_export const &e);
 
-		/* The service is no longer offered: its sessions are closed at the servers */
+		/* The service is no longer offered: its sessions are closed at the servers, held requests denied */
 		void close_all();
+
+		/* Resolve the held requests again */
+		void retry();
 
 		nestbox::Result<nestbox::Session_grant> session(std::string_view args) override;
 		nestbox::Result<void> upgrade(uint32_t id, std::string_view args) override;
@@ -78,10 +97,9 @@ class Server : private Export_router
 		Children           &_children;
 
 		std::list<std::unique_ptr<Export_root>> _exports { };
-		std::list<std::function<void()>>        _pending { };
 
 		/* Export_router */
-		void route_export(std::string const &child, std::string const &service, std::string const &args,
+		bool route_export(std::string const &child, std::string const &service, std::string const &args,
 		                  std::function<void(nestbox::Result<nestbox::Session_grant>)> done) override;
 		void close_export(std::string const &child, std::string const &service, uint32_t id,
 		                  std::function<void()> closed) override;

@@ -57,7 +57,7 @@ std::string State_report::_generate() const
 		c.append_attribute("binary") = child.start().binary.c_str();
 		if (detail.ids) c.append_attribute("id") = child.id();
 		if (!child.start().version.empty()) c.append_attribute("version") = child.start().version.c_str();
-		if (child.state() == Child::State::INCOMPLETE || child.state() == Child::State::STARTING)
+		if (child.state() == Child::State::INCOMPLETE || child.state() == Child::State::STARTING || child.stuck())
 			c.append_attribute("state") = "incomplete";
 		if (child.exited()) c.append_attribute("exited") = child.exit_value();
 		if (child.skipped_heartbeats()) c.append_attribute("skipped_heartbeats") = child.skipped_heartbeats();

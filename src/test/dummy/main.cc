@@ -7,7 +7,9 @@
  *
  * Steps run on the entrypoint, and a '<sleep>' waits for a timer signal
  * instead of blocking, so a dummy that provides a service keeps serving while
- * its script sleeps. A config that arrives while a script is still running is
+ * its script sleeps. '<sleep_forever/>' does block the entrypoint, as in
+ * Genode: such a dummy answers nothing any more, heartbeats included. A
+ * dummy whose script has ended stays and keeps serving. A config that arrives while a script is still running is
  * applied once the script has finished, which is what Genode's dummy shows
  * too (its blocking sleep holds back the config signal).
  */
@@ -15,6 +17,8 @@
 #include <list>
 #include <optional>
 #include <string>
+
+#include <unistd.h>
 
 #include <pugixml.hpp>
 
@@ -75,7 +79,7 @@ struct Dummy::Main
 	unsigned    _config_count = 0;
 	std::string _config_version { };
 
-	enum class Script { IDLE, SLEEPING, SLEEPING_FOREVER };
+	enum class Script { IDLE, SLEEPING };
 
 	Script _script         = Script::IDLE;
 	bool   _config_pending = false;
@@ -162,11 +166,8 @@ struct Dummy::Main
 				return;
 			}
 
-			if (type == "sleep_forever") {
-				/* as in Genode, the script ends here and later configs wait forever */
-				_script = Script::SLEEPING_FOREVER;
-				return;
-			}
+			if (type == "sleep_forever")
+				_block_entrypoint_forever();
 
 			_execute(step);
 		}
@@ -236,6 +237,18 @@ struct Dummy::Main
 			attr.abort_on_label = abort.value();
 
 		return attr;
+	}
+
+	/*
+	 * As Genode's dummy does ('sleep_forever()' on its entrypoint): nothing
+	 * the entrypoint serves is answered any more, neither the parent's
+	 * heartbeats nor session requests, calls of its clients or later
+	 * configs. The process stays until its parent kills it. A dummy that
+	 * shall stay and keep serving just ends its script instead.
+	 */
+	[[noreturn]] void _block_entrypoint_forever()
+	{
+		for (;;) ::pause();
 	}
 
 	void _sleep(uint64_t ms)
