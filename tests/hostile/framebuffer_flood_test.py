@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""A Framebuffer client of vnc that floods refreshes, reads no reply and takes no signal.
+"""A Framebuffer and Input client of vnc that floods it, reads no reply and takes no signal.
 
 The system (vnc, gui, paint) serves a viewer. Then init's config gains
 'flood' (src/test/flood, '<flood service="Framebuffer"/>'): it opens a
 Framebuffer session on vnc, registers for mode and sync signals that it
 never takes, and sends refreshes of the whole screen with blocking sends,
-never reading a reply. vnc must stay responsive: the viewer gets updates
-during the flood; vnc throttles the flood's channel (logged once) and
-disconnects it once its replies stayed unread for 5 s. When the flood has
+never reading a reply; then the same with an Input session ('pending'
+queries, '<flood service="Input"/>'). vnc must stay responsive: the viewer
+gets updates during the floods; vnc throttles each flooding channel
+(logged once each) and disconnects it once its replies stayed unread for
+5 s. When the flood has
 exited, vnc holds what it held before it came: its descriptors are back at
 their count, its memory near where it was.
 
@@ -25,9 +27,10 @@ import small_system  # noqa: E402
 from vnc_clients_test import fds, rss, update, vnc_pid  # noqa: E402
 
 FLOOD = """	<start name="flood" ram="2M">
-		<config> <flood service="Framebuffer"/> <exit value="0"/> </config>
+		<config> <flood service="Framebuffer"/> <flood service="Input"/> <exit value="0"/> </config>
 		<route>
 			<service name="Framebuffer"> <child name="vnc"/> </service>
+			<service name="Input">       <child name="vnc"/> </service>
 			<any-service> <parent/> </any-service>
 		</route>
 	</start>
@@ -66,25 +69,27 @@ def main():
         system.wait_for("[init -> flood] flood Framebuffer: started", BOUND_S)
         system.wait_for('client "flood" does not read its replies', BOUND_S)
         updates = 0
-        while not any("flood Framebuffer: disconnected" in l for l in system.lines):
+        while not any("flood Input: disconnected" in l for l in system.lines):
             update(system, viewer, width, height)   # served while the flood goes on
             updates += 1
             if updates > 100000:
                 system.fail("the flood was never disconnected")
             time.sleep(0.05)
+        system.wait_for("[init -> flood] flood Framebuffer: disconnected after", BOUND_S)
         system.wait_for("[init -> vnc] Warning: client \"flood\" disconnected", BOUND_S)
         system.wait_for('[init] child "flood" exited with exit value 0', BOUND_S)
         update(system, viewer, width, height)
 
         throttled = [l for l in system.lines if "does not read its replies" in l]
-        if len(throttled) != 1:
-            system.fail(f"the throttling was logged {len(throttled)} times, not once:\n" + "\n".join(throttled[:5]))
+        if len(throttled) != 2:
+            system.fail(f"the throttling was logged {len(throttled)} times, not once a channel:\n"
+                        + "\n".join(throttled[:5]))
         fds_after = settled(pid, fds_before, 10)
         if fds_after != fds_before:
             system.fail(f"vnc holds {fds_after} descriptors after the flood, {fds_before} before")
         if rss(pid) > rss_before + (8 << 20):
             system.fail(f"vnc's memory grew with the flood: {rss_before >> 10} -> {rss(pid) >> 10} KiB")
-        print(f"framebuffer flood: the viewer got {updates} updates during it; vnc's descriptors "
+        print(f"framebuffer and input floods: the viewer got {updates} updates during it; vnc's descriptors "
               f"{fds_before} -> {fds_after}, resident memory {rss_before >> 10} -> {rss(pid) >> 10} KiB")
 
 

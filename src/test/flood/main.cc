@@ -30,6 +30,7 @@
 #include <nestbox/root_component.h>
 #include <nestbox/session/framebuffer.h>
 #include <nestbox/session/gui.h>
+#include <nestbox/session/input.h>
 #include <nestbox/session/log.h>
 #include <nestbox/session/report.h>
 #include <nestbox/session/rom.h>
@@ -38,7 +39,8 @@ NESTBOX_MANIFEST(R"(
 	<manifest>
 		<requires>
 			<service name="ROM" optional="yes"/> <service name="Report" optional="yes"/>
-			<service name="Framebuffer" optional="yes"/> <service name="Gui" optional="yes"/>
+			<service name="Framebuffer" optional="yes"/> <service name="Input" optional="yes"/>
+			<service name="Gui" optional="yes"/>
 		</requires>
 		<provides> <service name="LOG"/> </provides>
 	</manifest>)");
@@ -81,6 +83,7 @@ struct Flood::Main
 
 	/* the sessions of the Framebuffer and Gui floods, held until the component dies */
 	std::unique_ptr<Connection<Framebuffer::Client>> _framebuffer { };
+	std::unique_ptr<Connection<Input::Client>>       _input { };
 	std::unique_ptr<Connection<Gui::Client>>         _gui { };
 	std::unique_ptr<Framebuffer::Client>             _gui_fb { };
 	Attached_dataspace                               _gui_pixels { }, _gui_commands { };
@@ -139,6 +142,16 @@ struct Flood::Main
 		log("flood Framebuffer: screen ", mode->area.w, "x", mode->area.h);
 		_flood_streams("Framebuffer", { _stream<&Framebuffer::Session::refresh>(_framebuffer->cap().fd(),
 		                                Rect { { 0, 0 }, mode->area }) }, limit);
+	}
+
+	/* An Input client that takes no signal and floods 'pending' queries */
+	void _flood_input(std::string const &label, uint64_t limit)
+	{
+		auto input = Connection<Input::Client>::open(_env, label);
+		if (!input) { error("flood Input: no session: ", error_name(input.error())); return; }
+		_input = std::move(*input);
+		(void)_input->sigh(_ignored.cap());
+		_flood_streams("Input", { _stream<&Input::Session::pending>(_input->cap().fd()) }, limit);
 	}
 
 	/*
@@ -238,11 +251,12 @@ struct Flood::Main
 	{
 		std::string const service = step.attribute("service").as_string("LOG");
 		/* the sessions of a driver and gui are named by the component alone */
-		bool const named_by_component = service == "Framebuffer" || service == "Gui";
+		bool const named_by_component = service == "Framebuffer" || service == "Input" || service == "Gui";
 		std::string const label   = step.attribute("label").as_string(named_by_component ? "" : "flood");
 		uint64_t    const limit   = step.attribute("requests").as_ullong(0);
 
 		if (service == "Framebuffer") { _flood_framebuffer(label, limit); return; }
+		if (service == "Input")       { _flood_input(label, limit); return; }
 		if (service == "Gui")         { _flood_gui(step, label, limit); return; }
 
 		/* a channel of its own to the parent: the environment's one stays usable */
