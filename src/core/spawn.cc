@@ -134,7 +134,10 @@ int exec_result(int read_end)
 static Result<Spawned> spawn_unsealed(Spawn_request const &r, int dev_null, Pipe &out, std::string &problem)
 {
 	Pipe exec;
-	if (!exec.open()) return failure(Error::OUT_OF_CAPS);
+	if (!exec.open()) {
+		problem = std::string("cannot be started: core has no descriptors left: ") + std::strerror(errno);
+		return failure(Error::OUT_OF_CAPS);
+	}
 
 	std::string const host_env = "NESTBOX_HOST=" + r.host.environment();
 	std::string const display  = "DISPLAY=" + r.host.x11_display;
@@ -202,10 +205,12 @@ static bool allow_first_exec(int listener, pid_t &component_pid)
 static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &out, std::string &problem)
 {
 	Pipe exec, status, go;
-	if (!exec.open() || !status.open(O_CLOEXEC | O_NONBLOCK) || !go.open()) return failure(Error::OUT_OF_CAPS);
-
 	int control[2];
-	if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) < 0) return failure(Error::OUT_OF_CAPS);
+	if (!exec.open() || !status.open(O_CLOEXEC | O_NONBLOCK) || !go.open()
+	 || ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) < 0) {
+		problem = std::string("cannot be started: core has no descriptors left: ") + std::strerror(errno);
+		return failure(Error::OUT_OF_CAPS);
+	}
 	Unique_fd control_core(control[0]), control_child(control[1]);
 
 	Sandbox::Plan plan;
@@ -318,6 +323,7 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 	};
 
 	/* the listener arrives, or the control socket closes because something failed */
+	bool truncated = false;
 	{
 		char byte;
 		iovec iov { &byte, 1 };
@@ -330,7 +336,18 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 		cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
 		if (c && c->cmsg_type == SCM_RIGHTS)
 			s.listener.reset(*reinterpret_cast<int *>(CMSG_DATA(c)));
+		truncated = n > 0 && (msg.msg_flags & MSG_CTRUNC);
 	}
+
+	/*
+	 * Core is out of descriptors: the listener was sent but could not be
+	 * received. The component holds its own end until its exec, which
+	 * waits for core to answer on that listener: waiting for the exec's
+	 * result would stall core for good (a config of 5,000 start nodes did)
+	 */
+	if (!s.listener.valid() && truncated)
+		return fail(std::string("cannot be sealed: ") + std::strerror(EMFILE) + " (core's descriptors)");
+
 	if (!s.listener.valid()) {
 		int const err = exec_result(exec.read.get());
 		return fail(std::string("cannot be sealed: ") + std::strerror(err ? err : EPERM));
@@ -462,7 +479,10 @@ Result<Spawned> Core::spawn(Spawn_request const &r, std::string &problem)
 {
 	Unique_fd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 	Pipe out;
-	if (!out.open()) return failure(Error::OUT_OF_CAPS);
+	if (!out.open()) {
+		problem = std::string("cannot be started: core has no descriptors left: ") + std::strerror(errno);
+		return failure(Error::OUT_OF_CAPS);
+	}
 
 	auto spawned = r.sealed ? spawn_sealed(r, dev_null.get(), out, problem)
 	                        : spawn_unsealed(r, dev_null.get(), out, problem);

@@ -16,8 +16,7 @@ using namespace nestbox;
 
 Child::Child(Env &env, Session_router &router, Child_observer &observer,
              Report_trigger &report, Start_node const &start, uint32_t id)
-: _env(env), _router(router), _observer(observer), _report(report), _start(start), _id(id),
-  _exit_handler(env.ep(), *this, &Child::_handle_exit_signal)
+: _env(env), _router(router), _observer(observer), _report(report), _start(start), _id(id)
 { }
 
 
@@ -156,10 +155,31 @@ void Child::launch()
 	/* the binary's ROM is labelled with the binary's name, as routes see it */
 	std::string const &binary_label = _start.binary;
 
+	_launched = true;
 	_request_env_session("PD",  "", quota);
 	_request_env_session("CPU", "", "");
 	_request_env_session("LOG", "", "");
 	_request_env_session("ROM", binary_label, "");
+}
+
+
+void Child::_settle()
+{
+	if (_settled || !_launched) return;
+	_settled = true;
+
+	/* later: the sandbox may launch the next child, never from within 'launch' */
+	std::weak_ptr<bool> const alive = _alive;
+	_env.ep().schedule([this, alive] {
+		if (auto const a = alive.lock(); a && *a) _observer.child_settled(*this); });
+}
+
+
+void Child::_incomplete()
+{
+	_state = State::INCOMPLETE;
+	_report.trigger_report();
+	_settle();
 }
 
 
@@ -170,8 +190,7 @@ void Child::_env_session_done()
 	if (_env_failed) {
 		/* like Genode: a child whose environment cannot be routed does not start */
 		warning("\"", name(), "\" is incomplete: its environment cannot be routed");
-		_state = State::INCOMPLETE;
-		_report.trigger_report();
+		_incomplete();
 		return;
 	}
 	_fetch_binary();
@@ -188,8 +207,7 @@ void Child::_fetch_binary()
 		if (!ds) {
 			warning("\"", name(), "\" is incomplete: binary \"", _start.binary, "\" unavailable (",
 			        error_name(ds.error()), ")");
-			_state = State::INCOMPLETE;
-			_report.trigger_report();
+			_incomplete();
 			return;
 		}
 		_binary_ds = std::move(*ds);
@@ -205,14 +223,14 @@ void Child::_start_process()
 
 	auto fail = [&] (Error e) {
 		warning("\"", name(), "\" is incomplete: ", error_name(e));
-		_state = State::INCOMPLETE;
-		_report.trigger_report();
+		_incomplete();
 	};
 
 	auto parent_cap = manage(_env.ep(), static_cast<Rpc_object<Parent::Session> &>(*this));
 	if (!parent_cap) return fail(parent_cap.error());
 
-	(void)_pd->exit_sigh(_exit_handler.cap());
+	_exit_handler.emplace(_env.ep(), *this, &Child::_handle_exit_signal);
+	(void)_pd->exit_sigh(_exit_handler->cap());
 	auto started = _pd->start(std::move(_binary_ds), std::move(*parent_cap),
 	                          Capability<Log::Session>(std::move(_env_sessions["LOG"].cap)),
 	                          Capability<Cpu::Session>(std::move(_env_sessions["CPU"].cap)));
@@ -220,6 +238,7 @@ void Child::_start_process()
 
 	_state = State::RUNNING;
 	_report.trigger_report();
+	_settle();
 }
 
 

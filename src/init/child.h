@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include <nestbox/base/dataspace.h>
 #include <nestbox/base/signal.h>
@@ -89,6 +90,14 @@ struct Child_observer
 	/* It exited: requests that wait for it must be denied */
 	virtual void child_exited(Child &) = 0;
 
+	/*
+	 * Its start no longer needs init's parent: its process runs, it is
+	 * incomplete, or its environment waits for another child (a server
+	 * that may take its time). Called once per child, never from within
+	 * 'launch'.
+	 */
+	virtual void child_settled(Child &) = 0;
+
 	virtual ~Child_observer() = default;
 };
 
@@ -152,12 +161,19 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		std::map<std::string, Env_session> _env_sessions { };   /* by service */
 		unsigned _env_pending = 0;
 		bool     _env_failed  = false;
+		bool     _launched    = false;
+		bool     _settled     = false;   /* 'child_settled' was called */
 
 		std::unique_ptr<nestbox::Async_rpc_client<nestbox::Rom::Session>> _binary_rom { };
 		nestbox::Dataspace_capability _binary_ds { };
 		std::unique_ptr<nestbox::Pd::Client> _pd { };
 
-		nestbox::Signal_handler<Child> _exit_handler;
+		/*
+		 * Made at the start of the process, not with the child: its
+		 * descriptors would otherwise be spent for every child of the config
+		 * before the first one starts
+		 */
+		std::optional<nestbox::Signal_handler<Child>> _exit_handler { };
 
 		/* services the process announced */
 		std::map<std::string, std::unique_ptr<nestbox::Async_rpc_client<nestbox::Root::Session>>, std::less<>> _roots { };
@@ -180,6 +196,8 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 		void _request_env_session(std::string const &service, std::string const &label,
 		                          std::string const &args);
 		void _env_session_done();
+		void _settle();
+		void _incomplete();
 		void _fetch_binary();
 		void _start_process();
 		void _handle_exit_signal();
@@ -230,6 +248,10 @@ class Child : public nestbox::Rpc_object<nestbox::Parent::Session>
 
 		/* Request the environment and start the process once it is complete */
 		void launch();
+		bool launched() const { return _launched; }
+
+		/* The routing sent an environment session of it to another child */
+		void env_waits_for_child() { _settle(); }
 
 		/* Live changes of the start node that need no restart */
 		void update_config(std::optional<std::string> const &config);

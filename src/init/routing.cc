@@ -134,6 +134,9 @@ void Routing::route(Child &client, std::string const &service, std::string const
 		return;
 
 	case Route_resolution::Kind::CHILD: {
+		/* a start that waits for another child no longer holds up the next ones */
+		if (!from_process) client.env_waits_for_child();
+
 		Child *server = _children.by_name(r.server);
 		if (server && server->root(service)) {
 			_forward(client, *r.target, server, service, label, args, from_process, std::move(done));

@@ -158,17 +158,41 @@ void Sandbox::_start_new_children()
 		avail.caps -= child.start().caps;
 		created.push_back(&child);
 	}
-	for (Child *child : created) {
+	for (Child *child : created) _start_queue.push_back(child->id());
+	_launch_queued();
+}
+
+
+void Sandbox::_launch_queued()
+{
+	/* a child may settle while being launched (a route answered at once) */
+	if (_launching) return;
+	_launching = true;
+	while (_starting.size() < MAX_STARTING && !_start_queue.empty()) {
+		uint32_t const id = _start_queue.front();
+		_start_queue.pop_front();
+		Child *child = _children.by_id(id);
+		if (!child || child->launched()) continue;   /* destroyed meanwhile */
 		if (_model.verbose) log("start \"", child->name(), "\"");
+		_starting.insert(id);
 		child->launch();
 	}
+	_launching = false;
+}
+
+
+void Sandbox::child_settled(Child &child)
+{
+	if (_starting.erase(child.id())) _launch_queued();
 }
 
 
 void Sandbox::_destroy(Child &child, bool restart)
 {
 	if (_model.verbose) log(restart ? "restart \"" : "destroy \"", child.name(), "\"");
+	bool const held_slot = _starting.erase(child.id()) > 0;
 	_children.destroy(child);
+	if (held_slot) _env.ep().schedule([this] { _launch_queued(); });
 
 	/* requests waiting for it are answered now (denied, or served by a new instance) */
 	_env.ep().schedule([this] { _routing.retry_pending(); });

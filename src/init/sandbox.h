@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <deque>
 #include <set>
 
 #include <nestbox/init/config_model.h>
@@ -81,6 +82,26 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter, priv
 		void _add_clients(std::set<std::string> &doomed) const;
 		void _start_new_children();
 
+		/*
+		 * Children start in config order, one at a time: a start asks init's
+		 * parent for four environment sessions and the process, each costing
+		 * core descriptors and memory. All at once, a limit reached anywhere
+		 * in the burst failed any start, the first one included; with
+		 * several in flight, one failing at the limit gave back what it held
+		 * and a later one got it. One after the other, the starts that fail
+		 * at a limit are the last ones, each with its reason; core creates
+		 * processes one after the other anyway. A child holds the slot only
+		 * while it waits for init's parent (which never waits for a child):
+		 * until its process runs, it is incomplete, or its environment goes
+		 * to another child, which may take its time
+		 * (Child_observer::child_settled).
+		 */
+		static constexpr size_t MAX_STARTING = 1;
+		std::deque<uint32_t>  _start_queue { };   /* ids of children to launch, in config order */
+		std::set<uint32_t>    _starting    { };   /* ids of launched children not settled yet */
+		bool                  _launching   = false;
+		void _launch_queued();
+
 		/* quota changes: towards the config, within what is left */
 		void _update_quotas(bool upgrades_only);
 		void _complete_upgrades() { _update_quotas(true); }
@@ -88,6 +109,7 @@ class Init::Sandbox : private Child_observer, private Heartbeat::Restarter, priv
 		/* Child_observer */
 		void child_announced(Child &) override;
 		void child_exited(Child &) override;
+		void child_settled(Child &) override;
 
 		/* Heartbeat::Restarter */
 		void restart_hung(std::vector<std::string> const &names) override;

@@ -10,6 +10,10 @@ Limits reached by a config, with generated configs (bounded in time).
   (core run with a low RLIMIT_NOFILE) fails those starts with a clear
   error ("out of caps"), never with a malformed message, and does not
   stall: the run ends by itself or on SIGINT, leaving no process behind.
+  init starts its children in config order, a few at a time: the starts
+  that fail are the last ones, each with its reason, and the first ones
+  run (each logs "up"). Before, init asked for every child's environment
+  in one burst, and even the first start could fail.
 * stale cgroups: a run killed with SIGKILL leaves its memory cgroups, the
   next run removes them (where memory cgroups are used at all).
 
@@ -18,6 +22,7 @@ Usage: limits_test.py NESTBOX
 
 import ctypes
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -86,7 +91,7 @@ def test_descriptors(nestbox, tmp, starts=150, limit=128):
         f.write(HEADER)
         for i in range(starts):
             f.write(f'\t<start name="c{i}"> <binary name="dummy"/> '
-                    '<config> <sleep_forever/> </config> </start>\n')
+                    '<config> <log string="up"/> <sleep_forever/> </config> </start>\n')
         f.write("</config>\n")
 
     def low_limit():
@@ -111,6 +116,18 @@ def test_descriptors(nestbox, tmp, starts=150, limit=128):
     if "malformed message" in out:
         fail("a start failed with 'malformed message' instead of the reason", out)
 
+    # in config order: every child that ran comes before every one that failed
+    ran = sorted({int(m) for m in re.findall(r"\[init -> c(\d+)\] up$", out, re.M)})
+    failed = sorted({int(m) for m in re.findall(r'"c(\d+)"(?: is incomplete|: environment session)', out)})
+    if not ran or ran[0] != 0:
+        fail("the first child did not run: the starts did not go in config order", out)
+    if not failed:
+        fail("no start failed with its child's name", out)
+    if max(ran) > min(failed):
+        fail(f"c{min(failed)} failed but the later c{max(ran)} ran: the starts did not go in config order", out)
+    if sorted(ran + failed) != list(range(starts)):
+        fail(f"of {starts} children, {len(ran)} ran and {len(failed)} failed: some did neither, or both", out)
+
     time.sleep(0.5)
     reap_all()
     left = orphans()
@@ -119,8 +136,8 @@ def test_descriptors(nestbox, tmp, starts=150, limit=128):
             os.kill(pid, signal.SIGKILL)
         reap_all()
         fail(f"processes left after the run: {left}", out)
-    failed = out.count("out of caps")
-    print(f"ok: {starts} start nodes, RLIMIT_NOFILE {limit}: {failed} failures say 'out of caps', "
+    print(f"ok: {starts} start nodes, RLIMIT_NOFILE {limit}: c0 … c{max(ran)} ran, c{min(failed)} … "
+          f"c{max(failed)} failed in config order ({out.count('out of caps')} lines say 'out of caps'), "
           "no stall, nothing left")
 
 

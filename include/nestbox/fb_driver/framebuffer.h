@@ -11,6 +11,7 @@
 #include <nestbox/env.h>
 #include <nestbox/log.h>
 #include <nestbox/root_component.h>
+#include <nestbox/util/arg_string.h>
 
 #include <nestbox/fb_driver/screen.h>
 
@@ -44,10 +45,14 @@ class Fb_driver::Framebuffer_session : public Rpc_object<Framebuffer::Session>
 		Signal_context_capability _mode_sigh { };
 		Signal_context_capability _sync_sigh { };
 
+		std::string const _label;   /* names the client in the entrypoint's warnings */
+
 	public:
 
-		Framebuffer_session(Screen &screen, Sync_control &sync, bool const &verbose)
-		: _screen(screen), _sync(sync), _verbose(verbose) { }
+		Framebuffer_session(Screen &screen, Sync_control &sync, bool const &verbose, std::string label = { })
+		: _screen(screen), _sync(sync), _verbose(verbose), _label(std::move(label)) { }
+
+		std::string client_name() const override { return _label; }
 
 		bool wants_sync() const { return _sync_sigh.valid(); }
 
@@ -92,9 +97,10 @@ class Fb_driver::Framebuffer_root : public Root_component<Framebuffer_session>
 		Sync_control &_sync;
 		bool const   &_verbose;
 
-		Result<std::unique_ptr<Framebuffer_session>> _create_session(std::string_view) override
+		Result<std::unique_ptr<Framebuffer_session>> _create_session(std::string_view args) override
 		{
-			return std::make_unique<Framebuffer_session>(_screen, _sync, _verbose);
+			return std::make_unique<Framebuffer_session>(_screen, _sync, _verbose,
+			                                             Arg_string::string(args, "label"));
 		}
 
 		void _destroy_session(Framebuffer_session &session) override

@@ -39,6 +39,7 @@ class Gui_server::Buffer_session : public Rpc_object<Framebuffer::Session>
 	private:
 
 		Refresh_handler          &_handler;
+		std::string const         _label;   /* names the client in the entrypoint's warnings */
 		Attached_dataspace        _ds   { };
 		Framebuffer::Mode         _mode { { 0, 0 }, false };
 		Signal_context_capability _mode_sigh { };
@@ -48,7 +49,10 @@ class Gui_server::Buffer_session : public Rpc_object<Framebuffer::Session>
 
 	public:
 
-		explicit Buffer_session(Refresh_handler &handler) : _handler(handler) { }
+		Buffer_session(Refresh_handler &handler, std::string label)
+		: _handler(handler), _label(std::move(label)) { }
+
+		std::string client_name() const override { return _label; }
 
 		Buffer_session(Buffer_session const &) = delete;
 

@@ -80,7 +80,7 @@ class Gui_server::Gui_session : public Rpc_object<Gui::Session>,
 		uint64_t            _ram_quota;
 		uint64_t            _ram_used = SESSION_COST;
 
-		Buffer_session      _buffer  { *this };
+		Buffer_session      _buffer  { *this, _label };
 		Event_queue_session _input;
 		Attached_dataspace  _commands;
 		Attached_dataspace  _info { };
@@ -131,6 +131,7 @@ class Gui_server::Gui_session : public Rpc_object<Gui::Session>,
 
 		/* View_owner */
 		std::string_view label()  const override { return _label; }
+		std::string client_name() const override { return _label; }
 		Domain const    *domain() const override { return _domain; }
 		Texture          texture() const override { return _buffer.texture(); }
 		void submit(Input::Event const &e) override { _input.submit(e); }

@@ -86,7 +86,7 @@ void Encode_pool::handle_io(uint32_t)
 		if (it == _entries.end()) continue;
 		Entry &entry = it->second;
 		entry.payload = payload;
-		_cached_bytes += payload->size();
+		_cached_bytes += entry_cost(payload);
 		entry.lru = _lru.insert(_lru.end(), key);
 		std::vector<Done> waiters;
 		waiters.swap(entry.waiters);
@@ -102,7 +102,7 @@ void Encode_pool::_evict()
 		auto it = _entries.find(_lru.front());
 		_lru.pop_front();
 		if (it == _entries.end()) continue;
-		_cached_bytes -= it->second.payload->size();
+		_cached_bytes -= entry_cost(it->second.payload);
 		_entries.erase(it);
 	}
 }
