@@ -1050,3 +1050,44 @@ TEST(VncSession, a_failed_tls_handshake_closes_with_the_reason)
 	v.pump(3);
 	EXPECT_EQ(server.open(), 0u);
 }
+
+
+TEST(VncSession, a_browser_is_not_offered_vencrypt_and_refused_where_tls_is_required)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 64 });
+	server.tls_context = Tls_context::create("", "").context;
+
+	auto masked = [] (std::string const &payload) {
+		std::vector<uint8_t> f { 0x82, uint8_t(0x80 | payload.size()), 1, 2, 3, 4 };
+		for (size_t i = 0; i < payload.size(); i++) f.push_back(uint8_t(payload[i] ^ (i % 4 + 1)));
+		return f;
+	};
+	/* up to the security types, over a WebSocket: the payload of the server's frame */
+	auto types_over_websocket = [&] (Viewer &v) {
+		std::string const upgrade = "GET /websockify HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+		                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+		v.send({ upgrade.begin(), upgrade.end() });
+		std::string response;
+		while (!response.ends_with("\r\n\r\n")) response += char(v.read(1)[0]);
+		v.read(14);   /* the greeting's frame */
+		v.send(masked("RFB 003.008\n"));
+		auto const head = v.read(2);
+		return v.read(head.at(1));
+	};
+
+	server.security_list = "TLSNone,None";
+	{
+		Viewer v(server);
+		EXPECT_EQ(types_over_websocket(v), std::vector<uint8_t>({ 1, SECURITY_NONE })) << "VeNCrypt left out";
+	}
+	server.security_list = "TLSNone";
+	{
+		Viewer v(server);
+		auto const refusal = types_over_websocket(v);
+		ASSERT_GE(refusal.size(), 5u);
+		EXPECT_EQ(refusal[0], 0) << "no security type: the reason follows";
+		std::string const reason(refusal.begin() + 5, refusal.end());
+		EXPECT_NE(reason.find("a browser cannot do"), std::string::npos) << reason;
+	}
+}

@@ -192,6 +192,12 @@ TEST(VncSecurity, the_offer_follows_the_config)
 	EXPECT_EQ(offer("", false, true, false).offer.vencrypt, V({ VENCRYPT_X509_NONE }));
 	EXPECT_TRUE(offer("", false, true, false).offer.plain.empty());
 
+	/* the order of preference: on loopback the plain types first, otherwise as listed */
+	EXPECT_EQ(offer("", true, false, false).offer.rfb_types(), std::vector<uint8_t>({ SECURITY_NONE, SECURITY_VENCRYPT }));
+	EXPECT_EQ(offer("", false, true, true).offer.rfb_types(), std::vector<uint8_t>({ SECURITY_VENCRYPT }));
+	EXPECT_EQ(offer("X509Vnc,VncAuth", true, true, true).offer.rfb_types(),
+	          std::vector<uint8_t>({ SECURITY_VENCRYPT, SECURITY_VNC_AUTH }));
+
 	/* a list, any case, in its order; what the config cannot back is named */
 	auto const listed = offer("tlsvnc, X509VNC none", true, false, true);
 	EXPECT_EQ(listed.offer.vencrypt, V({ VENCRYPT_TLS_VNC }));

@@ -146,6 +146,9 @@ namespace Vnc {
 
 			bool tls() const { return _tls.has_value(); }
 
+			/* RFB goes over a WebSocket (a browser: noVNC cannot do VeNCrypt's TLS) */
+			bool websocket() const { return _websocket.has_value(); }
+
 			/* Output interface */
 			void send(std::vector<Chunk> &&message) override;
 			bool congested() const override;

@@ -38,16 +38,17 @@ char const *Vnc::security_name(uint32_t type)
 
 
 /*
- * On loopback there is no network path to protect, and viewers that do
- * not speak VeNCrypt (noVNC in a browser, libvncclient) must still get
- * in: every type. Serving the network, only TLS, and only with the
- * certificate where there is one: the list of types travels in the clear,
- * and an attacker in the path who could strike the X509 types from it
- * would get the viewer to accept anonymous TLS, which he can intercept.
+ * On loopback there is no network path to protect: every type, the plain
+ * ones first (viewers take the first type of the list that they know, and
+ * TLS would only cost them time), TLS for viewers configured to insist on
+ * it. Serving the network, only TLS, and only with the certificate where
+ * there is one: the list of types travels in the clear, and an attacker
+ * in the path who could strike the X509 types from it would get the
+ * viewer to accept anonymous TLS, which he can intercept.
  */
 std::string Vnc::default_security(bool loopback, bool certificate)
 {
-	if (loopback)    return "X509Vnc,X509None,TLSVnc,TLSNone,VncAuth,None";
+	if (loopback)    return "VncAuth,None,X509Vnc,X509None,TLSVnc,TLSNone";
 	if (certificate) return "X509Vnc,X509None";
 	return "TLSVnc,TLSNone";
 }
@@ -83,6 +84,7 @@ Security_result Vnc::security_offer(Security_config const &config)
 		if (kind.password && !config.password) { left_out(name, "no password"); continue; }
 		if (!kind.password && config.password) { left_out(name, "a password is set"); continue; }
 
+		if (kind.tls && result.offer.plain.empty()) result.offer.tls_first = true;
 		auto &into = kind.tls ? result.offer.vencrypt : result.offer.plain;
 		if (!result.offer.offers(into, named->type)) into.push_back(named->type);
 	}

@@ -58,12 +58,15 @@ namespace Vnc {
 
 		bool empty() const { return plain.empty() && vencrypt.empty(); }
 
-		/* The types of RFB's security handshake: VeNCrypt (if any subtype) first */
+		bool tls_first = false;   /* VeNCrypt preferred to the plain types */
+
+		/* The types of RFB's security handshake, in the order of preference */
 		std::vector<uint8_t> rfb_types() const
 		{
 			std::vector<uint8_t> types;
-			if (!vencrypt.empty()) types.push_back(SECURITY_VENCRYPT);
+			if (!vencrypt.empty() && tls_first) types.push_back(SECURITY_VENCRYPT);
 			for (uint32_t t : plain) types.push_back(uint8_t(t));
+			if (!vencrypt.empty() && !tls_first) types.push_back(SECURITY_VENCRYPT);
 			return types;
 		}
 

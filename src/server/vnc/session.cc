@@ -164,6 +164,12 @@ bool Session::_handshake_step(std::vector<uint8_t> &in)
 			        "refused: too many authentication failures from " + address);
 			return false;
 		}
+		/* noVNC speaks VeNCrypt only with a password in the clear, which we never offer */
+		if (_connection.websocket() && offer.plain.empty()) {
+			_refuse("this server requires TLS (VeNCrypt), which a browser cannot do: use a VNC viewer",
+			        "refused: a browser cannot do TLS, which the config requires");
+			return false;
+		}
 		if (_minor == 3) {
 			/* RFB 3.3: the server chooses, and VeNCrypt needs 3.7 */
 			if (offer.plain.empty()) {
@@ -176,7 +182,9 @@ bool Session::_handshake_step(std::vector<uint8_t> &in)
 			_connection.send_bytes(std::move(out));
 			_security_chosen(offer.plain.front());
 		} else {
-			std::vector<uint8_t> const types = offer.rfb_types();
+			/* over a WebSocket, without VeNCrypt: noVNC would choose it and fail */
+			std::vector<uint8_t> types = offer.rfb_types();
+			if (_connection.websocket()) std::erase(types, uint8_t(SECURITY_VENCRYPT));
 			std::vector<uint8_t> out;
 			Writer w { out };
 			w.u8(uint8_t(types.size()));
