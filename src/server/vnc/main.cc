@@ -268,8 +268,9 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	{
 		std::string text;
 		auto add = [&] (uint32_t t) { text += (text.empty() ? "" : ", ") + std::string(security_name(t)); };
-		for (uint32_t t : _security.vencrypt) add(t);
-		for (uint32_t t : _security.plain)    add(t);
+		if (_security.tls_first) for (uint32_t t : _security.vencrypt) add(t);
+		for (uint32_t t : _security.plain) add(t);
+		if (!_security.tls_first) for (uint32_t t : _security.vencrypt) add(t);
 		return text.empty() ? "none: every viewer is refused" : text;
 	}
 
