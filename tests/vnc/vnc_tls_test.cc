@@ -182,18 +182,25 @@ TEST(VncSecurity, the_offer_follows_the_config)
 	};
 	using V = std::vector<uint32_t>;
 
-	/* the defaults: everything on loopback, TLS only on the network, no anonymous TLS beside a certificate */
+	/*
+	 * the defaults: on loopback the plain types (and the certificate's first
+	 * where there is one), TLS only on the network, no anonymous TLS beside
+	 * a certificate
+	 */
 	EXPECT_EQ(offer("", true, false, false).offer.plain, V({ SECURITY_NONE }));
-	EXPECT_EQ(offer("", true, false, false).offer.vencrypt, V({ VENCRYPT_TLS_NONE }));
-	EXPECT_EQ(offer("", true, true, true).offer.vencrypt, V({ VENCRYPT_X509_VNC, VENCRYPT_TLS_VNC }));
+	EXPECT_TRUE(offer("", true, false, false).offer.vencrypt.empty());
+	EXPECT_EQ(offer("", true, true, true).offer.vencrypt, V({ VENCRYPT_X509_VNC }));
 	EXPECT_EQ(offer("", true, true, true).offer.plain, V({ SECURITY_VNC_AUTH }));
 	EXPECT_EQ(offer("", false, false, true).offer.vencrypt, V({ VENCRYPT_TLS_VNC }));
 	EXPECT_TRUE(offer("", false, false, true).offer.plain.empty());
 	EXPECT_EQ(offer("", false, true, false).offer.vencrypt, V({ VENCRYPT_X509_NONE }));
 	EXPECT_TRUE(offer("", false, true, false).offer.plain.empty());
 
-	/* the order of preference: on loopback the plain types first, otherwise as listed */
-	EXPECT_EQ(offer("", true, false, false).offer.rfb_types(), std::vector<uint8_t>({ SECURITY_NONE, SECURITY_VENCRYPT }));
+	/* the order of preference: as listed */
+	EXPECT_EQ(offer("", true, false, false).offer.rfb_types(), std::vector<uint8_t>({ SECURITY_NONE }));
+	EXPECT_EQ(offer("", true, true, false).offer.rfb_types(), std::vector<uint8_t>({ SECURITY_VENCRYPT, SECURITY_NONE }));
+	EXPECT_EQ(offer("None,TLSNone", true, false, false).offer.rfb_types(),
+	          std::vector<uint8_t>({ SECURITY_NONE, SECURITY_VENCRYPT }));
 	EXPECT_EQ(offer("", false, true, true).offer.rfb_types(), std::vector<uint8_t>({ SECURITY_VENCRYPT }));
 	EXPECT_EQ(offer("X509Vnc,VncAuth", true, true, true).offer.rfb_types(),
 	          std::vector<uint8_t>({ SECURITY_VENCRYPT, SECURITY_VNC_AUTH }));

@@ -71,6 +71,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 
 	Security_offer               _security { };
 	std::unique_ptr<Tls_context> _tls { };
+	std::string                  _security_said { };   /* what _apply_security said last */
 	bool            _resizable = true;
 	Admission_limits _limits { };
 
@@ -254,7 +255,8 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		_loopback = local.loopback;
 		_apply_security(config);
 		_listener.emplace(_env.ep(), fd, [this] (int c) { _accepted(c); });
-		log("listening on ", local.text, " (security ", _security_text(), ")");
+		bool const open = _security.vencrypt.empty() && _security.plain == std::vector<uint32_t> { SECURITY_NONE };
+		log("listening on ", local.text, open ? "" : " (security " + _security_text() + ")");
 
 		/* what the clients may make us hold at most, for the RAM quota (README.md, "Start node") */
 		size_t const cap = client_cap();
@@ -278,11 +280,11 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	std::optional<std::string> _read_rom(std::string const &name, std::string &error)
 	{
 		auto rom = Rom::Connection::open(_env, name);
-		if (!rom) { error = "ROM "" + name + "": " + std::string(error_name(rom.error())); return std::nullopt; }
+		if (!rom) { error = "ROM \"" + name + "\": " + std::string(error_name(rom.error())); return std::nullopt; }
 		auto ds = (*rom)->dataspace();
-		if (!ds) { error = "ROM "" + name + "": " + std::string(error_name(ds.error())); return std::nullopt; }
+		if (!ds) { error = "ROM \"" + name + "\": " + std::string(error_name(ds.error())); return std::nullopt; }
 		Attached_dataspace const attached(std::move(*ds));
-		if (!attached.valid()) { error = "ROM "" + name + "" is empty"; return std::nullopt; }
+		if (!attached.valid()) { error = "ROM \"" + name + "\" is empty"; return std::nullopt; }
 		std::string_view const text(attached.local_addr<char>(), attached.size());
 		return std::string(text.substr(0, text.find('\0')));
 	}
@@ -293,9 +295,12 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	 * certificate_rom="…" key_rom="…"/>. The certificate and key are read
 	 * at each config change (a sealed component opens no files: they come
 	 * as ROMs). Sessions already running keep the TLS they began with.
+	 * What it says (the types, and why some are missing) is said again
+	 * only when it changed: configs change for every <capture>.
 	 */
 	void _apply_security(pugi::xml_node config)
 	{
+		std::vector<std::string> problems;
 		std::string certificate, key, why;
 		if (pugi::xml_node const tls = config.child("tls")) {
 			std::string const cert_rom = tls.attribute("certificate_rom").as_string();
@@ -304,7 +309,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 				why = "<tls> needs both certificate_rom and key_rom";
 			else if (auto c = _read_rom(cert_rom, why))
 				if (auto k = _read_rom(key_rom, why)) { certificate = std::move(*c); key = std::move(*k); }
-			if (!why.empty()) error("no TLS certificate: ", why);
+			if (!why.empty()) problems.push_back("no TLS certificate: " + why);
 		}
 		bool const password = !_password.empty() || !_view_password.empty();
 		std::string_view const list = config.attribute("security").as_string();
@@ -312,20 +317,26 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		Security_result result = security_offer({ list, _loopback, !certificate.empty(), password });
 		_tls.reset();
 		if (!result.error.empty()) {
-			error("config: ", result.error, ": every viewer is refused");
-			_security = { };
-			return;
-		}
-		if (!result.offer.vencrypt.empty()) {
+			problems.push_back("config: " + result.error);
+			result.offer = { };
+		} else if (!result.offer.vencrypt.empty()) {
 			Tls_context::Created created = Tls_context::create(certificate, key);
-			if (!created.error.empty()) error("TLS: ", created.error);
+			if (!created.error.empty()) problems.push_back("TLS: " + created.error);
 			_tls = std::move(created.context);
 			if (!_tls || !_tls->x509())   /* without the certificate after all */
 				result = security_offer({ list, _loopback, false, password });
 			if (!_tls) result.offer.vencrypt.clear();
 		}
-		if (!result.left_out.empty()) warning("security types not offered: ", result.left_out);
 		_security = result.offer;
+
+		std::string said = _security_text();
+		for (std::string const &p : problems) said += "\n" + p;
+		if (!result.left_out.empty()) said += "\nnot offered: " + result.left_out;
+		if (said == _security_said) return;
+		_security_said = said;
+		for (std::string const &p : problems) error(p);
+		if (!result.left_out.empty()) warning("security types not offered: ", result.left_out);
+		if (_listener) log("security ", _security_text());
 	}
 
 	/* config */
@@ -364,10 +375,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		}
 		if (_password.size() > 8 || _view_password.size() > 8)
 			warning("VNC authentication uses the first 8 characters of a password only");
-		if (_listener) {
-			_apply_security(config);
-			log("security ", _security_text());
-		}
+		if (_listener) _apply_security(config);
 
 		_apply_mode(config);
 		_script.apply(config, _input_root, _screenshot, _screen, _verbose);

@@ -38,17 +38,17 @@ char const *Vnc::security_name(uint32_t type)
 
 
 /*
- * On loopback there is no network path to protect: every type, the plain
- * ones first (viewers take the first type of the list that they know, and
- * TLS would only cost them time), TLS for viewers configured to insist on
- * it. Serving the network, only TLS, and only with the certificate where
- * there is one: the list of types travels in the clear, and an attacker
- * in the path who could strike the X509 types from it would get the
- * viewer to accept anonymous TLS, which he can intercept.
+ * On loopback there is no network path to protect: the plain types, as
+ * every viewer and browser speaks them, and the certificate's first where
+ * one is configured (whoever configured it wants it used). Serving the
+ * network, only TLS, and only with the certificate where there is one:
+ * the list of types travels in the clear, and an attacker in the path who
+ * could strike the X509 types from it would get the viewer to accept
+ * anonymous TLS, which he can intercept.
  */
 std::string Vnc::default_security(bool loopback, bool certificate)
 {
-	if (loopback)    return "VncAuth,None,X509Vnc,X509None,TLSVnc,TLSNone";
+	if (loopback)    return certificate ? "X509Vnc,X509None,VncAuth,None" : "VncAuth,None";
 	if (certificate) return "X509Vnc,X509None";
 	return "TLSVnc,TLSNone";
 }
