@@ -131,7 +131,10 @@ void Connection::send(std::vector<Chunk> &&message)
 	if (_tls) {
 		std::vector<uint8_t> wire;
 		for (Chunk const &c : message)
-			_tls->send({ c.data() + c.offset, c.size() - c.offset }, wire);
+			if (!_tls->send({ c.data() + c.offset, c.size() - c.offset }, wire)) {
+				close("TLS failed while sending");
+				return;
+			}
 		if (!wire.empty()) _send_wire(std::move(wire));
 		else (void)_check_cap();
 		return;

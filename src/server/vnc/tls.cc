@@ -173,7 +173,7 @@ std::optional<std::string> Tls_session::_handshake(std::vector<uint8_t> &wire)
 	_established = true;
 	std::vector<uint8_t> early;
 	early.swap(_early);
-	send(early, wire);
+	if (!send(early, wire)) return "TLS failed: " + openssl_error("cannot send");
 	return std::nullopt;
 }
 
@@ -208,17 +208,18 @@ std::optional<std::string> Tls_session::received(std::span<uint8_t const> wire, 
 }
 
 
-void Tls_session::send(std::span<uint8_t const> plain, std::vector<uint8_t> &wire)
+bool Tls_session::send(std::span<uint8_t const> plain, std::vector<uint8_t> &wire)
 {
-	if (!_established) { _early.insert(_early.end(), plain.begin(), plain.end()); return; }
+	if (!_established) { _early.insert(_early.end(), plain.begin(), plain.end()); return true; }
 
 	while (!plain.empty()) {
 		size_t const n = std::min<size_t>(plain.size(), PIECE);
 		ERR_clear_error();
-		if (SSL_write(_ssl, plain.data(), int(n)) <= 0) break;   /* only after a fatal error */
+		if (SSL_write(_ssl, plain.data(), int(n)) <= 0) return false;   /* only after a fatal error */
 		plain = plain.subspan(n);
 		_drain(wire);
 	}
+	return true;
 }
 
 

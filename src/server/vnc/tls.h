@@ -105,8 +105,8 @@ namespace Vnc {
 			std::optional<std::string> received(std::span<uint8_t const> wire, std::vector<uint8_t> &plain,
 			                                    std::vector<uint8_t> &reply);
 
-			/* Encrypt 'plain' for the peer into 'wire' (kept until the handshake is done) */
-			void send(std::span<uint8_t const> plain, std::vector<uint8_t> &wire);
+			/* Encrypt 'plain' for the peer into 'wire' (kept until the handshake is done); false: TLS failed */
+			bool send(std::span<uint8_t const> plain, std::vector<uint8_t> &wire);
 
 			bool established() const { return _established; }
 
