@@ -378,6 +378,19 @@ static char *get_password(rfbClient *c)
 	return strdup(password ? password : "");
 }
 
+/* VeNCrypt's X509 subtypes: the CA that signed the server's certificate (--x509-ca) */
+static const char *x509_ca;
+
+static rfbCredential *get_credential(rfbClient *c, int type)
+{
+	(void)c;
+	if (type != rfbCredentialTypeX509 || !x509_ca) return NULL;
+	rfbCredential *cred = calloc(1, sizeof(*cred));
+	cred->x509Credential.x509CACertFile = strdup(x509_ca);
+	cred->x509Credential.x509CrlVerifyMode = rfbX509CrlVerifyNone;
+	return cred;
+}
+
 static void mark(rfbClient *c, int x, int y, int w, int h)
 {
 	for (int yy = y; yy < y + h && yy < c->height; yy++)
@@ -481,6 +494,7 @@ static void usage(void)
 "  --jpeg                allow Tight JPEG (send the quality level)\n"
 "  --bpp 32|16|8         pixel format: 32 (depth 24), 16 (565), 8 (bgr233)\n"
 "  --password PW         for VNC authentication\n"
+"  --x509-ca FILE        the CA certificate for VeNCrypt's X509 types\n"
 "  --reference FILE.png  compare the complete framebuffer with it\n"
 "  --lossy               JPEG bounds instead of exact (--max-mean M, --max-bad PERCENT)\n"
 "  --require-encoding E  at least one rect must come in encoding E (raw, hextile, zrle, tight, copyrect …)\n"
@@ -593,7 +607,7 @@ static int cmd_connect(int argc, char **argv)
 		{ "save", 1, 0, 's' }, { "expect-auth-failure", 0, 0, 'A' }, { "timeout", 1, 0, 'T' },
 		{ "verbose", 0, 0, 'v' }, { "then-size", 1, 0, 'z' }, { "then-save", 1, 0, 'Z' },
 		{ "require-cursor", 0, 0, 'U' }, { "then-change", 1, 0, 'H' },
-		{ "then-require-encoding", 1, 0, 'R' }, { 0, 0, 0, 0 },
+		{ "then-require-encoding", 1, 0, 'R' }, { "x509-ca", 1, 0, 'x' }, { 0, 0, 0, 0 },
 	};
 	const char *enc = NULL, *reference = NULL, *require = NULL, *expect_name = NULL, *save = NULL;
 	const char *type = NULL, *then_save = NULL, *then_require = NULL;
@@ -620,6 +634,7 @@ static int cmd_connect(int argc, char **argv)
 		case 'j': jpeg = 1; break;
 		case 'b': bpp = atoi(optarg); break;
 		case 'p': password = optarg; break;
+		case 'x': x509_ca = optarg; break;
 		case 'r': reference = optarg; break;
 		case 'l': rules.lossy = 1; break;
 		case 'M': rules.max_mean = atof(optarg); break;
@@ -674,6 +689,7 @@ static int cmd_connect(int argc, char **argv)
 	c->appData.shareDesktop = TRUE;
 	c->canHandleNewFBSize = TRUE;
 	c->GetPassword = get_password;
+	c->GetCredential = get_credential;
 	c->GotFrameBufferUpdate = got_update;
 	c->FinishedFrameBufferUpdate = finished_update;
 	c->SoftCursorLockArea = lock_area;

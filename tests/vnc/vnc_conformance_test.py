@@ -16,6 +16,13 @@ injected through vnc's config), takes a screenshot through vnc's
              (handshake, security None, ServerInit, a raw update)
   auth       a system with password="secret": VNC authentication with the
              right password, a wrong one (refused with a reason) and none
+  tls        a system that requires VeNCrypt (X509Vnc, TLSVnc; certificate
+             made by openssl now), password="secret" and view_password="look":
+             a viewer offering only plain types is refused; libvncclient with
+             the view password clicks and types and nothing changes (pixels,
+             no key reaches the text app); TigerVNC's viewer (X509Vnc) and
+             gvnccapture see the capture exactly; with the full password,
+             typing changes the text window
   gvnc       gvnccapture (gtk-vnc) saves a PNG that must equal the capture
   tigervnc   TigerVNC's viewer in Xvfb; xwd of the X screen must contain the
              capture exactly
@@ -44,7 +51,9 @@ this fails instead: tests/ci_skip.py) or when the components cannot be sealed
 """
 
 import os
+import pty
 import random
+import select
 import re
 import shutil
 import signal
@@ -161,11 +170,18 @@ INJECT = f"""<inject version="1">
 </inject>"""
 
 
-def vnc_config(password=None, inject=True, capture=None, size=(WIDTH, HEIGHT)):
+# the "tls" group's server: VeNCrypt only, a full and a view-only password,
+# the certificate and key (made by the test) as ROMs
+TLS_SECURITY = ' view_password="look" security="X509Vnc,TLSVnc"'
+TLS_NODE = '<tls certificate_rom="vnc.crt" key_rom="vnc.key"/>'
+
+
+def vnc_config(password=None, inject=True, capture=None, size=(WIDTH, HEIGHT), tls=None):
     pw = f' password="{password}"' if password else ""
+    pw += tls or ""
     cap = f'<capture version="{capture}"/>' if capture else ""
     return (f'<config width="{size[0]}" height="{size[1]}" name="{NAME}"{pw} verbose="no">\n'
-            f"{INJECT if inject else ''}\n{cap}\n</config>\n")
+            f"{TLS_NODE if tls else ''}{INJECT if inject else ''}\n{cap}\n</config>\n")
 
 
 class Failure(Exception):
@@ -216,8 +232,8 @@ def kill_group(proc):
 class Nestbox:
     """The test system with our vnc component."""
 
-    def __init__(self, nestbox, tmp, unsealed, password=None):
-        self.nestbox, self.tmp, self.unsealed, self.password = nestbox, tmp, unsealed, password
+    def __init__(self, nestbox, tmp, unsealed, password=None, tls=False):
+        self.nestbox, self.tmp, self.unsealed, self.password, self.tls = nestbox, tmp, unsealed, password, tls
         self.lines = []
         self.cond = threading.Condition()
         self.proc = None
@@ -275,7 +291,7 @@ class Nestbox:
     def _write_config(self, inject=True, capture=None):
         path = os.path.join(self.tmp, "vnc.config")
         with open(path + ".new", "w") as f:
-            f.write(vnc_config(self.password, inject, capture, self.size))
+            f.write(vnc_config(self.password, inject, capture, self.size, self.tls))
         os.replace(path + ".new", path)
 
     def _reader(self, proc):
@@ -685,7 +701,8 @@ def tigervnc_viewer():
     return None
 
 
-def group_tigervnc(server, ref, checks):
+def group_tigervnc(server, ref, checks, security=("-SecurityTypes=None",),
+                   name="TigerVNC viewer (ZRLE) shows the capture exactly"):
     viewer = tigervnc_viewer()
     if not viewer:
         raise ci_skip.Missing.program("xtigervncviewer")
@@ -712,11 +729,10 @@ def group_tigervnc(server, ref, checks):
         log = open(os.path.join(checks.tmp, "vncviewer.log"), "w")
         view = subprocess.Popen([viewer, "-FullScreen=0", "-RemoteResize=0", "-Shared=1",
                                  "-PreferredEncoding=ZRLE", "-AutoSelect=0", "-FullColor=1",
-                                 "-DotWhenNoCursor=0", "-SecurityTypes=None",
+                                 "-DotWhenNoCursor=0", *security,
                                  f"{server.host}::{server.port}"],
                                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         screen = os.path.join(checks.tmp, "tigervnc-screen.ppm")
-        name = "TigerVNC viewer (ZRLE) shows the capture exactly"
         deadline = time.monotonic() + 20
         out = ""
         while True:
@@ -743,6 +759,130 @@ def group_tigervnc(server, ref, checks):
     finally:
         kill_group(view)
         kill_group(xvfb)
+
+
+def make_certificate(tmp):
+    """The server's certificate for 127.0.0.1 (its own CA) and key, made now: no key is committed."""
+    if not shutil.which("openssl"):
+        raise ci_skip.Missing.program("openssl")
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", os.path.join(tmp, "vnc.key"), "-out", os.path.join(tmp, "vnc.crt")],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Failure("openssl req: " + r.stderr)
+
+
+def plain_types_refused(host, port):
+    """A viewer that speaks only the plain types: VeNCrypt (19) is all that is
+    offered, and choosing VNC authentication fails with a reason."""
+    with socket.create_connection((host, port), timeout=10) as s:
+        recv_exact(s, 12)
+        s.sendall(b"RFB 003.008\n")
+        (n,) = struct.unpack(">B", recv_exact(s, 1))
+        types = list(recv_exact(s, n))
+        if types != [19]:
+            raise Failure(f"security types {types}, expected only 19 (VeNCrypt)")
+        s.sendall(b"\x02")
+        (result,) = struct.unpack(">I", recv_exact(s, 4))
+        (l,) = struct.unpack(">I", recv_exact(s, 4))
+        reason = recv_exact(s, l).decode(errors="replace")
+        if result != 1:
+            raise Failure(f"SecurityResult {result} for VNC authentication in the clear, expected 1")
+        return f"types {types}; VncAuth refused: \"{reason}\""
+
+
+def group_tls(server, ref, checks):
+    """VeNCrypt with real peers (the server offers X509Vnc and TLSVnc only)."""
+    addr = f"{server.host}:{server.port}"
+    ca = os.path.join(server.tmp, "vnc.crt")
+    name = "a viewer offering only plain types is refused"
+    try:
+        checks.ok(name, plain_types_refused(server.host, server.port))
+    except (Failure, OSError) as e:
+        checks.fail(name, str(e))
+
+    # a view-only viewer's click and keys change nothing
+    tx, ty, tw, th = TEXT_WINDOW
+    mark = server.mark()
+    checks.check("libvncclient over X509Vnc with the view password: clicks and types",
+                 ["connect", addr, "--x509-ca", ca, "--password", "look", "--encodings", "zrle",
+                  "--reference", ref, "--click", f"{tx + 200},{ty + 300}", "--type", "ignored"])
+    try:
+        server.wait_for(r"\[init -> vnc\] client .* security X509Vnc, authenticated, view-only", 5, start=mark)
+        checks.ok("the log names the view-only viewer")
+    except Failure as e:
+        checks.fail("the log names the view-only viewer", str(e))
+    time.sleep(0.5)
+    if any("[init -> text] key: " in l for l in server.lines[mark:]):
+        checks.fail("a view-only viewer's keys reach nobody", "the text app logged keys")
+    else:
+        checks.ok("a view-only viewer's keys reach nobody")
+    after = server.capture()
+    checks.run_tool("a view-only viewer's click and keys changed no pixel", [checks.vnc_check, "compare", ref, after])
+
+    # the exact picture through TigerVNC's viewer and gtk-vnc, over TLS
+    passwd = os.path.join(server.tmp, "passwd")
+    with open(passwd, "wb") as f:
+        f.write(subprocess.run(["vncpasswd", "-f"], input=b"secret\n", capture_output=True, check=True).stdout)
+    mark = server.mark()
+    group_tigervnc(server, ref, checks, ("-SecurityTypes=X509Vnc", f"-X509CA={ca}", f"-PasswordFile={passwd}"),
+                   "TigerVNC viewer over VeNCrypt X509Vnc shows the capture exactly")
+    try:
+        line = server.wait_for(r"\[init -> vnc\] client .* over TLS", 5, start=mark)
+        server.wait_for(r"\[init -> vnc\] client .* security X509Vnc, authenticated$", 5, start=mark)
+        checks.ok("TigerVNC's session was X509Vnc", line.split("] ", 1)[1])
+    except Failure as e:
+        checks.fail("TigerVNC's session was X509Vnc", str(e))
+
+    # a full viewer's click and keys do change the desktop
+    checks.check("libvncclient over X509Vnc with the full password: typing changes the text window",
+                 ["connect", addr, "--x509-ca", ca, "--password", "secret", "--encodings", "zrle",
+                  "--click", f"{tx + 200},{ty + 300}", "--type", "full",
+                  "--expect-change", f"{tx},{ty},{tw},{th}"])
+
+    # gtk-vnc looks for its CA in root's home when run as root, which a test
+    # does not touch: it gets anonymous TLS, by a change of the live config
+    time.sleep(0.5)
+    typed = server.capture()   # what the full viewer typed shows
+    mark = server.mark()
+    server.tls = ' view_password="look" security="TLSVnc"'
+    server._write_config()
+    server.wait_for(r"\[init -> vnc\] security TLSVnc$", 10, start=mark)
+    out = os.path.join(checks.tmp, "gvnccapture-tls.png")
+    # gvnccapture reads the password from a terminal (flushed when it turns
+    # echo off): it gets one, and the password once it asked
+    master, slave = pty.openpty()
+    gvnc = subprocess.Popen(["gvnccapture", "-q", f"{server.host}:{server.port - 5900}", out],
+                            stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    said = b""
+    try:
+        deadline = time.monotonic() + 20
+        while b"Password" not in said and time.monotonic() < deadline and gvnc.poll() is None:
+            if select.select([gvnc.stdout], [], [], 0.5)[0]:
+                said += os.read(gvnc.stdout.fileno(), 256)
+        time.sleep(0.3)   # past tcsetattr(TCSAFLUSH)
+        os.write(master, b"secret\n")
+        said += gvnc.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        gvnc.kill()
+        said += gvnc.communicate()[0]
+    finally:
+        os.close(slave)
+        os.close(master)
+    if gvnc.returncode != 0:
+        checks.fail("gvnccapture (gtk-vnc) over VeNCrypt",
+                    f"exit {gvnc.returncode}: {said.decode(errors='replace')}")
+    else:
+        checks.run_tool("gvnccapture (gtk-vnc) over VeNCrypt: its picture equals the capture",
+                        [checks.vnc_check, "compare", typed, out])
+        try:
+            line = server.wait_for(r"\[init -> vnc\] client .* security TLSVnc, authenticated$", 5, start=mark)
+            checks.ok("gtk-vnc's session was VeNCrypt", line.split("] ", 1)[1])
+        except Failure as e:
+            checks.fail("gtk-vnc's session was VeNCrypt", str(e))
+
 
 
 def group_input(server, ref, checks):
@@ -902,10 +1042,11 @@ GROUPS = {
     "input": group_input,
     "resize": group_resize,
     "moves": group_moves,
+    "tls": group_tls,
 }
-# the order they run in: input and resize change the desktop, auth needs a
-# server of its own
-ORDER = ["encodings", "formats", "protocol", "gvnc", "tigervnc", "input", "moves", "resize", "auth"]
+# the order they run in: input and resize change the desktop, auth and tls
+# need a server of their own
+ORDER = ["encodings", "formats", "protocol", "gvnc", "tigervnc", "input", "moves", "resize", "auth", "tls"]
 XVNC_GROUPS = ["encodings", "formats", "protocol", "gvnc", "tigervnc", "auth"]
 
 
@@ -947,9 +1088,13 @@ def main():
                 raise ci_skip.Missing(f"no {FONT_DIR}/DejaVuSans.ttf", "fonts-dejavu-core")
             if not unsealed and os.geteuid() != 0:
                 raise ci_skip.Unsupported("sealing needs root (run with --unsealed to test unsealed)")
-        if "gvnc" in groups and not shutil.which("gvnccapture"):
+        if ("gvnc" in groups or "tls" in groups) and not shutil.which("gvnccapture"):
             raise ci_skip.Missing.program("gvnccapture")
-        if "tigervnc" in groups:
+        if "tls" in groups:
+            for tool in ("openssl", "vncpasswd"):
+                if not shutil.which(tool):
+                    raise ci_skip.Missing.program(tool)
+        if "tigervnc" in groups or "tls" in groups:
             if not tigervnc_viewer():
                 raise ci_skip.Missing.program("xtigervncviewer")
             for tool in ("Xvfb", "xwd"):
@@ -964,15 +1109,18 @@ def main():
     status = 0
     try:
         groups = sorted(set(groups), key=ORDER.index)
-        current_pw = None
+        current = None
         for g in groups:
-            want_pw = "secret" if g == "auth" else None
-            if server is None or want_pw != current_pw:
+            want_pw = "secret" if g in ("auth", "tls") else None
+            if server is None or g in ("auth", "tls") or current in ("auth", "tls"):
                 if server is not None:
                     server.stop()
-                server = Xvnc(tmp, want_pw) if xvnc else Nestbox(nestbox, tmp, unsealed, want_pw)
+                if g == "tls":
+                    make_certificate(tmp)
+                server = Xvnc(tmp, want_pw) if xvnc else \
+                    Nestbox(nestbox, tmp, unsealed, want_pw, TLS_SECURITY if g == "tls" else None)
                 server.start()
-                current_pw = want_pw
+                current = g
                 ref = server.capture()
                 say(f"{'Xvnc' if xvnc else 'vnc'} on {server.host}:{server.port}"
                     f"{' (password secret)' if want_pw else ''}, reference {ref}")

@@ -21,11 +21,20 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <admission.h>
 #include <auth_blacklist.h>
 #include <copy_detect.h>
 #include <listener.h>
+#include <security.h>
 #include <session.h>
+#include <vnc/test_certificate.h>
+#include <tls.h>
 #include <wire.h>
 
 using namespace Vnc;
@@ -79,6 +88,22 @@ namespace {
 		Encode_pool       &pool()         override { return encoders; }
 		std::string const &desktop_name() override { return name; }
 		std::string const &password()     override { return secret; }
+
+		/* security as Main offers it: 'security_list' (default VncAuth or None) with 'tls_context' */
+		std::string                  view_secret { };
+		std::string                  security_list { };
+		std::unique_ptr<Tls_context> tls_context { };
+		Security_offer               offer { };
+
+		std::string const &view_password() override { return view_secret; }
+		Tls_context const *tls() override { return tls_context.get(); }
+		Security_offer const &security() override
+		{
+			offer = security_offer({ security_list.empty() ? "VncAuth,None" : security_list, true,
+			                         tls_context && tls_context->x509(),
+			                         !secret.empty() || !view_secret.empty() }).offer;
+			return offer;
+		}
 
 		void submit_input(std::span<nestbox::Input::Event const> e) override
 		{
@@ -730,4 +755,339 @@ TEST(VncSession, handshakes_are_limited_in_total_and_viewers_are_never_dropped_f
 	EXPECT_EQ(server.open(), 3u);
 	a.request(false);
 	EXPECT_EQ(a.raw_update(), 0u);
+}
+
+
+/* VeNCrypt: TLS under RFB, against OpenSSL as the viewer's TLS */
+
+namespace {
+
+	/* The viewer's TLS over a Viewer's socket (memory BIOs, the server pumped while waiting) */
+	struct Tls_viewer
+	{
+		Viewer  &v;
+		SSL_CTX *ctx;
+		SSL     *ssl;
+		BIO     *in  = BIO_new(BIO_s_mem());
+		BIO     *out = BIO_new(BIO_s_mem());
+
+		/* 'ca_pem' empty: anonymous TLS */
+		Tls_viewer(Viewer &v, std::string const &ca_pem) : v(v), ctx(SSL_CTX_new(TLS_client_method()))
+		{
+			if (ca_pem.empty()) {
+				SSL_CTX_set_security_level(ctx, 0);
+				SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+				SSL_CTX_set_cipher_list(ctx, "aNULL:@SECLEVEL=0");
+			} else {
+				BIO *b = BIO_new_mem_buf(ca_pem.data(), int(ca_pem.size()));
+				X509 *ca = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+				X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca);
+				X509_free(ca);
+				BIO_free(b);
+				SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+			}
+			ssl = SSL_new(ctx);
+			BIO_set_mem_eof_return(in, -1);
+			BIO_set_mem_eof_return(out, -1);
+			SSL_set_bio(ssl, in, out);
+			SSL_set_connect_state(ssl);
+		}
+
+		~Tls_viewer() { SSL_free(ssl); SSL_CTX_free(ctx); }
+
+		void flush()
+		{
+			char buf[65536];
+			int n;
+			while ((n = BIO_read(out, buf, sizeof(buf))) > 0) v.send({ buf, buf + n });
+		}
+
+		/* false: the server's bytes ended */
+		bool fill()
+		{
+			uint8_t buf[65536];
+			for (int tries = 0; tries < 5000; tries++) {
+				ssize_t const r = ::recv(v.fd, buf, sizeof(buf), MSG_DONTWAIT);
+				if (r > 0) { BIO_write(in, buf, int(r)); return true; }
+				if (r == 0) return false;
+				v.pump();
+			}
+			return false;
+		}
+
+		bool handshake()
+		{
+			for (int i = 0; i < 100; i++) {
+				int const r = SSL_do_handshake(ssl);
+				flush();
+				if (r == 1) return true;
+				if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ || !fill()) return false;
+			}
+			return false;
+		}
+
+		void send(std::vector<uint8_t> const &bytes)
+		{
+			SSL_write(ssl, bytes.data(), int(bytes.size()));
+			flush();
+		}
+
+		std::vector<uint8_t> read(size_t n)
+		{
+			std::vector<uint8_t> got(n);
+			size_t have = 0;
+			while (have < n) {
+				int const r = SSL_read(ssl, got.data() + have, int(n - have));
+				if (r > 0) { have += size_t(r); continue; }
+				flush();
+				if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ || !fill()) break;
+			}
+			got.resize(have);
+			EXPECT_EQ(have, n) << "the server sent too little over TLS";
+			return got;
+		}
+
+		std::string version() const { return SSL_get_version(ssl); }
+	};
+
+	/* Up to the VeNCrypt subtype list: returns the subtypes offered */
+	std::vector<uint32_t> vencrypt_subtypes(Viewer &v)
+	{
+		v.server.decide();
+		v.pump(2);
+		v.read(12);
+		std::string const version = "RFB 003.008\n";
+		v.send({ version.begin(), version.end() });
+		auto const count = v.read(1);
+		auto const types = v.read(count.at(0));
+		EXPECT_NE(std::find(types.begin(), types.end(), uint8_t(SECURITY_VENCRYPT)), types.end());
+		v.send({ SECURITY_VENCRYPT });
+		EXPECT_EQ(v.read(2), std::vector<uint8_t>({ 0, 2 }));
+		v.send({ 0, 2 });
+		EXPECT_EQ(v.read(1), std::vector<uint8_t>({ 0 }));
+		auto const n = v.read(1);
+		auto const list = v.read(size_t(n.at(0)) * 4);
+		std::vector<uint32_t> subtypes;
+		for (size_t i = 0; i + 4 <= list.size(); i += 4) subtypes.push_back(Viewer::u32(list, i));
+		return subtypes;
+	}
+
+	void choose(Viewer &v, uint32_t subtype)
+	{
+		v.send({ uint8_t(subtype >> 24), uint8_t(subtype >> 16), uint8_t(subtype >> 8), uint8_t(subtype) });
+		EXPECT_EQ(v.read(1), std::vector<uint8_t>({ 1 })) << "subtype accepted";
+	}
+
+	/* VNC authentication over 't' with 'password'; returns the SecurityResult */
+	uint32_t vnc_auth(Tls_viewer &t, std::string const &password)
+	{
+		auto const c = t.read(16);
+		Challenge challenge { };
+		std::copy(c.begin(), c.end(), challenge.begin());
+		Challenge const response = expected_response(password, challenge);
+		t.send({ response.begin(), response.end() });
+		return Viewer::u32(t.read(4), 0);
+	}
+
+	/* ClientInit, ServerInit, a full update request: the colour of the update's last pixel */
+	uint32_t first_update(Tls_viewer &t, Area area)
+	{
+		t.send({ 1 });
+		auto const init = t.read(24);
+		t.read(Viewer::u32(init, 20));
+		uint16_t const w = uint16_t(area.w), h = uint16_t(area.h);
+		t.send({ 3, 0, 0, 0, 0, 0, uint8_t(w >> 8), uint8_t(w), uint8_t(h >> 8), uint8_t(h) });
+		auto const head = t.read(4);
+		size_t const rects = size_t(head[2]) << 8 | head[3];
+		uint32_t last = 0;
+		for (size_t i = 0; i < rects; i++) {
+			auto const r = t.read(12);
+			size_t const rw = size_t(r[4]) << 8 | r[5], rh = size_t(r[6]) << 8 | r[7];
+			EXPECT_EQ(Viewer::u32(r, 8), 0u) << "Raw";
+			auto const pixels = t.read(rw * rh * 4);
+			std::memcpy(&last, pixels.data() + pixels.size() - 4, 4);
+		}
+		return last;
+	}
+}
+
+
+TEST(VncSession, vencrypt_anonymous_tls_carries_the_session)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 48 });
+	server.tls_context = Tls_context::create("", "").context;
+	ASSERT_TRUE(server.tls_context);
+	server.security_list = "TLSNone";
+	server.publish(0x123456);
+
+	Viewer v(server);
+	EXPECT_EQ(vencrypt_subtypes(v), std::vector<uint32_t>({ VENCRYPT_TLS_NONE }));
+	choose(v, VENCRYPT_TLS_NONE);
+	Tls_viewer t(v, "");
+	ASSERT_TRUE(t.handshake());
+	EXPECT_EQ(t.version(), "TLSv1.2") << "anonymous TLS stops at 1.2";
+	EXPECT_EQ(Viewer::u32(t.read(4), 0), 0u) << "SecurityResult OK";
+	EXPECT_EQ(first_update(t, server.area), 0x123456u);
+	ASSERT_EQ(server.clients.size(), 1u);
+	EXPECT_TRUE(server.clients.front().authenticated());
+
+	/* its TLS session counts against its cap */
+	EXPECT_GE(server.clients.front().memory(), size_t(Tls_session::SESSION_BYTES));
+}
+
+
+TEST(VncSession, vencrypt_x509_with_a_view_password_drops_that_viewers_input)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 48 });
+	Vnc_test::Test_certificate const cert;
+	auto created = Tls_context::create(cert.certificate_pem, cert.key_pem);
+	ASSERT_TRUE(created.error.empty()) << created.error;
+	server.tls_context = std::move(created.context);
+	ASSERT_TRUE(server.tls_context->x509());
+	server.secret = "full";
+	server.view_secret = "look";
+	server.security_list = "X509Vnc,X509None,TLSVnc,VncAuth,None";
+	server.publish(0x00ff00);
+
+	/* the None types are not offered with a password: the certificate's first */
+	for (char const *password : { "look", "full" }) {
+		Viewer v(server);
+		EXPECT_EQ(vencrypt_subtypes(v), std::vector<uint32_t>({ VENCRYPT_X509_VNC, VENCRYPT_TLS_VNC }));
+		choose(v, VENCRYPT_X509_VNC);
+		Tls_viewer t(v, cert.certificate_pem);
+		ASSERT_TRUE(t.handshake()) << "the viewer verified the certificate";
+		EXPECT_EQ(vnc_auth(t, password), 0u);
+		EXPECT_EQ(first_update(t, server.area), 0x00ff00u);
+
+		size_t const before = server.input_events;
+		t.send({ 5, 1, 0, 10, 0, 10 });   /* a click at 10,10 */
+		t.send({ 5, 0, 0, 10, 0, 10 });
+		t.send({ 4, 1, 0, 0, 0, 0, 0, 'a' });   /* a key */
+		t.send({ 4, 0, 0, 0, 0, 0, 0, 'a' });
+		t.send({ 6, 0, 0, 0, 0, 0, 0, 2, 'h', 'i' });   /* cut text */
+		for (int i = 0; i < 20; i++) v.pump();
+		bool const view_only = std::string(password) == "look";
+		ASSERT_FALSE(server.clients.empty());
+		EXPECT_EQ(server.clients.back().view_only(), view_only);
+		if (view_only) EXPECT_EQ(server.input_events, before) << "a view-only viewer's input went through";
+		else           EXPECT_GT(server.input_events, before + 3) << "a full viewer's input was dropped";
+	}
+}
+
+
+TEST(VncSession, plain_types_are_refused_when_the_config_requires_tls)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 48 });
+	server.tls_context = Tls_context::create("", "").context;
+	server.security_list = "TLSNone";
+
+	/* RFB 3.8: only VeNCrypt is offered, and choosing None fails with the reason */
+	{
+		Viewer v(server);
+		server.decide();
+		v.pump(2);
+		v.read(12);
+		std::string const version = "RFB 003.008\n";
+		v.send({ version.begin(), version.end() });
+		EXPECT_EQ(v.read(2), std::vector<uint8_t>({ 1, SECURITY_VENCRYPT }));
+		v.send({ SECURITY_NONE });
+		EXPECT_EQ(Viewer::u32(v.read(4), 0), 1u) << "SecurityResult failed";
+		v.pump(3);
+		EXPECT_EQ(server.open(), 0u);
+	}
+	/* RFB 3.3: the server would choose, and cannot choose TLS */
+	{
+		Viewer v(server);
+		server.decide();
+		v.pump(2);
+		v.read(12);
+		std::string const version = "RFB 003.003\n";
+		v.send({ version.begin(), version.end() });
+		EXPECT_EQ(Viewer::u32(v.read(4), 0), 0u) << "no security type: a reason follows";
+		auto const reason = v.read(Viewer::u32(v.read(4), 0));
+		EXPECT_NE(std::string(reason.begin(), reason.end()).find("TLS"), std::string::npos);
+	}
+	for (int i = 0; i < 20; i++) ep.dispatch_once(2);
+	EXPECT_EQ(server.open(), 0u);
+}
+
+
+TEST(VncSession, a_stalled_tls_handshake_meets_the_handshake_deadline)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 48 });
+	server.tls_context = Tls_context::create("", "").context;
+	server.security_list = "TLSNone";
+
+	Viewer v(server);
+	vencrypt_subtypes(v);
+	choose(v, VENCRYPT_TLS_NONE);
+	v.send({ 0x16, 0x03, 0x01 });   /* the start of a ClientHello, and then nothing */
+	ASSERT_EQ(server.open(), 1u);
+	EXPECT_FALSE(server.clients.front().authenticated());
+
+	(void)enforce_handshake_deadline(server.clients, server.now_ms + server.limits.handshake_ms, server.limits);
+	v.pump(3);
+	EXPECT_EQ(server.open(), 0u);
+}
+
+
+TEST(VncSession, a_failed_tls_handshake_closes_with_the_reason)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 48 });
+	server.tls_context = Tls_context::create("", "").context;
+	server.security_list = "TLSNone";
+
+	Viewer v(server);
+	vencrypt_subtypes(v);
+	choose(v, VENCRYPT_TLS_NONE);
+	std::vector<uint8_t> garbage(64, 0x42);
+	v.send(garbage);
+	v.pump(3);
+	EXPECT_EQ(server.open(), 0u);
+}
+
+
+TEST(VncSession, a_browser_is_not_offered_vencrypt_and_refused_where_tls_is_required)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 64 });
+	server.tls_context = Tls_context::create("", "").context;
+
+	auto masked = [] (std::string const &payload) {
+		std::vector<uint8_t> f { 0x82, uint8_t(0x80 | payload.size()), 1, 2, 3, 4 };
+		for (size_t i = 0; i < payload.size(); i++) f.push_back(uint8_t(payload[i] ^ (i % 4 + 1)));
+		return f;
+	};
+	/* up to the security types, over a WebSocket: the payload of the server's frame */
+	auto types_over_websocket = [&] (Viewer &v) {
+		std::string const upgrade = "GET /websockify HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+		                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+		v.send({ upgrade.begin(), upgrade.end() });
+		std::string response;
+		while (!response.ends_with("\r\n\r\n")) response += char(v.read(1)[0]);
+		v.read(14);   /* the greeting's frame */
+		v.send(masked("RFB 003.008\n"));
+		auto const head = v.read(2);
+		return v.read(head.at(1));
+	};
+
+	server.security_list = "TLSNone,None";
+	{
+		Viewer v(server);
+		EXPECT_EQ(types_over_websocket(v), std::vector<uint8_t>({ 1, SECURITY_NONE })) << "VeNCrypt left out";
+	}
+	server.security_list = "TLSNone";
+	{
+		Viewer v(server);
+		auto const refusal = types_over_websocket(v);
+		ASSERT_GE(refusal.size(), 5u);
+		EXPECT_EQ(refusal[0], 0) << "no security type: the reason follows";
+		std::string const reason(refusal.begin() + 5, refusal.end());
+		EXPECT_NE(reason.find("a browser cannot do"), std::string::npos) << reason;
+	}
 }

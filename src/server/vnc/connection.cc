@@ -79,7 +79,8 @@ size_t Connection::_cost(Chunk const &c)
 size_t Connection::held() const
 {
 	size_t const websocket = _websocket ? sizeof(Web::Websocket) + 128 : 0;
-	return sizeof(Connection) + _out_cost + _in.capacity() + _raw_in.capacity() + websocket;
+	size_t const tls       = _tls ? _tls->held() : 0;
+	return sizeof(Connection) + _out_cost + _in.capacity() + _raw_in.capacity() + websocket + tls;
 }
 
 
@@ -125,6 +126,19 @@ void Connection::_push(std::vector<uint8_t> &&framed)
 void Connection::send(std::vector<Chunk> &&message)
 {
 	if (_state == State::CLOSED) return;
+
+	/* over TLS, each viewer's bytes are its own: encrypted, framed, queued */
+	if (_tls) {
+		std::vector<uint8_t> wire;
+		for (Chunk const &c : message)
+			if (!_tls->send({ c.data() + c.offset, c.size() - c.offset }, wire)) {
+				close("TLS failed while sending");
+				return;
+			}
+		if (!wire.empty()) _send_wire(std::move(wire));
+		else (void)_check_cap();
+		return;
+	}
 
 	/* a WebSocket carries each message in one binary frame (the server does not mask) */
 	if (_websocket) {
@@ -216,17 +230,64 @@ void Connection::_read()
 	}
 
 	if (_websocket) { _websocket_input(got); return; }
+	_deliver(got);
+}
 
-	_in.insert(_in.end(), got.begin(), got.end());
+
+void Connection::_send_wire(std::vector<uint8_t> &&bytes)
+{
+	if (_websocket) {
+		std::vector<uint8_t> header;
+		Web::Websocket::encode_header(bytes.size(), header);
+		_push(std::move(header));
+	}
+	_push(std::move(bytes));
+	_flush();
+	(void)_check_cap();
+}
+
+
+void Connection::start_tls(Tls_context const &context, bool x509)
+{
+	if (_state != State::RFB || _tls) return;
+	_tls.emplace(context, x509);
+}
+
+
+void Connection::_deliver(std::span<uint8_t const> bytes)
+{
+	bool const had_tls = _tls.has_value();
+	if (_tls) {
+		std::vector<uint8_t> reply;
+		auto const failed = _tls->received(bytes, _in, reply);
+		if (!reply.empty()) _send_wire(std::move(reply));
+		if (_state == State::CLOSED) return;
+		if (failed) { close(*failed); return; }
+		if (_tls->established() && !_tls_logged) {
+			_tls_logged = true;
+			nestbox::log("client ", _peer, " over ", _tls->description());
+		}
+	} else
+		_in.insert(_in.end(), bytes.begin(), bytes.end());
+
 	_handler.received(_in);
+	if (_state == State::CLOSED) return;
+
+	/* the handler started TLS: what followed its last message is the peer's handshake */
+	if (!had_tls && _tls && !_in.empty()) {
+		std::vector<uint8_t> handshake;
+		handshake.swap(_in);
+		_deliver(handshake);
+		return;
+	}
 	(void)_check_cap();
 }
 
 
 void Connection::_websocket_input(std::span<uint8_t const> wire)
 {
-	std::vector<uint8_t> replies;
-	auto const status = _websocket->decode(wire, _in, replies);
+	std::vector<uint8_t> replies, payload;
+	auto const status = _websocket->decode(wire, _tls ? payload : _in, replies);
 	if (!replies.empty()) {
 		/* control frames are framed already: past the framing of 'send' */
 		_push(std::move(replies));
@@ -237,8 +298,7 @@ void Connection::_websocket_input(std::span<uint8_t const> wire)
 	_close_frame_sent = status != Web::Websocket::Status::OK;
 	if (status == Web::Websocket::Status::CLOSED)         { close("WebSocket closed"); return; }
 	if (status == Web::Websocket::Status::PROTOCOL_ERROR) { close("WebSocket protocol error"); return; }
-	_handler.received(_in);
-	(void)_check_cap();
+	_deliver(payload);   /* empty without TLS: the payload went to '_in' */
 }
 
 

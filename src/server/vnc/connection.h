@@ -17,6 +17,11 @@
  * handler names: a peer over it (one that reads nothing, or floods pings or
  * fences) is disconnected with the reason. Small replies are appended to
  * the last queued chunk rather than queued one by one.
+ *
+ * VeNCrypt turns the connection into TLS mid-stream ('start_tls'): from
+ * then on, RFB bytes are decrypted on their way up and encrypted on their
+ * way out (below the WebSocket's framing, where there is one); the TLS
+ * session's memory counts against the cap.
  */
 #pragma once
 
@@ -30,6 +35,7 @@
 #include <nestbox/util/unique_fd.h>
 
 #include "output.h"
+#include "tls.h"
 #include "web/web.h"
 
 namespace Vnc {
@@ -76,6 +82,8 @@ namespace Vnc {
 			State _state = State::DETECT;
 
 			std::optional<Web::Websocket> _websocket { };
+			std::optional<Tls_session>    _tls { };
+			bool                          _tls_logged = false;
 			bool                          _close_frame_sent = false;
 			std::vector<uint8_t>          _raw_in { };   /* before detection, HTTP */
 			std::vector<uint8_t>          _in { };       /* RFB bytes not yet consumed */
@@ -97,6 +105,8 @@ namespace Vnc {
 			void _rfb_ready();
 			void _handle_http();
 			void _websocket_input(std::span<uint8_t const>);
+			void _deliver(std::span<uint8_t const>);   /* RFB's bytes (TLS's, after start_tls) */
+			void _send_wire(std::vector<uint8_t> &&);  /* bytes for the peer below RFB: frame, queue, flush */
 
 		public:
 
@@ -126,6 +136,18 @@ namespace Vnc {
 			 * came, so it is an RFB client (which waits for our greeting)
 			 */
 			void detect_timeout(uint64_t now_ms, uint64_t window_ms);
+
+			/*
+			 * VeNCrypt: what was sent so far goes in the clear, what is sent
+			 * from now on over TLS ('x509': with the certificate); the
+			 * peer's next bytes are its TLS handshake
+			 */
+			void start_tls(Tls_context const &, bool x509);
+
+			bool tls() const { return _tls.has_value(); }
+
+			/* RFB goes over a WebSocket (a browser: noVNC cannot do VeNCrypt's TLS) */
+			bool websocket() const { return _websocket.has_value(); }
 
 			/* Output interface */
 			void send(std::vector<Chunk> &&message) override;

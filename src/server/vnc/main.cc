@@ -19,6 +19,7 @@
 
 #include <pugixml.hpp>
 
+#include <nestbox/attached_rom.h>
 #include <nestbox/component.h>
 #include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
@@ -36,12 +37,15 @@
 #include "auth_blacklist.h"
 #include "capture.h"
 #include "listener.h"
+#include "security.h"
 #include "session.h"
+#include "tls.h"
 #include "wire.h"
 
 NESTBOX_MANIFEST(R"(
 	<manifest>
-		<requires> <service name="Timer"/> <service name="Report" optional="yes"/> </requires>
+		<requires> <service name="Timer"/> <service name="Report" optional="yes"/>
+		           <service name="ROM" optional="yes"/> </requires>
 		<provides> <service name="Framebuffer"/> <service name="Input"/> </provides>
 	</manifest>)");
 
@@ -62,6 +66,12 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	bool            _verbose = false;
 	std::string     _name { "nestbox" };
 	std::string     _password { };
+	std::string     _view_password { };
+	bool            _loopback = true;   /* where the listener is bound, once it is known */
+
+	Security_offer               _security { };
+	std::unique_ptr<Tls_context> _tls { };
+	std::string                  _security_said { };   /* what _apply_security said last */
 	bool            _resizable = true;
 	Admission_limits _limits { };
 
@@ -104,6 +114,10 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	Encode_pool       &pool()         override { return _pool; }
 	std::string const &desktop_name() override { return _name; }
 	std::string const &password()     override { return _password; }
+	std::string const &view_password() override { return _view_password; }
+
+	Security_offer const &security() override { return _security; }
+	Tls_context const    *tls()      override { return _tls.get(); }
 
 	void submit_input(std::span<Input::Event const> events) override { _input_root.submit(events); }
 
@@ -238,13 +252,91 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 			      " (set <config loopback_only=\"no\"> to serve the network)");
 			return;
 		}
+		_loopback = local.loopback;
+		_apply_security(config);
 		_listener.emplace(_env.ep(), fd, [this] (int c) { _accepted(c); });
-		log("listening on ", local.text, _password.empty() ? "" : " (VNC authentication)");
+		bool const open = _security.vencrypt.empty() && _security.plain == std::vector<uint32_t> { SECURITY_NONE };
+		log("listening on ", local.text, open ? "" : " (security " + _security_text() + ")");
 
 		/* what the clients may make us hold at most, for the RAM quota (README.md, "Start node") */
 		size_t const cap = client_cap();
 		log("at most ", _limits.max_clients, " clients of ", cap >> 10, " KiB each (",
 		    (_limits.max_clients * cap) >> 20, " MiB)");
+	}
+
+	/* security: the types offered, TLS */
+
+	std::string _security_text() const
+	{
+		std::string text;
+		auto add = [&] (uint32_t t) { text += (text.empty() ? "" : ", ") + std::string(security_name(t)); };
+		if (_security.tls_first) for (uint32_t t : _security.vencrypt) add(t);
+		for (uint32_t t : _security.plain) add(t);
+		if (!_security.tls_first) for (uint32_t t : _security.vencrypt) add(t);
+		return text.empty() ? "none: every viewer is refused" : text;
+	}
+
+	/* The text of the ROM 'name', or nullopt with the reason in 'error' */
+	std::optional<std::string> _read_rom(std::string const &name, std::string &error)
+	{
+		auto rom = Rom::Connection::open(_env, name);
+		if (!rom) { error = "ROM \"" + name + "\": " + std::string(error_name(rom.error())); return std::nullopt; }
+		auto ds = (*rom)->dataspace();
+		if (!ds) { error = "ROM \"" + name + "\": " + std::string(error_name(ds.error())); return std::nullopt; }
+		Attached_dataspace const attached(std::move(*ds));
+		if (!attached.valid()) { error = "ROM \"" + name + "\" is empty"; return std::nullopt; }
+		std::string_view const text(attached.local_addr<char>(), attached.size());
+		return std::string(text.substr(0, text.find('\0')));
+	}
+
+	/*
+	 * The security types to offer and the TLS they need, from the config:
+	 * <config security="…" password="…" view_password="…"> <tls
+	 * certificate_rom="…" key_rom="…"/>. The certificate and key are read
+	 * at each config change (a sealed component opens no files: they come
+	 * as ROMs). Sessions already running keep the TLS they began with.
+	 * What it says (the types, and why some are missing) is said again
+	 * only when it changed: configs change for every <capture>.
+	 */
+	void _apply_security(pugi::xml_node config)
+	{
+		std::vector<std::string> problems;
+		std::string certificate, key, why;
+		if (pugi::xml_node const tls = config.child("tls")) {
+			std::string const cert_rom = tls.attribute("certificate_rom").as_string();
+			std::string const key_rom  = tls.attribute("key_rom").as_string();
+			if (cert_rom.empty() || key_rom.empty())
+				why = "<tls> needs both certificate_rom and key_rom";
+			else if (auto c = _read_rom(cert_rom, why))
+				if (auto k = _read_rom(key_rom, why)) { certificate = std::move(*c); key = std::move(*k); }
+			if (!why.empty()) problems.push_back("no TLS certificate: " + why);
+		}
+		bool const password = !_password.empty() || !_view_password.empty();
+		std::string_view const list = config.attribute("security").as_string();
+
+		Security_result result = security_offer({ list, _loopback, !certificate.empty(), password });
+		_tls.reset();
+		if (!result.error.empty()) {
+			problems.push_back("config: " + result.error);
+			result.offer = { };
+		} else if (!result.offer.vencrypt.empty()) {
+			Tls_context::Created created = Tls_context::create(certificate, key);
+			if (!created.error.empty()) problems.push_back("TLS: " + created.error);
+			_tls = std::move(created.context);
+			if (!_tls || !_tls->x509())   /* without the certificate after all */
+				result = security_offer({ list, _loopback, false, password });
+			if (!_tls) result.offer.vencrypt.clear();
+		}
+		_security = result.offer;
+
+		std::string said = _security_text();
+		for (std::string const &p : problems) said += "\n" + p;
+		if (!result.left_out.empty()) said += "\nnot offered: " + result.left_out;
+		if (said == _security_said) return;
+		_security_said = said;
+		for (std::string const &p : problems) error(p);
+		if (!result.left_out.empty()) warning("security types not offered: ", result.left_out);
+		if (_listener) log("security ", _security_text());
 	}
 
 	/* config */
@@ -262,7 +354,8 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	{
 		pugi::xml_node const config = _config.node();
 		_verbose     = config.attribute("verbose").as_bool(false);
-		_password    = config.attribute("password").value();
+		_password      = config.attribute("password").value();
+		_view_password = config.attribute("view_password").value();
 		_resizable   = config.attribute("resizable").as_bool(true);
 		Admission_limits const defaults { };
 		_limits.max_clients     = std::max(config.attribute("max_clients").as_uint(defaults.max_clients), 1u);
@@ -280,7 +373,9 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 			_name = name;
 			for (Session &s : _sessions) s.name_changed();
 		}
-		if (_password.size() > 8) warning("VNC authentication uses the first 8 characters of the password only");
+		if (_password.size() > 8 || _view_password.size() > 8)
+			warning("VNC authentication uses the first 8 characters of a password only");
+		if (_listener) _apply_security(config);
 
 		_apply_mode(config);
 		_script.apply(config, _input_root, _screenshot, _screen, _verbose);

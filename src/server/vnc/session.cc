@@ -87,6 +87,46 @@ void Session::received(std::vector<uint8_t> &in)
 }
 
 
+/* The outcome of the security handshake (RFB 3.8 says why it failed) */
+void Session::_security_result(bool ok, char const *reason)
+{
+	std::vector<uint8_t> out;
+	Writer w { out };
+	w.u32(ok ? 0 : 1);
+	if (!ok && _minor >= 8) { w.u32(uint32_t(std::strlen(reason))); w.bytes(reason, std::strlen(reason)); }
+	_connection.send_bytes(std::move(out));
+}
+
+
+/* No security type for this viewer: it learns why, then the connection closes */
+void Session::_refuse(std::string const &reason, std::string const &why)
+{
+	std::vector<uint8_t> out;
+	Writer w { out };
+	if (_minor == 3) w.u32(0); else w.u8(0);   /* no security type: the reason follows */
+	w.u32(uint32_t(reason.size()));
+	w.bytes(reason.data(), reason.size());
+	_connection.send_bytes(std::move(out));
+	_connection.close(why);
+}
+
+
+/* The viewer chose 'type' (a VeNCrypt subtype after TLS began): authentication, or none */
+void Session::_security_chosen(uint32_t type)
+{
+	_security = type;
+	if (kind_of(type).password) {
+		_challenge = random_challenge();
+		_connection.send_bytes(std::vector<uint8_t>(_challenge.begin(), _challenge.end()));
+		_phase = Phase::AUTH;
+		return;
+	}
+	/* RFB 3.3 and 3.7 send no result after None (VeNCrypt sends one in any version) */
+	if (_minor >= 8 || type != SECURITY_NONE) _security_result(true, "");
+	_phase = Phase::CLIENT_INIT;
+}
+
+
 /* One step of the handshake if its bytes are there; false if they are not */
 bool Session::_handshake_step(std::vector<uint8_t> &in)
 {
@@ -96,23 +136,9 @@ bool Session::_handshake_step(std::vector<uint8_t> &in)
 		in.erase(in.begin(), in.begin() + ptrdiff_t(n));
 		return bytes;
 	};
-	bool const password = !_server.password().empty();
-	uint8_t const security_type = password ? 2 : 1;   /* VNC authentication or None */
+	Security_offer const &offer = _server.security();
+	bool const password = !_server.password().empty() || !_server.view_password().empty();
 	std::string const address = _connection.address();
-
-	auto security_result = [&] (bool ok, char const *reason) {
-		std::vector<uint8_t> out;
-		Writer w { out };
-		w.u32(ok ? 0 : 1);
-		if (!ok && _minor >= 8) { w.u32(uint32_t(std::strlen(reason))); w.bytes(reason, std::strlen(reason)); }
-		_connection.send_bytes(std::move(out));
-	};
-
-	auto start_auth = [&] {
-		_challenge = random_challenge();
-		_connection.send_bytes(std::vector<uint8_t>(_challenge.begin(), _challenge.end()));
-		_phase = Phase::AUTH;
-	};
 
 	switch (_phase) {
 
@@ -128,25 +154,42 @@ bool Session::_handshake_step(std::vector<uint8_t> &in)
 		}
 		_minor = minor >= 8 ? 8 : minor == 7 ? 7 : 3;   /* 3.889 (Apple) speaks 3.8 */
 
+		if (offer.empty()) {
+			_refuse("no security type is configured", "refused: no security type is configured (see the log at start)");
+			return false;
+		}
 		/* an address that guessed too often is refused before it may guess again */
 		if (password && _server.auth_blocked(address)) {
-			std::string const reason = "too many authentication failures, try again later";
-			std::vector<uint8_t> out;
-			Writer w { out };
-			if (_minor == 3) w.u32(0); else w.u8(0);   /* no security type: the reason follows */
-			w.u32(uint32_t(reason.size()));
-			w.bytes(reason.data(), reason.size());
-			_connection.send_bytes(std::move(out));
-			_connection.close("refused: too many authentication failures from " + address);
+			_refuse("too many authentication failures, try again later",
+			        "refused: too many authentication failures from " + address);
+			return false;
+		}
+		/* noVNC speaks VeNCrypt only with a password in the clear, which we never offer */
+		if (_connection.websocket() && offer.plain.empty()) {
+			_refuse("this server requires TLS (VeNCrypt), which a browser cannot do: use a VNC viewer",
+			        "refused: a browser cannot do TLS, which the config requires");
 			return false;
 		}
 		if (_minor == 3) {
+			/* RFB 3.3: the server chooses, and VeNCrypt needs 3.7 */
+			if (offer.plain.empty()) {
+				_refuse("this server requires TLS (VeNCrypt), which needs RFB 3.7 or later",
+				        "refused: RFB 3.3 cannot do TLS, which the config requires");
+				return false;
+			}
 			std::vector<uint8_t> out;
-			Writer { out }.u32(security_type);
+			Writer { out }.u32(offer.plain.front());
 			_connection.send_bytes(std::move(out));
-			if (password) start_auth(); else _phase = Phase::CLIENT_INIT;
+			_security_chosen(offer.plain.front());
 		} else {
-			_connection.send_bytes({ 1, security_type });
+			/* over a WebSocket, without VeNCrypt: noVNC would choose it and fail */
+			std::vector<uint8_t> types = offer.rfb_types();
+			if (_connection.websocket()) std::erase(types, uint8_t(SECURITY_VENCRYPT));
+			std::vector<uint8_t> out;
+			Writer w { out };
+			w.u8(uint8_t(types.size()));
+			w.bytes(types.data(), types.size());
+			_connection.send_bytes(std::move(out));
 			_phase = Phase::SECURITY;
 		}
 		return true;
@@ -154,24 +197,63 @@ bool Session::_handshake_step(std::vector<uint8_t> &in)
 	case Phase::SECURITY: {
 		auto t = take(1);
 		if (!t) return false;
-		if ((*t)[0] != security_type) {
-			security_result(false, "security type not offered");
-			_connection.close("chose security type " + std::to_string((*t)[0]) + ", not offered");
+		uint8_t const type = (*t)[0];
+		if (type == SECURITY_VENCRYPT && !offer.vencrypt.empty()) {
+			_connection.send_bytes({ 0, 2 });   /* VeNCrypt 0.2 */
+			_phase = Phase::VENCRYPT_VERSION;
+			return true;
+		}
+		if (type == SECURITY_VENCRYPT || !offer.offers(offer.plain, type)) {
+			_security_result(false, "security type not offered");
+			_connection.close("chose security type " + std::to_string(type) + ", not offered");
 			return false;
 		}
-		if (password) start_auth();
-		else {
-			if (_minor >= 8) security_result(true, "");
-			_phase = Phase::CLIENT_INIT;
+		_security_chosen(type);
+		return true;
+	}
+	case Phase::VENCRYPT_VERSION: {
+		auto v = take(2);
+		if (!v) return false;
+		if ((*v)[0] != 0 || (*v)[1] != 2) {
+			_connection.send_bytes({ 1 });
+			_connection.close("VeNCrypt " + std::to_string((*v)[0]) + "." + std::to_string((*v)[1])
+			                  + ", not 0.2");
+			return false;
 		}
+		std::vector<uint8_t> out;
+		Writer w { out };
+		w.u8(0);   /* the version is fine */
+		w.u8(uint8_t(offer.vencrypt.size()));
+		for (uint32_t sub : offer.vencrypt) w.u32(sub);
+		_connection.send_bytes(std::move(out));
+		_phase = Phase::VENCRYPT_SUBTYPE;
+		return true;
+	}
+	case Phase::VENCRYPT_SUBTYPE: {
+		auto v = take(4);
+		if (!v) return false;
+		uint32_t const sub = uint32_t((*v)[0]) << 24 | uint32_t((*v)[1]) << 16 | uint32_t((*v)[2]) << 8 | (*v)[3];
+		Tls_context const *tls = _server.tls();
+		if (!offer.offers(offer.vencrypt, sub) || !tls) {
+			_connection.send_bytes({ 0 });
+			_connection.close("chose VeNCrypt subtype " + std::to_string(sub) + ", not offered");
+			return false;
+		}
+		_connection.send_bytes({ 1 });
+		_connection.start_tls(*tls, kind_of(sub).x509);
+		_security_chosen(sub);   /* what follows goes over TLS */
 		return true;
 	}
 	case Phase::AUTH: {
 		auto response = take(16);
 		if (!response) return false;
-		bool const ok = response_matches(expected_response(_server.password(), _challenge), response->data());
+		auto matches = [&] (std::string const &pw) {
+			return !pw.empty() && response_matches(expected_response(pw, _challenge), response->data()); };
+		bool const full = matches(_server.password());
+		_view_only = !full && matches(_server.view_password());
+		bool const ok = full || _view_only;
 		_server.auth_result(address, ok);
-		security_result(ok, "authentication failed");
+		_security_result(ok, "authentication failed");
 		if (!ok) { _connection.close("authentication failed"); return false; }
 		_phase = Phase::CLIENT_INIT;
 		return true;
@@ -202,7 +284,8 @@ void Session::_send_server_init()
 
 	_phase = Phase::NORMAL;
 	_updater.start();
-	nestbox::log("client ", peer(), " speaks RFB 3.", _minor, _server.password().empty() ? "" : ", authenticated");
+	nestbox::log("client ", peer(), " speaks RFB 3.", _minor, ", security ", security_name(_security),
+	             kind_of(_security).password ? ", authenticated" : "", _view_only ? ", view-only" : "");
 }
 
 
@@ -210,6 +293,14 @@ void Session::_send_server_init()
 
 void Session::_handle(Client_message &&message)
 {
+	/* a view-only viewer watches: what would change the desktop goes nowhere */
+	if (_view_only && (std::holds_alternative<Pointer_event>(message) || std::holds_alternative<Key_event>(message)
+	                || std::holds_alternative<Qemu_key_event>(message) || std::holds_alternative<Cut_text>(message)
+	                || std::holds_alternative<Set_desktop_size>(message))) {
+		if (std::holds_alternative<Set_desktop_size>(message)) _updater.resize_refused(1);   /* prohibited */
+		return;
+	}
+
 	if (auto *m = std::get_if<Pointer_event>(&message)) {
 		/*
 		 * Only hovering is merged: an event that changes buttons goes at its

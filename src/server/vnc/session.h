@@ -22,6 +22,7 @@
 
 #include "client_messages.h"
 #include "connection.h"
+#include "security.h"
 #include "update.h"
 #include "vnc_auth.h"
 
@@ -38,6 +39,11 @@ namespace Vnc {
 		virtual Encode_pool         &pool() = 0;
 		virtual std::string const   &desktop_name() = 0;   /* read whenever it is sent */
 		virtual std::string const   &password() = 0;       /* empty: no authentication */
+		virtual std::string const   &view_password() = 0;  /* empty: no view-only access */
+
+		/* The security types offered, and the TLS they need (nullptr: none configured) */
+		virtual Security_offer const &security() = 0;
+		virtual Tls_context const    *tls() = 0;
 
 		/* VNC authentication by a peer address: refused after too many failures */
 		virtual bool auth_blocked(std::string const &address) = 0;
@@ -62,7 +68,8 @@ namespace Vnc {
 	{
 		private:
 
-			enum class Phase { WAITING, VERSION, SECURITY, AUTH, CLIENT_INIT, NORMAL, CLOSED };
+			enum class Phase { WAITING, VERSION, SECURITY, VENCRYPT_VERSION, VENCRYPT_SUBTYPE, AUTH,
+			                   CLIENT_INIT, NORMAL, CLOSED };
 
 			Server     &_server;
 			Connection  _connection;
@@ -72,6 +79,13 @@ namespace Vnc {
 			unsigned  _minor = 8;                /* RFB 3.x */
 			Challenge _challenge { };
 			uint64_t  _skip = 0;                 /* cut text to drop */
+			uint32_t  _security = 0;             /* the type (or VeNCrypt subtype) chosen */
+
+			/*
+			 * Authenticated with the view password: the viewer sees the
+			 * screen, and its pointer, keys, cut text and resizes are dropped
+			 */
+			bool _view_only = false;
 
 			/* input state, released when the viewer goes */
 			uint8_t  _buttons = 0;
@@ -98,6 +112,9 @@ namespace Vnc {
 			size_t cap() const override { return _server.client_cap(); }
 
 			bool _handshake_step(std::vector<uint8_t> &in);
+			void _security_chosen(uint32_t type);
+			void _security_result(bool ok, char const *reason);
+			void _refuse(std::string const &reason, std::string const &why);
 			void _send_server_init();
 			void _handle(Client_message &&);
 			void _set_encodings(std::vector<int32_t> const &);
@@ -120,6 +137,9 @@ namespace Vnc {
 			bool authenticated() const { return _phase == Phase::NORMAL; }
 
 			bool closed() const { return _connection.closed(); }
+
+			/* Authenticated with the view password: its input is dropped */
+			bool view_only() const { return _view_only; }
 
 			/* Still in its handshake and not being answered (an HTTP response going out is not idle) */
 			bool idle_in_handshake() const { return !authenticated() && !_connection.answering_http(); }

@@ -1,5 +1,6 @@
 /*
- * Base64 (RFC 4648, standard alphabet, padded), for the WebSocket handshake
+ * Base64 (RFC 4648, standard alphabet, padded) for the WebSocket handshake,
+ * from nettle
  */
 #pragma once
 

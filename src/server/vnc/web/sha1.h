@@ -1,9 +1,9 @@
 /*
- * SHA-1 (FIPS 180-4), for the WebSocket handshake only
+ * SHA-1 for the WebSocket handshake, from nettle
  *
  * RFC 6455 derives Sec-WebSocket-Accept from the client's key with SHA-1.
- * The hash serves no security purpose there, and a sealed component links
- * no crypto library for it.
+ * The hash serves no security purpose there; nettle (linked for VNC
+ * authentication's DES already) computes it.
  */
 #pragma once
 
@@ -12,16 +12,26 @@
 #include <cstdint>
 #include <span>
 
+#include <nettle/sha1.h>
+
 namespace Vnc::Web {
 
 	class Sha1
 	{
 		public:
 
-			using Digest = std::array<uint8_t, 20>;
+			using Digest = std::array<uint8_t, SHA1_DIGEST_SIZE>;
 
-			void   update(std::span<uint8_t const> data);
-			Digest finish();
+			Sha1() { sha1_init(&_ctx); }
+
+			void update(std::span<uint8_t const> data) { sha1_update(&_ctx, data.size(), data.data()); }
+
+			Digest finish()
+			{
+				Digest d { };
+				sha1_digest(&_ctx, d.size(), d.data());   /* also starts over */
+				return d;
+			}
 
 			static Digest of(std::span<uint8_t const> data)
 			{
@@ -32,11 +42,6 @@ namespace Vnc::Web {
 
 		private:
 
-			uint32_t _h[5] { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
-			uint8_t  _block[64] { };
-			size_t   _used  = 0;   /* bytes in '_block' */
-			uint64_t _total = 0;   /* bytes hashed, for the length padding */
-
-			void _compress(uint8_t const *block);
+			sha1_ctx _ctx { };
 	};
 }
