@@ -2,6 +2,11 @@
  * A DHCP client for lwIP (RFC 2131): Debian's liblwip is built without
  * lwIP's own, so the stack brings this one
  *
+ * Debian's lwIP drops every datagram for an interface that has no address
+ * yet (only a build with lwIP's DHCP accepts port 68 there), so the stack
+ * takes DHCP replies off the received frames itself ('dhcp_payload') and
+ * hands them to 'input'.
+ *
  * It runs in lwIP's thread: DISCOVER, OFFER, REQUEST, ACK; the lease's
  * address, netmask (option 1) and router (option 3) go to the interface,
  * and the lease is renewed with a new REQUEST at half its time. Unanswered
@@ -40,6 +45,12 @@ namespace nestbox::Lwip {
 	};
 
 	std::optional<Dhcp_reply> parse_dhcp_reply(std::span<uint8_t const> message);
+
+	/*
+	 * The UDP payload of an Ethernet frame that carries an unfragmented
+	 * IPv4 datagram to port 68 (a DHCP client's), or an empty span
+	 */
+	std::span<uint8_t const> dhcp_payload(std::span<std::byte const> frame);
 }
 
 
@@ -78,6 +89,9 @@ class nestbox::Lwip::Dhcp_client
 		/* Starts at once; lives as long as the interface */
 		Dhcp_client(::netif &, Nic::Mac_address, Bound const &);
 		~Dhcp_client();
+
+		/* A message for port 68, in lwIP's thread (or with its core lock held) */
+		void input(std::span<uint8_t const> message);
 
 		Dhcp_client(Dhcp_client const &) = delete;
 		Dhcp_client &operator = (Dhcp_client const &) = delete;

@@ -75,6 +75,29 @@ std::optional<Dhcp_reply> Lwip::parse_dhcp_reply(std::span<uint8_t const> m)
 }
 
 
+std::span<uint8_t const> Lwip::dhcp_payload(std::span<std::byte const> frame)
+{
+	auto const *f = reinterpret_cast<uint8_t const *>(frame.data());
+	size_t const n = frame.size();
+	if (n < 14 + 20 + 8 || f[12] != 0x08 || f[13] != 0x00) return { };   /* IPv4 */
+	uint8_t const *ip = f + 14;
+	size_t const ihl = size_t(ip[0] & 0xf) * 4;
+	if ((ip[0] >> 4) != 4 || ihl < 20 || n < 14 + ihl + 8 || ip[9] != 17) return { };   /* UDP */
+	if ((ip[6] & 0x3f) || ip[7]) return { };   /* a fragment */
+	uint8_t const *udp = ip + ihl;
+	if ((udp[2] << 8 | udp[3]) != CLIENT_PORT) return { };
+	size_t const udp_len = size_t(udp[4] << 8 | udp[5]);
+	if (udp_len < 8 || udp_len > n - 14 - ihl) return { };
+	return { udp + 8, udp_len - 8 };
+}
+
+
+void Dhcp_client::input(std::span<uint8_t const> message)
+{
+	if (auto reply = parse_dhcp_reply(message)) _received(*reply);
+}
+
+
 Dhcp_client::Dhcp_client(::netif &netif, Nic::Mac_address mac, Bound const &bound)
 : _netif(netif), _mac(mac), _bound(bound)
 {
@@ -83,13 +106,8 @@ Dhcp_client::Dhcp_client(::netif &netif, Nic::Mac_address mac, Bound const &boun
 	if (!_pcb) { error("DHCP: out of memory for a UDP socket"); return; }
 	ip_set_option(_pcb, SOF_BROADCAST);
 	udp_bind(_pcb, IP4_ADDR_ANY, CLIENT_PORT);
-	udp_recv(_pcb, [] (void *arg, udp_pcb *, pbuf *p, ip_addr_t const *, u16_t) {
-		Dhcp_client &client = *static_cast<Dhcp_client *>(arg);
-		std::vector<uint8_t> bytes(p->tot_len);
-		pbuf_copy_partial(p, bytes.data(), p->tot_len, 0);
-		pbuf_free(p);
-		if (auto reply = parse_dhcp_reply(bytes)) client._received(*reply);
-	}, this);
+	/* replies come through 'input': the socket only sends (and keeps port 68 ours) */
+	udp_recv(_pcb, [] (void *, udp_pcb *, pbuf *p, ip_addr_t const *, u16_t) { pbuf_free(p); }, nullptr);
 	_start();
 }
 

@@ -15,6 +15,7 @@
 
 #include <cstring>
 #include <future>
+#include <vector>
 #include <sys/random.h>
 
 #include <nestbox/lwip/lwip_core.h>
@@ -212,6 +213,19 @@ Ip4 Stack::wait_for_address()
 void Stack::_handle_nic()
 {
 	_nic.receive([&] (std::span<std::byte const> frame) {
+		if (_dhcp) {
+			auto const dhcp = dhcp_payload(frame);
+			if (!dhcp.empty()) {
+				/* to lwIP's thread, where the client runs */
+				struct Message { Dhcp_client &client; std::vector<uint8_t> bytes; };
+				auto *m = new Message { *_dhcp, { dhcp.begin(), dhcp.end() } };
+				if (tcpip_try_callback([] (void *arg) {
+					std::unique_ptr<Message> m(static_cast<Message *>(arg));
+					m->client.input(m->bytes); }, m) != ERR_OK)
+					delete m;
+				return;
+			}
+		}
 		::pbuf *p = pbuf_alloc(PBUF_RAW, uint16_t(frame.size()), PBUF_POOL);
 		if (!p) { _rx_dropped++; return; }
 		pbuf_take(p, frame.data(), uint16_t(frame.size()));
