@@ -10,6 +10,7 @@
  */
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -79,6 +80,14 @@ struct Ping::Main
 		return e.type == 0 && e.id == id && lwip_ntohs(e.seq) == seq;
 	}
 
+	/* milliseconds with three decimals, as ping(8) prints them */
+	static std::string ms_text(double ms)
+	{
+		char buf[32];
+		std::snprintf(buf, sizeof(buf), "%.3f", ms);
+		return buf;
+	}
+
 	void run()
 	{
 		Lwip::Ip4 const own = stack.wait_for_address();
@@ -122,7 +131,7 @@ struct Ping::Main
 				min = received == 1 ? ms : std::min(min, ms);
 				max = std::max(max, ms);
 				sum += ms;
-				log("reply from ", Lwip::ip4_string(dest), ": seq=", seq, " time=", ms, " ms");
+				log("reply from ", Lwip::ip4_string(dest), ": seq=", seq, " time=", ms_text(ms), " ms");
 			} else {
 				log("no reply from ", Lwip::ip4_string(dest), ": seq=", seq, " (", timeout_ms, " ms)");
 			}
@@ -134,7 +143,8 @@ struct Ping::Main
 		unsigned const lost = count - received;
 		if (received)
 			log("ping summary: ", count, " sent, ", received, " received, ", lost * 100 / count,
-			    "% loss, rtt min/avg/max = ", min, "/", sum / received, "/", max, " ms");
+			    "% loss, rtt min/avg/max = ", ms_text(min), "/", ms_text(sum / received), "/",
+			    ms_text(max), " ms");
 		else
 			log("ping summary: ", count, " sent, 0 received, 100% loss");
 		done_handler.local_submit();
