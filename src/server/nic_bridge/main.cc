@@ -13,6 +13,7 @@
  * takes no frames loses the ones for it (lib/nic).
  */
 
+#include <cstring>
 #include <map>
 #include <memory>
 #include <set>
