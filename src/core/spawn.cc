@@ -215,6 +215,7 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 	Sandbox::Filter_extras extras;
 	extras.tcp         = r.host.tcp;
 	extras.files       = r.host.files;
+	extras.tap         = r.host.tap;
 	extras.loader      = plan.dynamic;
 	extras.x11         = !r.host.x11_display.empty();
 	extras.directories = !r.host.directories.empty();
@@ -433,6 +434,7 @@ Result<Host_resources> Host_resources::open(std::string const &grants, std::stri
 			if (!tap) return failure(tap.error());
 			h.fds.push_back(Fd { grant, std::move(tap->fd), false });
 			if (tap->netns.valid()) h.namespaces.push_back(std::move(tap->netns));
+			h.tap = true;
 		} else if (grant.starts_with("x11:")) {
 			/* the X server's sockets, read-only (connecting needs no write access) */
 			h.x11_display = grant.substr(4);

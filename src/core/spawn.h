@@ -24,6 +24,7 @@ struct Host_resources
 	std::vector<Directory> directories { };  /* bound into its root at the same path */
 	bool                   tcp = false;
 	bool                   files = false;     /* a granted file or block device (<file>) */
+	bool                   tap = false;       /* a granted TAP device (<tap>) */
 	std::string            x11_display { };  /* a local X display the component may connect to */
 	std::vector<Owned_netns> namespaces { }; /* made for <tap> grants: removed with the component */
 
