@@ -60,6 +60,9 @@ struct nestbox::Nic::Frame_handler
 
 	/* A frame the client sent; valid only during the call */
 	virtual void handle_frame(Session_streams &, std::span<std::byte const> frame) = 0;
+
+	/* A batch of 'handle_frame' calls is over: hand what it queued on at once */
+	virtual void frames_handled(Session_streams &) { }
 };
 
 

@@ -122,8 +122,9 @@ void Session_streams::_dropped()
 void Session_streams::_handle_stream()
 {
 	_to_client.collect_acks();
-	_from_client.receive([&] (std::span<std::byte const> frame) {
-		_handler.handle_frame(*this, frame); });
+	if (_from_client.receive([&] (std::span<std::byte const> frame) {
+		_handler.handle_frame(*this, frame); }))
+		_handler.frames_handled(*this);
 
 	if ((_from_client.broken() || _to_client.broken()) && !_told_broken) {
 		warning("Nic session \"", _label, "\": the client corrupted its streams' indices; "
