@@ -6,17 +6,13 @@
  * between it and either one Nic client (mode="nic", the default) or the
  * owner of the uplink, a router or bridge, over an Uplink session
  * (mode="uplink"). One read or write is one whole frame: the device has no
- * packet-information header and no offloads. Frames are moved in batches:
- * a readable device is drained up to 'BATCH' frames before the entrypoint
- * looks at anything else, and the stream signals its peer once per batch.
+ * packet-information header and no offloads. Frames move in batches
+ * (tap_io.h): io_uring keeps reads in flight and submits a batch's writes
+ * with one system call; the streams signal their peer once per batch.
  */
 
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <optional>
-#include <unistd.h>
-#include <sys/epoll.h>
 
 #include <nestbox/component.h>
 #include <nestbox/config_document.h>
@@ -24,7 +20,8 @@
 #include <nestbox/nic/connection.h>
 #include <nestbox/nic/server.h>
 #include <nestbox/root_component.h>
-#include <nestbox/util/rate_limited_warning.h>
+
+#include "tap_io.h"
 
 NESTBOX_MANIFEST(R"(
 	<manifest>
@@ -37,11 +34,8 @@ using namespace nestbox;
 namespace Nic_tap { struct Main; }
 
 
-struct Nic_tap::Main : Nic::Frame_handler, Io_handler
+struct Nic_tap::Main : Nic::Frame_handler, Frame_sink
 {
-	/* frames read from the device per round, before the entrypoint serves anything else */
-	static constexpr unsigned BATCH = 64;
-
 	Env &env;
 
 	Config_document config { env };
@@ -75,9 +69,6 @@ struct Nic_tap::Main : Nic::Frame_handler, Io_handler
 		}
 		return mode == "uplink";
 	}();
-
-	Rate_limited_warning write_failed { };
-	uint64_t from_device = 0, to_device = 0, device_drops = 0;
 
 	/* The one Nic client, in mode="nic" */
 	struct Root : Root_component<Nic::Session_component>
@@ -114,53 +105,34 @@ struct Nic_tap::Main : Nic::Frame_handler, Io_handler
 	Signal_handler<Main> uplink_handler { env.ep(), *this, &Main::handle_uplink };
 	std::optional<Uplink::Connection> uplink { };
 
-	/* A frame for the device: one write; a full device queue drops it as a NIC would */
-	void write_frame(std::span<std::byte const> frame)
-	{
-		ssize_t const n = ::write(tap.fd, frame.data(), frame.size());
-		if (n == ssize_t(frame.size())) { to_device++; return; }
-		device_drops++;
-		write_failed("TAP ", tap.name, ": a frame of ", frame.size(), " bytes was dropped: ",
-		                  n < 0 ? std::strerror(errno) : "short write");
-	}
+	std::unique_ptr<Tap_io> device { };
 
-	/* Nic::Frame_handler: the client's frames go to the device */
+	/* Nic::Frame_handler: the client's frames go to the device, a batch at a time */
 	void handle_frame(Nic::Session_streams &, std::span<std::byte const> frame) override
 	{
-		write_frame(frame);
+		device->write(frame);
 	}
+
+	void frames_handled(Nic::Session_streams &) override { device->flush(); }
 
 	void handle_uplink()
 	{
-		uplink->receive([&] (std::span<std::byte const> frame) { write_frame(frame); });
+		uplink->receive([&] (std::span<std::byte const> frame) { device->write(frame); });
+		device->flush();
 	}
 
-	/*
-	 * The device is readable: up to BATCH frames go to the client (or are
-	 * dropped where there is none, or it takes none). The descriptor is
-	 * watched level-triggered, so what is left brings us back next round.
-	 */
-	void handle_io(uint32_t events) override
+	/* Frame_sink: a frame the device received goes to the client, or nowhere */
+	void frame_from_device(std::span<std::byte const> frame) override
 	{
-		if (events & (EPOLLERR | EPOLLHUP)) {
-			error("TAP ", tap.name, ": the device failed");
-			env.ep().unwatch(tap.fd);
-			return;
-		}
-		std::byte buf[Nic::MAX_FRAME];
-		for (unsigned i = 0; i < BATCH; i++) {
-			ssize_t const n = ::read(tap.fd, buf, sizeof(buf));
-			if (n < 0) break;   /* EAGAIN: drained */
-			if (size_t(n) < Nic::MIN_FRAME) continue;
-			from_device++;
-			std::span<std::byte const> const frame(buf, size_t(n));
-			if (uplink_mode)           uplink->send(frame);
-			else if (root && root->session) root->session->send(frame);
-		}
+		if (uplink_mode) { if (uplink) uplink->send(frame); }
+		else if (root && root->session) root->session->send(frame);
 	}
 
 	Main(Env &env) : env(env)
 	{
+		device = create_tap_io(env.ep(), tap.fd, tap.name, *this,
+		                       config.node().attribute("io_uring").as_bool(true));
+		log("TAP ", tap.name, ": frames move by ", device->name());
 		if (uplink_mode) {
 			uplink.emplace(env, uplink_handler.cap(), mac, "uplink");
 			if (!uplink->valid()) env.exit(1);
@@ -170,7 +142,6 @@ struct Nic_tap::Main : Nic::Frame_handler, Io_handler
 			if (!announce(env, "Nic", *root)) env.exit(1);
 			log("TAP ", tap.name, ": Nic server, client MAC ", mac.string());
 		}
-		env.ep().watch(tap.fd, *this, EPOLLIN);
 	}
 };
 
