@@ -310,6 +310,10 @@ bool Sandbox::install_filter(int control, Filter_extras const &extras)
 		                SCMP_SYS(preadv2), SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(fallocate),
 		                SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register) })
 			allow(nr);
+	/* a TAP driver batches its reads and writes with io_uring, on the descriptor it holds */
+	if (extras.tap && !extras.files)
+		for (int nr : { SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register) })
+			allow(nr);
 	if (extras.directories) {
 		/* the root holds nothing but the granted directories (seal_mounts) */
 		for (int nr : { SCMP_SYS(openat), SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(getdents64),

@@ -40,6 +40,7 @@ struct Filter_extras
 {
 	bool             tcp = false;          /* accept4 and friends on a listening socket */
 	bool             files = false;        /* I/O on a granted file: positioned I/O, io_uring */
+	bool             tap = false;          /* a granted TAP device: io_uring for batches of frames */
 	std::vector<int> device_fds { };       /* ioctl on exactly these descriptors */
 	bool             directories = false;  /* opening and reading files in granted directories */
 	bool             writeable = false;    /* creating, renaming, removing there */

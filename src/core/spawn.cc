@@ -220,6 +220,7 @@ static Result<Spawned> spawn_sealed(Spawn_request const &r, int dev_null, Pipe &
 	Sandbox::Filter_extras extras;
 	extras.tcp         = r.host.tcp;
 	extras.files       = r.host.files;
+	extras.tap         = r.host.tap;
 	extras.loader      = plan.dynamic;
 	extras.x11         = !r.host.x11_display.empty();
 	extras.directories = !r.host.directories.empty();
@@ -439,6 +440,18 @@ Result<Host_resources> Host_resources::open(std::string const &grants, std::stri
 				return failure(Error::UNAVAILABLE);
 			}
 			h.directories.push_back(Directory { path, grant[4] == 'r' && grant[5] == 'w' });
+		} else if (grant.starts_with("tap:")) {
+			/* tap:NAME@NETNS, or tap:NAME@ on the host (see Host_grant) */
+			size_t const at = grant.find('@');
+			if (at == std::string::npos) {
+				problem = "invalid TAP grant \"" + grant + "\"";
+				return failure(Error::INVALID_ARGS);
+			}
+			auto tap = open_tap(grant.substr(4, at - 4), grant.substr(at + 1), problem);
+			if (!tap) return failure(tap.error());
+			h.fds.push_back(Fd { grant, std::move(tap->fd), false });
+			if (tap->netns.valid()) h.namespaces.push_back(std::move(tap->netns));
+			h.tap = true;
 		} else if (grant.starts_with("x11:")) {
 			/* the X server's sockets, read-only (connecting needs no write access) */
 			h.x11_display = grant.substr(4);
