@@ -139,6 +139,7 @@ Result<void> Pd_session_component::start(Dataspace_capability binary,
 	}
 
 	_pid           = spawned->pid;
+	_namespaces    = std::move(host->namespaces);
 	_component_pid = spawned->component_pid;
 
 	cpu_session->pid = _component_pid;

@@ -21,6 +21,7 @@
 
 #include "log_output.h"
 #include "memory_cgroup.h"
+#include "tap.h"
 
 namespace Core {
 
@@ -76,6 +77,7 @@ class Pd_session_component : public nestbox::Rpc_object<nestbox::Pd::Session>, p
 		pid_t              _pid = -1;             /* what core waits for (the stub when sealed) */
 		pid_t              _component_pid = -1;
 		nestbox::Unique_fd _pidfd { };
+		std::vector<Owned_netns> _namespaces { };  /* made for its <tap> grants, removed with it */
 		nestbox::Unique_fd _status { };           /* sealed: the stub's report of the wait status */
 		char               _breach_syscall[32] { };
 		Memory_cgroups    *_cgroups = nullptr;       /* set by the root when sealed */

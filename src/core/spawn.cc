@@ -422,6 +422,17 @@ Result<Host_resources> Host_resources::open(std::string const &grants, std::stri
 				return failure(Error::UNAVAILABLE);
 			}
 			h.directories.push_back(Directory { path, grant[4] == 'r' && grant[5] == 'w' });
+		} else if (grant.starts_with("tap:")) {
+			/* tap:NAME@NETNS, or tap:NAME@ on the host (see Host_grant) */
+			size_t const at = grant.find('@');
+			if (at == std::string::npos) {
+				problem = "invalid TAP grant \"" + grant + "\"";
+				return failure(Error::INVALID_ARGS);
+			}
+			auto tap = open_tap(grant.substr(4, at - 4), grant.substr(at + 1), problem);
+			if (!tap) return failure(tap.error());
+			h.fds.push_back(Fd { grant, std::move(tap->fd), false });
+			if (tap->netns.valid()) h.namespaces.push_back(std::move(tap->netns));
 		} else if (grant.starts_with("x11:")) {
 			/* the X server's sockets, read-only (connecting needs no write access) */
 			h.x11_display = grant.substr(4);

@@ -10,6 +10,8 @@
 #include <nestbox/util/result.h>
 #include <nestbox/util/unique_fd.h>
 
+#include "tap.h"
+
 namespace Core {
 
 /* Host resources granted by the start node, opened by core (see Host_grant) */
@@ -23,6 +25,7 @@ struct Host_resources
 	bool                   tcp = false;
 	bool                   files = false;     /* a granted file or block device (<file>) */
 	std::string            x11_display { };  /* a local X display the component may connect to */
+	std::vector<Owned_netns> namespaces { }; /* made for <tap> grants: removed with the component */
 
 	/* Open what the PD session's "host" argument lists; 'problem' says what failed */
 	static nestbox::Result<Host_resources> open(std::string const &grants, std::string &problem);

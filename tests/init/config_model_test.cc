@@ -131,6 +131,30 @@ TEST(Config_model, host_grants)
 }
 
 
+TEST(Config_model, tap_grants_name_a_namespace_or_the_host_explicitly)
+{
+	Config_error e { };
+	auto m = parse(R"(<config><start name="a"><host>
+		<tap name="tap0" netns="nb0"/> <tap name="tap1" host="yes"/>
+	</host></start></config>)", e);
+	ASSERT_TRUE(m) << e.message;
+	auto const &h = m->starts[0].host;
+	ASSERT_EQ(h.size(), 2u);
+	EXPECT_EQ(h[0].encoded(), "tap:tap0@nb0");
+	EXPECT_EQ(h[1].encoded(), "tap:tap1@");
+
+	/* neither or both places, names the kernel or the grant's encoding would not take */
+	for (char const *bad : { "<tap name=\"tap0\"/>", "<tap name=\"tap0\" netns=\"nb0\" host=\"yes\"/>",
+	                         "<tap netns=\"nb0\"/>", "<tap name=\"a-name-far-too-long\" netns=\"nb0\"/>",
+	                         "<tap name=\"t|0\" netns=\"nb0\"/>", "<tap name=\"tap0\" netns=\"../x\"/>",
+	                         "<tap name=\"tap0\" netns=\"\"/>", "<tap name=\"..\" host=\"yes\"/>" }) {
+		Config_error err { };
+		std::string const text = std::string("<config><start name=\"a\"><host>") + bad + "</host></start></config>";
+		EXPECT_FALSE(parse(text, err)) << bad;
+	}
+}
+
+
 TEST(Config_model, restart_policy)
 {
 	Config_error e { };

@@ -52,12 +52,13 @@ using Route = std::vector<Route_rule>;
 /* A host resource that core opens for a component (<host> of a start node) */
 struct Host_grant
 {
-	enum class Kind { TCP_LISTEN, DEVICE, DIRECTORY, X11, FILE };
+	enum class Kind { TCP_LISTEN, DEVICE, DIRECTORY, X11, FILE, TAP };
 
 	Kind        kind;
 	std::string address { };     /* TCP_LISTEN */
 	unsigned    port = 0;        /* TCP_LISTEN */
-	std::string path { };        /* DEVICE, DIRECTORY, FILE; X11: the display, e.g. ":0" */
+	std::string path { };        /* DEVICE, DIRECTORY, FILE; X11: the display, e.g. ":0"; TAP: its name */
+	std::string netns { };       /* TAP: the network namespace; empty: the host's (host="yes") */
 	bool        writeable = false;
 
 	/* As core receives it in the PD session's "host" argument */

@@ -116,6 +116,8 @@ class nestbox::Nic::Connection : public nestbox::Connection<Nic::Client>, public
 		}
 
 		/* What the server says; all zeroes, or a link down, where it cannot be asked */
+		bool valid() const { return Client_streams::valid(); }
+
 		Mac_address mac_address() { auto m = Client::mac_address(); return m ? *m : Mac_address { }; }
 		bool        link_state()  { auto l = Client::link_state();  return l && *l; }
 };
@@ -135,4 +137,6 @@ class nestbox::Uplink::Connection : public nestbox::Connection<Uplink::Client>, 
 		{
 			connect(static_cast<Uplink::Client &>(*this), std::move(sigh), "Uplink");
 		}
+
+		bool valid() const { return Client_streams::valid(); }
 };

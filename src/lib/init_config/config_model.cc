@@ -131,6 +131,33 @@ Host_grant parse_host_grant(pugi::xml_node g)
 		for (size_t i = 1; ok && i < h.path.size(); i++)
 			ok = std::isdigit(static_cast<unsigned char>(h.path[i])) || h.path[i] == '.';
 		if (!ok) throw Parse_failure { g, "<x11> needs a local display like \":0\"" };
+	} else if (type == "tap") {
+		/*
+		 * A TAP device core creates: in a network namespace (netns="nb0",
+		 * made by core where it does not exist), or in the host's own
+		 * namespace only where the config says host="yes" explicitly, since
+		 * that puts the component's frames on the host's network stack.
+		 */
+		h.kind = Host_grant::Kind::TAP;
+		auto name_ok = [] (std::string const &s, size_t max) {
+			if (s.empty() || s.size() > max || s == "." || s == "..") return false;
+			for (char c : s)
+				if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+			return true;
+		};
+		h.path = g.attribute("name").as_string("");
+		if (!name_ok(h.path, 15))
+			throw Parse_failure { g, "<tap> needs a name of 1 to 15 letters, digits, '-', '_' or '.'" };
+		bool const host = g.attribute("host").as_bool(false);
+		pugi::xml_attribute const netns = g.attribute("netns");
+		if (host && netns)
+			throw Parse_failure { g, "<tap> has both netns and host=\"yes\": choose one" };
+		if (!host && !netns)
+			throw Parse_failure { g, "<tap> needs netns=\"NAME\" (a network namespace core makes) "
+			                         "or host=\"yes\" (the host's own network)" };
+		h.netns = netns.as_string("");
+		if (!host && !name_ok(h.netns, 64))
+			throw Parse_failure { g, "<tap> netns needs 1 to 64 letters, digits, '-', '_' or '.'" };
 	} else {
 		throw Parse_failure { g, "unknown host resource <" + std::string(type) + ">" };
 	}
@@ -274,6 +301,7 @@ std::string Host_grant::encoded() const
 	case Kind::DIRECTORY:  return std::string(writeable ? "dir-rw:" : "dir-ro:") + path;
 	case Kind::X11:        return "x11:" + path;
 	case Kind::FILE:       return std::string(writeable ? "file-rw:" : "file-ro:") + path;
+	case Kind::TAP:        return "tap:" + path + "@" + netns;
 	}
 	return { };
 }
