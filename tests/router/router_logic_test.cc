@@ -216,6 +216,9 @@ TEST_F(World, hostile_frames_are_counted_not_routed)
 	EXPECT_EQ(b.router.parse_drops(cl, Drop_reason::ETH_TRUNCATED), 1u);
 	std::string const report = b.router.report(b.now);
 	EXPECT_NE(report.find("reason=\"ipv4_fragment\" count=\"1\""), std::string::npos) << report;
+	/* the interface hears of each drop with its reason (the component logs them rate-limited) */
+	EXPECT_EQ(cl_io.drops, (std::vector<std::string> { "ipv4_truncated", "ipv4_total_length", "tcp_checksum",
+	                                                    "ipv4_fragment", "dhcp_option_overload", "eth_truncated" }));
 }
 
 

@@ -26,7 +26,9 @@ namespace Router_test {
 		bool link = false;
 
 		void send(std::span<uint8_t const> f) override { sent.emplace_back(f.begin(), f.end()); }
+		std::vector<std::string> drops { };
 		void link_state(bool up) override { link = up; }
+		void dropped(std::string_view reason) override { drops.emplace_back(reason); }
 
 		/* the oldest frame not yet taken, parsed with checksums checked */
 		Parsed_frame take(Frame *raw = nullptr)

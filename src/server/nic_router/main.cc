@@ -15,6 +15,7 @@
 #include <nestbox/timer.h>
 #include <nestbox/util/arg_string.h>
 #include <nestbox/util/monotonic.h>
+#include <nestbox/util/rate_limited_warning.h>
 
 #include "router.h"
 
@@ -59,7 +60,14 @@ namespace Nic_router {
 		Session(Router &router, ARGS &&... args)
 		: COMPONENT(std::forward<ARGS>(args)..., static_cast<Nic::Frame_handler &>(*this)), router(router) { }
 
+		/* a client that sends junk must not fill the log: one line a second at most */
+		Rate_limited_warning drop_warning { };
+
 		~Session() { router.detach(id); }
+
+		void dropped(std::string_view reason) override {
+			drop_warning("\"", COMPONENT::label(), "\": frame dropped: ", reason,
+			             " (all drops are counted in the state report)"); }
 
 		void handle_frame(Nic::Session_streams &, std::span<std::byte const> frame) override {
 			router.receive(id, bytes(frame), now_ms()); }

@@ -191,6 +191,7 @@ void Router::receive(Id id, std::span<uint8_t const> bytes, uint64_t now_ms)
 	Parsed_frame p;
 	if (Drop_reason const r = parse_frame(frame, p); r != Drop_reason::NONE) {
 		i->parse_drops.count(r);
+		i->io.dropped(drop_reason_name(r));
 		return;
 	}
 	Domain *d = _domain(i->domain);

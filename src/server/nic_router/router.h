@@ -36,9 +36,15 @@ namespace Nic_router {
 
 		/* the router's view of the link: up while the interface's domain has an IP config */
 		virtual void link_state(bool) { }
+
+		/* a frame from or for this interface was dropped (the reason's report name) */
+		virtual void dropped(std::string_view /* reason */) { }
 	};
 
 	/* why the router dropped a frame that parsed */
+	enum class Route_drop : uint8_t;
+	std::string_view route_drop_name(Route_drop);
+
 	enum class Route_drop : uint8_t {
 		NO_DOMAIN,          /* the interface has no domain (no policy matches) */
 		DOMAIN_DOWN,        /* the domain has no IP config yet */
@@ -116,7 +122,7 @@ namespace Nic_router {
 					if (bytes > quota - used) return false;
 					used += bytes; return true; }
 				void refund(size_t bytes) { used -= std::min(used, bytes); }
-				void drop(Route_drop r) { route_drops[size_t(r)]++; }
+				void drop(Route_drop r) { route_drops[size_t(r)]++; io.dropped(route_drop_name(r)); }
 			};
 
 			struct Lease
