@@ -496,6 +496,10 @@ static void usage(void)
 "                        frame, then for a line (or EOF) on stdin, and write --then-save\n"
 "  --then-save FILE.png  the framebuffer after the size change\n"
 "  --require-cursor      the server must send a cursor shape (Cursor pseudo-encoding)\n"
+"  --expect-lossy-first  the first complete frame must differ from --reference (JPEG came),\n"
+"                        and the picture must then become exactly the reference (lossless refresh)\n"
+"  --final-reference FILE.png  at the end, wait for a line (or EOF) on stdin, then until the\n"
+"                        framebuffer equals FILE exactly (written meanwhile by the caller)\n"
 "  --then-change X,Y,W,H at the end, wait until this region changes (something else changes\n"
 "                        the desktop), then for a line (or EOF) on stdin, and write --then-save\n"
 "  --then-require-encoding E  at least one rectangle after that change came in encoding E\n"
@@ -593,10 +597,12 @@ static int cmd_connect(int argc, char **argv)
 		{ "save", 1, 0, 's' }, { "expect-auth-failure", 0, 0, 'A' }, { "timeout", 1, 0, 'T' },
 		{ "verbose", 0, 0, 'v' }, { "then-size", 1, 0, 'z' }, { "then-save", 1, 0, 'Z' },
 		{ "require-cursor", 0, 0, 'U' }, { "then-change", 1, 0, 'H' },
-		{ "then-require-encoding", 1, 0, 'R' }, { 0, 0, 0, 0 },
+		{ "then-require-encoding", 1, 0, 'R' }, { "expect-lossy-first", 0, 0, 'L' },
+		{ "final-reference", 1, 0, 'F' }, { 0, 0, 0, 0 },
 	};
 	const char *enc = NULL, *reference = NULL, *require = NULL, *expect_name = NULL, *save = NULL;
-	const char *type = NULL, *then_save = NULL, *then_require = NULL;
+	const char *type = NULL, *then_save = NULL, *then_require = NULL, *final_reference = NULL;
+	int expect_lossy_first = 0;
 	Change then_change;
 	memset(&then_change, 0, sizeof then_change);
 	int want_then_change = 0;
@@ -641,6 +647,8 @@ static int cmd_connect(int argc, char **argv)
 		case 'U': require_cursor = 1; break;
 		case 'H': if (!parse_region(optarg, &then_change.rules)) { usage(); return 2; } want_then_change = 1; break;
 		case 'R': then_require = optarg; break;
+		case 'L': expect_lossy_first = 1; break;
+		case 'F': final_reference = optarg; break;
 		default: usage(); return 2;
 		}
 	}
@@ -749,8 +757,20 @@ static int cmd_connect(int argc, char **argv)
 			printf("vnc_check: FAILED: the framebuffer is %dx%d, the reference %dx%d\n", c->width, c->height, ref.w, ref.h);
 			return 1;
 		}
-		/* the desktop is static: wait (until the timeout) for the frame to match */
 		Compare_result res;
+		if (expect_lossy_first) {
+			Compare_rules exact = rules;
+			exact.lossy = 0;
+			int *got = client_pixels(c);
+			res = compare(&ref, got, c->width, red, &exact);
+			free(got);
+			if (res.ok) {
+				printf("vnc_check: FAILED: the first complete frame is exact already: no JPEG came\n");
+				return 1;
+			}
+			printf("vnc_check: the first complete frame is lossy, as expected\n");
+		}
+		/* the desktop is static: wait (until the timeout) for the frame to match */
 		for (;;) {
 			int *got = client_pixels(c);
 			res = compare(&ref, got, c->width, red, &rules);
@@ -895,6 +915,34 @@ static int cmd_connect(int argc, char **argv)
 			printf("vnc_check: FAILED: no rectangle after the change came in %s\n", then_require);
 			failed = 1;
 		}
+	}
+	if (final_reference) {
+		printf("vnc_check: waiting for the final reference\n");
+		fflush(stdout);
+		if (pump(c, now() + timeout, stdin_ready, NULL) < 0) return 1;
+		Image fin;
+		if (!read_image(final_reference, &fin)) return 1;
+		if (fin.w != c->width || fin.h != c->height) {
+			printf("vnc_check: FAILED: the framebuffer is %dx%d, the final reference %dx%d\n", c->width, c->height, fin.w, fin.h);
+			return 1;
+		}
+		Compare_rules exact = rules;
+		exact.lossy = 0;
+		double const until = now() + timeout;
+		Compare_result res;
+		for (;;) {
+			int *got = client_pixels(c);
+			res = compare(&fin, got, c->width, red, &exact);
+			free(got);
+			if (res.ok || now() >= until) break;
+			frame_done = 0;
+			double step = now() + 0.3 < until ? now() + 0.3 : until;
+			while (now() < step && !frame_done)
+				if (pump(c, step, NULL, NULL) < 0) return 1;
+		}
+		print_result("final reference", &res, &exact, (long)c->width * c->height);
+		if (!res.ok) failed = 1;
+		if (save && !write_framebuffer(c, save, red)) failed = 1;
 	}
 	rfbClientCleanup(c);
 	printf("vnc_check: %s\n", failed ? "FAILED" : "passed");

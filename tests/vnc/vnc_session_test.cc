@@ -28,11 +28,13 @@
 #include <session.h>
 #include <wire.h>
 
+#include "vnc_decode.h"
+
 using namespace Vnc;
 
 namespace {
 
-	struct Test_server : Server
+	struct Test_server : Server, Refresh_timer
 	{
 		nestbox::Entrypoint &ep;
 		Area const           area;
@@ -87,6 +89,13 @@ namespace {
 		}
 
 		size_t client_cap() override { return cap; }
+
+		/* the lossless refresh runs on 'now_ms', which the test moves on */
+		uint64_t refresh_wanted = 0;
+
+		Refresh_timer &refresh_timer() override { return *this; }
+		uint64_t clock_ms() override { return now_ms; }
+		void refresh_at(uint64_t ms) override { refresh_wanted = ms; }
 
 		/* Connections still open, not closed and waiting for removal */
 		size_t open() const
@@ -270,6 +279,71 @@ namespace {
 					std::memcpy(fb.data() + (y + j) * stride + x, pixels.data() + j * w * 4, w * 4);
 			}
 			return copies;
+		}
+
+		/*
+		 * One update of Tight rectangles, decoded into 'fb' (pixel values
+		 * of the default format); returns the Tight kinds it held
+		 */
+		/* Skip one Tight rectangle at 32 bpp, depth 24 (3-byte TPIXELs) without decoding it */
+		static void skip_tight(Vnc_test::Reader &rd, uint32_t w, uint32_t h)
+		{
+			uint8_t const ctl = rd.u8() >> 4;
+			if (ctl == 8) { rd.take(3); return; }
+			if (ctl == 9) { rd.take(rd.compact_length()); return; }
+			size_t expected = size_t(w) * h * 3;
+			if (ctl & 4) {
+				if (rd.u8() != 1) throw Vnc_test::Decode_error("filter");
+				unsigned const size = rd.u8() + 1u;
+				rd.take(size * 3);
+				expected = size == 2 ? size_t((w + 7) / 8) * h : size_t(w) * h;
+			}
+			rd.take(expected < 12 ? expected : rd.compact_length());
+		}
+
+		std::set<std::string> apply_tight_update(Vnc_test::Decoder &decoder, std::vector<uint32_t> &fb)
+		{
+			std::vector<uint8_t> got;
+			for (int tries = 0; tries < 5000; tries++) {
+				uint8_t buf[65536];
+				ssize_t const r = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+				if (r > 0) got.insert(got.end(), buf, buf + r);
+				else pump();
+				if (got.size() < 4) continue;
+				/* the update's length, found without decoding: a short read throws, and waits for more */
+				try {
+					Vnc_test::Reader rd(got.data(), got.size());
+					rd.take(2);
+					size_t const rects = size_t(rd.u8()) << 8 | rd.u8();
+					for (size_t i = 0; i < rects; i++) {
+						rd.take(4);
+						uint32_t const w = uint32_t(rd.u8()) << 8 | rd.u8(), h = uint32_t(rd.u8()) << 8 | rd.u8();
+						rd.take(4);
+						skip_tight(rd, w, h);
+					}
+				} catch (Vnc_test::Decode_error const &) { continue; }
+
+				std::set<std::string> had = decoder.seen;
+				decoder.seen.clear();
+				Vnc_test::Reader rd(got.data(), got.size());
+				rd.take(2);
+				size_t const rects = size_t(rd.u8()) << 8 | rd.u8();
+				for (size_t i = 0; i < rects; i++) {
+					uint32_t const x = uint32_t(rd.u8()) << 8 | rd.u8(), y = uint32_t(rd.u8()) << 8 | rd.u8();
+					uint32_t const w = uint32_t(rd.u8()) << 8 | rd.u8(), h = uint32_t(rd.u8()) << 8 | rd.u8();
+					EXPECT_EQ(rd.u32(), uint32_t(TIGHT));
+					auto const pixels = decoder.tight_rect(rd, w, h);
+					for (uint32_t j = 0; j < h; j++)
+						std::copy(pixels.begin() + ptrdiff_t(j * w), pixels.begin() + ptrdiff_t((j + 1) * w),
+						          fb.begin() + ptrdiff_t((y + j) * server.area.w + x));
+				}
+				EXPECT_EQ(rd.left(), 0u) << "bytes after the update";
+				std::set<std::string> kinds = std::move(decoder.seen);
+				decoder.seen = std::move(had);
+				return kinds;
+			}
+			ADD_FAILURE() << "no whole update came";
+			return { };
 		}
 
 		void abort_connection()
@@ -730,4 +804,85 @@ TEST(VncSession, handshakes_are_limited_in_total_and_viewers_are_never_dropped_f
 	EXPECT_EQ(server.open(), 3u);
 	a.request(false);
 	EXPECT_EQ(a.raw_update(), 0u);
+}
+
+
+TEST(VncSession, what_went_out_as_jpeg_is_sent_again_losslessly_once_still)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 256, 128 });
+	/* noise: far too many colours for a palette, so Tight with a quality level sends JPEG */
+	uint32_t seed = 1;
+	for (uint32_t &p : server.screen) { seed = seed * 1103515245 + 12345; p = seed >> 8 & 0xffffff; }
+	server.publish_screen();
+
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 2, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xe0 + 7 });   /* Tight, JPEG quality 7 (-25) */
+	Vnc_test::Decoder decoder { Pixel_format { } };
+	std::vector<uint32_t> fb(size_t(server.area.w) * server.area.h, 0);
+	v.request(false);
+	auto const first = v.apply_tight_update(decoder, fb);
+	ASSERT_TRUE(first.count("tight jpeg")) << "the test needs a JPEG rectangle";
+	ASSERT_NE(fb, server.screen) << "JPEG of noise is not exact";
+	ASSERT_EQ(server.refresh_wanted, server.now_ms + LOSSLESS_REFRESH_MS);
+
+	/* not yet still for long enough: nothing goes */
+	v.request(true);
+	Session &session = server.clients.front();
+	EXPECT_EQ(session.refresh_due(server.now_ms + LOSSLESS_REFRESH_MS - 1), server.now_ms + LOSSLESS_REFRESH_MS);
+	v.pump(5);
+	uint8_t byte;
+	EXPECT_EQ(::recv(v.fd, &byte, 1, MSG_DONTWAIT), -1) << "an update before the region was still for long enough";
+
+	/* still for long enough: sent again without JPEG, and the viewer's picture is exact */
+	server.now_ms += LOSSLESS_REFRESH_MS;
+	EXPECT_EQ(session.refresh_due(server.now_ms), 0u) << "nothing left lossy";
+	auto const second = v.apply_tight_update(decoder, fb);
+	EXPECT_FALSE(second.count("tight jpeg"));
+	EXPECT_EQ(fb, server.screen);
+
+	/* exact now: no further refresh */
+	server.refresh_wanted = 0;
+	v.request(true);
+	server.now_ms += 10 * LOSSLESS_REFRESH_MS;
+	EXPECT_EQ(session.refresh_due(server.now_ms), 0u);
+	v.pump(5);
+	EXPECT_EQ(::recv(v.fd, &byte, 1, MSG_DONTWAIT), -1) << "a refresh of what the viewer has exactly";
+	EXPECT_EQ(server.refresh_wanted, 0u);
+}
+
+
+TEST(VncSession, a_region_that_keeps_changing_is_not_refreshed_in_between)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 128, 64 });
+	uint32_t seed = 7;
+	auto noise = [&] { for (uint32_t &p : server.screen) { seed = seed * 1103515245 + 12345; p = seed >> 8 & 0xffffff; } };
+	noise();
+	server.publish_screen();
+
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 2, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xe0 + 2 });   /* Tight, JPEG quality 2 */
+	Vnc_test::Decoder decoder { Pixel_format { } };
+	std::vector<uint32_t> fb(size_t(server.area.w) * server.area.h, 0);
+	v.request(false);
+	ASSERT_TRUE(v.apply_tight_update(decoder, fb).count("tight jpeg"));
+	Session &session = server.clients.front();
+
+	/* a new frame just before the refresh falls due: it goes as JPEG, and the refresh waits for it */
+	server.now_ms += LOSSLESS_REFRESH_MS - 1;
+	noise();
+	server.publish_screen();
+	EXPECT_EQ(session.refresh_due(server.now_ms + 1), 0u) << "a changed tile waits for its own update";
+	v.request(true);
+	EXPECT_TRUE(v.apply_tight_update(decoder, fb).count("tight jpeg")) << "the new frame, not a refresh";
+	EXPECT_EQ(server.refresh_wanted, server.now_ms + LOSSLESS_REFRESH_MS);
+
+	server.now_ms += LOSSLESS_REFRESH_MS;
+	v.request(true);
+	EXPECT_EQ(session.refresh_due(server.now_ms), 0u);
+	EXPECT_FALSE(v.apply_tight_update(decoder, fb).count("tight jpeg"));
+	EXPECT_EQ(fb, server.screen);
 }

@@ -54,7 +54,7 @@ namespace Vnc {
 }
 
 
-struct Vnc::Main : Sync_control, Server, Frame_listener
+struct Vnc::Main : Sync_control, Server, Frame_listener, Refresh_timer
 {
 	Env &_env;
 
@@ -80,6 +80,8 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 
 	Timer::Connection _detect_timer { _env };
 	Timer::Connection _capture_timer { _env };
+	Timer::Connection _refresh_timer { _env };
+	uint64_t          _refresh_next = 0;   /* when the lossless refresh timer fires, 0: not set */
 
 	Screen           _screen     { _env.pd() };
 	Framebuffer_root _fb_root    { _env.ep(), _screen, *this, _verbose };
@@ -95,6 +97,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
 	Signal_handler<Main> _detect_handler { _env.ep(), *this, &Main::_handle_deadlines };
+	Signal_handler<Main> _refresh_handler { _env.ep(), *this, &Main::_handle_refresh };
 
 	Config_script _script { };   /* <inject>, <capture> */
 
@@ -108,6 +111,30 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	void submit_input(std::span<Input::Event const> events) override { _input_root.submit(events); }
 
 	size_t client_cap() override { return Wire::client_cap(_screen.mode().area); }
+
+	Refresh_timer &refresh_timer() override { return *this; }
+
+	/* Refresh_timer interface, for the updaters: one timer serves all viewers */
+
+	uint64_t clock_ms() override { return monotonic_ms(); }
+
+	void refresh_at(uint64_t ms) override
+	{
+		if (_refresh_next && _refresh_next <= ms) return;   /* fires earlier, and looks again then */
+		_refresh_next = ms;
+		uint64_t const now = monotonic_ms();
+		(void)_refresh_timer.trigger_once((ms > now ? ms - now : 1) * 1000);
+	}
+
+	void _handle_refresh()
+	{
+		_refresh_next = 0;
+		uint64_t const now = monotonic_ms();
+		uint64_t next = 0;
+		for (Session &s : _sessions)
+			if (uint64_t const due = s.refresh_due(now)) next = next ? std::min(next, due) : due;
+		if (next) refresh_at(next);
+	}
 
 	Auth_blacklist  _auth_blacklist { };
 	Recent_browsers _browsers { };
@@ -289,6 +316,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 	Main(Env &env) : _env(env)
 	{
 		(void)_detect_timer.sigh(_detect_handler.cap());
+		(void)_refresh_timer.sigh(_refresh_handler.cap());
 		_config.sigh(_config_handler.cap());
 		_apply_config();   /* fetched already, for the threads */
 		if (!_screen.mode().area.w) _apply_mode(pugi::xml_node());   /* the default mode */

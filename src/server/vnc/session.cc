@@ -21,7 +21,7 @@ Session::Session(nestbox::Entrypoint &ep, Server &server, int fd, std::string pe
 :
 	_server(server),
 	_connection(ep, *this, fd, std::move(peer), now_ms),
-	_updater(server.frames(), server.pool(), _connection, server.desktop_name())
+	_updater(server.frames(), server.pool(), _connection, server.desktop_name(), server.refresh_timer())
 { }
 
 

@@ -48,6 +48,9 @@ namespace Vnc {
 		/* A connection from 'address' turned out to carry HTTP: a browser is there */
 		virtual void http_request_from(std::string const &address) = 0;
 
+		/* The clock and wake-up of the lossless refresh (update.h) */
+		virtual Refresh_timer &refresh_timer() = 0;
+
 		/* The most memory one client may make the server hold (Wire::client_cap) */
 		virtual size_t client_cap() = 0;
 
@@ -147,6 +150,9 @@ namespace Vnc {
 			void mode_changed(Resize_reason reason, uint32_t status) { _updater.mode_changed(reason, status); }
 
 			void name_changed() { _updater.name_changed(); }
+
+			/* Lossless refresh of what went out as JPEG; returns when the next is due, 0 if none */
+			uint64_t refresh_due(uint64_t now) { return _updater.refresh_due(now); }
 
 			/* Release the keys and buttons the viewer still holds */
 			void release_input();
