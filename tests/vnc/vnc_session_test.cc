@@ -25,8 +25,11 @@
 #include <auth_blacklist.h>
 #include <copy_detect.h>
 #include <listener.h>
+#include <clipboard.h>
 #include <session.h>
 #include <wire.h>
+
+#include <zlib.h>
 
 #include "vnc_decode.h"
 
@@ -92,6 +95,15 @@ namespace {
 
 		/* the lossless refresh runs on 'now_ms', which the test moves on */
 		uint64_t refresh_wanted = 0;
+
+		/* the clipboard: what viewers are offered, and what they sent */
+		std::string              clip { };
+		std::vector<std::string> from_viewers { };
+
+		std::string const &clipboard() override { return clip; }
+		void clipboard_from_viewer(Session &, std::string const &t) override { from_viewers.push_back(t); }
+
+		void set_clipboard(std::string const &t) { clip = t; for (Session &c : clients) c.clipboard_changed(t); }
 
 		Refresh_timer &refresh_timer() override { return *this; }
 		uint64_t clock_ms() override { return now_ms; }
@@ -885,4 +897,154 @@ TEST(VncSession, a_region_that_keeps_changing_is_not_refreshed_in_between)
 	EXPECT_EQ(session.refresh_due(server.now_ms), 0u);
 	EXPECT_FALSE(v.apply_tight_update(decoder, fb).count("tight jpeg"));
 	EXPECT_EQ(fb, server.screen);
+}
+
+
+namespace {
+
+	std::vector<uint8_t> cut_text_message(uint8_t type, int32_t length, std::vector<uint8_t> const &body)
+	{
+		std::vector<uint8_t> m { type, 0, 0, 0 };
+		Wire::Writer { m }.s32(length);
+		m.insert(m.end(), body.begin(), body.end());
+		return m;
+	}
+
+	std::vector<uint8_t> extended_message(uint32_t flags, std::vector<uint8_t> const &data = { })
+	{
+		std::vector<uint8_t> body;
+		Wire::Writer { body }.u32(flags);
+		body.insert(body.end(), data.begin(), data.end());
+		return cut_text_message(6, -int32_t(body.size()), body);
+	}
+
+	std::vector<uint8_t> zlib(std::vector<uint8_t> const &plain)
+	{
+		uLongf size = compressBound(uLong(plain.size()));
+		std::vector<uint8_t> out(size);
+		EXPECT_EQ(compress(out.data(), &size, plain.data(), uLong(plain.size())), Z_OK);
+		out.resize(size);
+		return out;
+	}
+
+	/* A ServerCutText as the viewer reads it: (length field, body) */
+	std::pair<int32_t, std::vector<uint8_t>> read_cut_text(Viewer &v)
+	{
+		auto const head = v.read(8);
+		EXPECT_EQ(head[0], 3) << "ServerCutText";
+		int32_t const length = int32_t(Viewer::u32(head, 4));
+		return { length, v.read(length < 0 ? size_t(-int64_t(length)) : size_t(length)) };
+	}
+}
+
+
+TEST(VncSession, clipboard_text_goes_both_ways_as_latin1)
+{
+	using namespace Cut_text_codec;
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 64 });
+	server.clip = "caf\u00e9 first";
+
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 1, 0, 0, 0, 0 });   /* Raw only: no extended clipboard */
+	auto const first = read_cut_text(v);
+	EXPECT_EQ(std::string(first.second.begin(), first.second.end()), "caf\xe9 first")
+		<< "a new viewer is given the clipboard as it is";
+
+	server.set_clipboard("gr\u00fc\u00dfe \u20ac\nline");
+	auto const cut = read_cut_text(v);
+	EXPECT_EQ(std::string(cut.second.begin(), cut.second.end()), "gr\xfc\xdf" "e ?\nline")
+		<< "Latin-1, a character beyond it as '?'";
+
+	std::string const latin1 = "d\xe9j\xe0 vu";
+	v.send(cut_text_message(6, int32_t(latin1.size()), { latin1.begin(), latin1.end() }));
+	ASSERT_EQ(server.from_viewers.size(), 1u);
+	EXPECT_EQ(server.from_viewers[0], "d\u00e9j\u00e0 vu");
+
+	/* the viewer's own text is not echoed back to it */
+	server.set_clipboard(server.from_viewers[0]);
+	v.pump(3);
+	uint8_t byte;
+	EXPECT_EQ(::recv(v.fd, &byte, 1, MSG_DONTWAIT), -1);
+
+	/* too long: dropped unread, the viewer stays */
+	std::vector<uint8_t> big(MAX_CUT_TEXT + 1, 'x');
+	auto const m = cut_text_message(6, int32_t(big.size()), big);
+	for (size_t at = 0; at < m.size(); at += 4096) {
+		size_t const n = std::min<size_t>(4096, m.size() - at);
+		ASSERT_EQ(::write(v.fd, m.data() + at, n), ssize_t(n));
+		v.pump(1);
+	}
+	v.pump(3);
+	EXPECT_EQ(server.from_viewers.size(), 1u);
+	EXPECT_EQ(server.open(), 1u);
+	std::string const after = "after";
+	v.send(cut_text_message(6, int32_t(after.size()), { after.begin(), after.end() }));
+	ASSERT_EQ(server.from_viewers.size(), 2u);
+	EXPECT_EQ(server.from_viewers[1], "after");
+}
+
+
+TEST(VncSession, extended_clipboard_caps_notify_request_provide)
+{
+	using namespace Cut_text_codec;
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 64 });
+
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 2, 0, 0, 0, 0, 0xc0, 0xa1, 0xe5, 0xce });   /* Raw, Extended Clipboard */
+	{
+		auto const caps = read_cut_text(v);
+		ASSERT_EQ(caps.first, -8);
+		uint32_t const flags = Viewer::u32(caps.second, 0);
+		EXPECT_EQ(flags, CAPS | REQUEST | PEEK | NOTIFY | PROVIDE | FORMAT_TEXT);
+		EXPECT_EQ(Viewer::u32(caps.second, 4), uint32_t(MAX_CUT_TEXT));
+	}
+	std::vector<uint8_t> size;
+	Wire::Writer { size }.u32(1 << 20);
+	v.send(extended_message(CAPS | REQUEST | NOTIFY | PROVIDE | FORMAT_TEXT, size));
+
+	/* the server's text: told of it, the viewer asks, and is given it with \r\n and a NUL */
+	server.set_clipboard("line one\nline two \u2713");
+	auto const notify = read_cut_text(v);
+	EXPECT_EQ(Viewer::u32(notify.second, 0), NOTIFY | FORMAT_TEXT);
+	v.send(extended_message(REQUEST | FORMAT_TEXT));
+	auto const provided = read_cut_text(v);
+	EXPECT_EQ(Viewer::u32(provided.second, 0), PROVIDE | FORMAT_TEXT);
+	{
+		std::vector<uint8_t> plain(4096);
+		uLongf n = plain.size();
+		ASSERT_EQ(uncompress(plain.data(), &n, provided.second.data() + 4, uLong(provided.second.size() - 4)), Z_OK);
+		std::string const expect = "line one\r\nline two \u2713";
+		ASSERT_EQ(Viewer::u32(plain, 0), expect.size() + 1);
+		EXPECT_EQ(std::string(plain.begin() + 4, plain.begin() + 4 + ptrdiff_t(expect.size() + 1)), expect + '\0');
+	}
+
+	/* the viewer's text: it notifies, the server asks, the viewer provides */
+	v.send(extended_message(NOTIFY | FORMAT_TEXT));
+	auto const request = read_cut_text(v);
+	EXPECT_EQ(Viewer::u32(request.second, 0), REQUEST | FORMAT_TEXT);
+	std::string const text = "from the viewer \u00e9\r\nsecond";
+	std::vector<uint8_t> plain;
+	Wire::Writer { plain }.u32(uint32_t(text.size() + 1));
+	plain.insert(plain.end(), text.begin(), text.end());
+	plain.push_back(0);
+	v.send(extended_message(PROVIDE | FORMAT_TEXT, zlib(plain)));
+	ASSERT_EQ(server.from_viewers.size(), 1u);
+	EXPECT_EQ(server.from_viewers[0], "from the viewer \u00e9\nsecond");
+
+	/* a peek is answered with a notify */
+	v.send(extended_message(PEEK));
+	EXPECT_EQ(Viewer::u32(read_cut_text(v).second, 0), NOTIFY | FORMAT_TEXT);
+
+	/* a provide that claims more text than the limit ends the connection */
+	std::vector<uint8_t> bomb;
+	Wire::Writer { bomb }.u32(uint32_t(MAX_CUT_TEXT + 1));
+	bomb.resize(4 + MAX_CUT_TEXT + 1, 'a');
+	v.send(extended_message(PROVIDE | FORMAT_TEXT, zlib(bomb)));
+	v.pump(3);
+	EXPECT_EQ(server.open(), 0u) << "a provide beyond MAX_CUT_TEXT is refused";
+	EXPECT_EQ(server.from_viewers.size(), 1u);
 }

@@ -11,6 +11,7 @@
  * itself is sealed like any other. See README.md.
  */
 
+#include <cstring>
 #include <list>
 #include <malloc.h>
 #include <optional>
@@ -19,9 +20,11 @@
 
 #include <pugixml.hpp>
 
+#include <nestbox/attached_rom.h>
 #include <nestbox/component.h>
 #include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
+#include <nestbox/report.h>
 #include <nestbox/timer.h>
 #include <nestbox/util/monotonic.h>
 
@@ -35,13 +38,15 @@
 #include "admission.h"
 #include "auth_blacklist.h"
 #include "capture.h"
+#include "clipboard.h"
 #include "listener.h"
 #include "session.h"
 #include "wire.h"
 
 NESTBOX_MANIFEST(R"(
 	<manifest>
-		<requires> <service name="Timer"/> <service name="Report" optional="yes"/> </requires>
+		<requires> <service name="Timer"/> <service name="Report" optional="yes"/>
+		           <service name="ROM" optional="yes"/> </requires>
 		<provides> <service name="Framebuffer"/> <service name="Input"/> </provides>
 	</manifest>)");
 
@@ -181,6 +186,85 @@ struct Vnc::Main : Sync_control, Server, Frame_listener, Refresh_timer
 		});
 	}
 
+	/*
+	 * The clipboard (config clipboard="yes"): a Report "clipboard" for the
+	 * viewers' text and a ROM "clipboard" whose text goes to the viewers,
+	 * both served by a clipboard component that decides who sees what
+	 */
+	struct Clipboard_bridge
+	{
+		std::unique_ptr<Report::Connection> report;
+		Attached_dataspace                  buffer;
+		std::unique_ptr<Rom::Connection>    rom;
+		Attached_dataspace                  content { };
+	};
+
+	enum : size_t { CLIPBOARD_REPORT_BYTES = 2 * MAX_CUT_TEXT + 64 };   /* the text, escaped */
+
+	std::optional<Clipboard_bridge> _clipboard { };
+	std::string _clipboard_text { };
+	bool        _clipboard_failed = false;   /* logged once */
+
+	Signal_handler<Main> _clipboard_handler { _env.ep(), *this, &Main::_handle_clipboard };
+
+	void _open_clipboard()
+	{
+		if (_clipboard || _clipboard_failed) return;
+		std::string const args = "buffer_size=" + std::to_string(CLIPBOARD_REPORT_BYTES)
+		                       + ", ram_quota=" + std::to_string(CLIPBOARD_REPORT_BYTES);
+		auto report = Report::Connection::open(_env, "clipboard", args);
+		auto rom    = Rom::Connection::open(_env, "clipboard");
+		auto ds     = report ? (*report)->dataspace() : Result<Dataspace_capability>(failure(report.error()));
+		if (!report || !rom || !ds) {
+			Error const e = !report ? report.error() : !rom ? rom.error() : ds.error();
+			error("no clipboard (Report and ROM \"clipboard\"): ", error_name(e));
+			_clipboard_failed = true;
+			return;
+		}
+		_clipboard.emplace(Clipboard_bridge { std::move(*report), Attached_dataspace(std::move(*ds)), std::move(*rom) });
+		(void)_clipboard->rom->sigh(_clipboard_handler.cap());
+		_handle_clipboard();
+		log("clipboard: viewers' text goes to Report \"clipboard\", ROM \"clipboard\" to the viewers");
+	}
+
+	void _handle_clipboard()
+	{
+		if (!_clipboard) return;
+		auto in_place = _clipboard->rom->update();
+		if (!in_place || !*in_place) {
+			auto ds = _clipboard->rom->dataspace();
+			_clipboard->content = ds ? Attached_dataspace(std::move(*ds)) : Attached_dataspace();
+		}
+		std::string_view xml;
+		if (_clipboard->content.valid()) {
+			xml = { _clipboard->content.local_addr<char>(), _clipboard->content.size() };
+			xml = xml.substr(0, xml.find('\0'));
+		}
+		/* none (yet), or not for us to read: the viewers keep what they have */
+		std::string text = Cut_text_codec::text_of_clipboard_xml(xml);
+		if (text.empty() || text == _clipboard_text) return;
+		_clipboard_text = std::move(text);
+		if (_verbose) log("clipboard: ", _clipboard_text.size(), " bytes to the viewers");
+		for (Session &s : _sessions) s.clipboard_changed(_clipboard_text);
+	}
+
+	std::string const &clipboard() override { return _clipboard_text; }
+
+	void clipboard_from_viewer(Session &from, std::string const &utf8) override
+	{
+		if (!_clipboard) return;
+		std::string const xml = Cut_text_codec::clipboard_xml(utf8);
+		if (xml.size() > _clipboard->buffer.size()) {
+			warning("clipboard text of ", from.peer(), " too long for the report (", xml.size(), " bytes escaped)");
+			return;
+		}
+		std::memcpy(_clipboard->buffer.local_addr(), xml.data(), xml.size());
+		if (auto r = _clipboard->report->submit(xml.size()); !r)
+			warning("clipboard report failed: ", error_name(r.error()));
+		else if (_verbose)
+			log("clipboard: ", utf8.size(), " bytes from ", from.peer());
+	}
+
 	/* Sync_control interface, for the Framebuffer sessions */
 
 	void sync_sighs_changed() override { _sync.sessions_changed(); }
@@ -310,6 +394,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener, Refresh_timer
 		if (_password.size() > 8) warning("VNC authentication uses the first 8 characters of the password only");
 
 		_apply_mode(config);
+		if (config.attribute("clipboard").as_bool(false)) _open_clipboard();
 		_script.apply(config, _input_root, _screenshot, _screen, _verbose);
 	}
 

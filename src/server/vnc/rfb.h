@@ -29,6 +29,7 @@ namespace Vnc {
 		EXTENDED_DESKTOP_SIZE = -308,
 		FENCE                 = -312,
 		CONTINUOUS_UPDATES    = -313,
+		EXTENDED_CLIPBOARD    = int32_t(0xc0a1e5ce),
 	};
 
 	/* The pixel format of RFC 6143 §7.4 */

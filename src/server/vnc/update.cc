@@ -29,6 +29,7 @@ Encodings Encodings::from(std::vector<int32_t> const &list)
 		case DESKTOP_NAME:          e.desktop_name = true; break;
 		case FENCE:                 e.fence = true; break;
 		case CONTINUOUS_UPDATES:    e.continuous_updates = true; break;
+		case EXTENDED_CLIPBOARD:    e.extended_clipboard = true; break;
 		default:
 			if (n >= JPEG_QUALITY_0 && n <= JPEG_QUALITY_9 && e.jpeg_quality < 0)
 				e.jpeg_quality = n - JPEG_QUALITY_0;

@@ -62,7 +62,7 @@ namespace Vnc {
 		int     compress_level = -1;
 		bool copy_rect = false, cursor = false, desktop_size = false, extended_desktop_size = false,
 		     last_rect = false, qemu_keys = false, desktop_name = false, fence = false,
-		     continuous_updates = false;
+		     continuous_updates = false, extended_clipboard = false;
 
 		static Encodings from(std::vector<int32_t> const &);
 	};
