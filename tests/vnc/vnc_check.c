@@ -439,6 +439,21 @@ static void copy_rect(rfbClient *c, int sx, int sy, int w, int h, int dx, int dy
 static int frame_done;
 static void finished_update(rfbClient *c) { (void)c; updates++; frame_done = 1; }
 
+/* the last ServerCutText (Latin-1, as libvncclient hands it up) */
+static char *cut_text;
+static void got_cut_text(rfbClient *c, const char *text, int len)
+{
+	(void)c;
+	free(cut_text);
+	cut_text = strndup(text, (size_t)len);
+}
+
+static int cut_text_is(rfbClient *c, void *arg)
+{
+	(void)c;
+	return cut_text && !strcmp(cut_text, (const char *)arg);
+}
+
 static int cursor_shapes;
 static void got_cursor(rfbClient *c, int xh, int yh, int w, int h, int bpp)
 {
@@ -500,6 +515,8 @@ static void usage(void)
 "                        and the picture must then become exactly the reference (lossless refresh)\n"
 "  --final-reference FILE.png  at the end, wait for a line (or EOF) on stdin, then until the\n"
 "                        framebuffer equals FILE exactly (written meanwhile by the caller)\n"
+"  --send-cut-text TEXT  after the first complete frame, send TEXT as ClientCutText (Latin-1)\n"
+"  --expect-cut-text TEXT  then wait until a ServerCutText with TEXT (Latin-1) came\n"
 "  --then-change X,Y,W,H at the end, wait until this region changes (something else changes\n"
 "                        the desktop), then for a line (or EOF) on stdin, and write --then-save\n"
 "  --then-require-encoding E  at least one rectangle after that change came in encoding E\n"
@@ -598,11 +615,13 @@ static int cmd_connect(int argc, char **argv)
 		{ "verbose", 0, 0, 'v' }, { "then-size", 1, 0, 'z' }, { "then-save", 1, 0, 'Z' },
 		{ "require-cursor", 0, 0, 'U' }, { "then-change", 1, 0, 'H' },
 		{ "then-require-encoding", 1, 0, 'R' }, { "expect-lossy-first", 0, 0, 'L' },
-		{ "final-reference", 1, 0, 'F' }, { 0, 0, 0, 0 },
+		{ "final-reference", 1, 0, 'F' }, { "send-cut-text", 1, 0, 'x' }, { "expect-cut-text", 1, 0, 'y' },
+		{ 0, 0, 0, 0 },
 	};
 	const char *enc = NULL, *reference = NULL, *require = NULL, *expect_name = NULL, *save = NULL;
 	const char *type = NULL, *then_save = NULL, *then_require = NULL, *final_reference = NULL;
 	int expect_lossy_first = 0;
+	const char *send_cut = NULL, *expect_cut = NULL;
 	Change then_change;
 	memset(&then_change, 0, sizeof then_change);
 	int want_then_change = 0;
@@ -649,6 +668,8 @@ static int cmd_connect(int argc, char **argv)
 		case 'R': then_require = optarg; break;
 		case 'L': expect_lossy_first = 1; break;
 		case 'F': final_reference = optarg; break;
+		case 'x': send_cut = optarg; break;
+		case 'y': expect_cut = optarg; break;
 		default: usage(); return 2;
 		}
 	}
@@ -688,6 +709,7 @@ static int cmd_connect(int argc, char **argv)
 	c->SoftCursorUnlockScreen = unlock_screen;
 	c->GotCopyRect = copy_rect;
 	c->GotCursorShape = got_cursor;
+	c->GotXCutText = got_cut_text;
 	c->MallocFrameBuffer = malloc_fb;
 
 	char desc[256];
@@ -806,6 +828,25 @@ static int cmd_connect(int argc, char **argv)
 	if (max_bytes && first_frame_bytes > max_bytes) {
 		printf("vnc_check: FAILED: %ld bytes for the first frame, more than %ld\n", first_frame_bytes, max_bytes);
 		failed = 1;
+	}
+
+	if (send_cut) {
+		if (!SendClientCutText(c, (char *)send_cut, (int)strlen(send_cut))) {
+			printf("vnc_check: FAILED: could not send the cut text\n");
+			return 1;
+		}
+		printf("vnc_check: sent cut text \"%s\"\n", send_cut);
+	}
+	if (expect_cut) {
+		int r2 = pump(c, now() + timeout, cut_text_is, (void *)expect_cut);
+		if (r2 < 0) return 1;
+		if (!r2) {
+			printf("vnc_check: FAILED: no ServerCutText \"%s\" within %.0f s (last: %s)\n", expect_cut, timeout,
+			       cut_text ? cut_text : "none");
+			failed = 1;
+		} else {
+			printf("vnc_check: got cut text \"%s\"\n", cut_text);
+		}
 	}
 
 	if (click_x >= 0 || type) {
