@@ -93,6 +93,9 @@ namespace {
 
 		size_t client_cap() override { return cap; }
 
+		bool h264 = false;
+		bool h264_allowed() override { return h264; }
+
 		/* the lossless refresh runs on 'now_ms', which the test moves on */
 		uint64_t refresh_wanted = 0;
 
@@ -1047,4 +1050,96 @@ TEST(VncSession, extended_clipboard_caps_notify_request_provide)
 	v.pump(3);
 	EXPECT_EQ(server.open(), 0u) << "a provide beyond MAX_CUT_TEXT is refused";
 	EXPECT_EQ(server.from_viewers.size(), 1u);
+}
+
+
+TEST(VncSession, what_changes_in_every_frame_goes_as_h264_where_allowed)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 256, 192 });
+	server.h264 = true;
+	server.cap = Wire::client_cap_h264(server.area);   /* as Main's: the encoder counts */
+	uint32_t seed = 3;
+	auto noise = [&] {
+		for (uint32_t y = 0; y < 128; y++)
+			for (uint32_t x = 0; x < 128; x++) { seed = seed * 1103515245 + 12345; server.screen[y * 256 + x] = seed >> 8 & 0xffffff; }
+		server.publish_screen();
+	};
+	server.publish(0x204060);
+
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 2, 0, 0, 0, 50, 0, 0, 0, 0 });   /* H.264, Raw */
+	v.request(false);
+
+	/* (encoding, flags) of each H.264 rectangle of one update; Raw rectangles are skipped */
+	auto update = [&] {
+		std::vector<std::pair<Rect, uint32_t>> h264;
+		auto const head = v.read(4);
+		EXPECT_EQ(head[0], 0);
+		size_t const rects = size_t(head[2]) << 8 | head[3];
+		for (size_t i = 0; i < rects; i++) {
+			auto const r = v.read(12);
+			int32_t const x = r[0] << 8 | r[1], y = r[2] << 8 | r[3];
+			uint32_t const w = uint32_t(r[4] << 8 | r[5]), h = uint32_t(r[6] << 8 | r[7]);
+			int32_t const enc = int32_t(Viewer::u32(r, 8));
+			if (enc == RAW) { v.read(size_t(w) * h * 4); continue; }
+			EXPECT_EQ(enc, int32_t(H264));
+			auto const lf = v.read(8);
+			auto const data = v.read(Viewer::u32(lf, 0));
+			EXPECT_TRUE(data.size() > 4 && data[0] == 0 && data[1] == 0 && (data[2] == 1 || (data[2] == 0 && data[3] == 1)))
+				<< "H.264 in Annex B form";
+			h264.push_back({ Rect { { x, y }, { w, h } }, Viewer::u32(lf, 4) });
+		}
+		return h264;
+	};
+	EXPECT_TRUE(update().empty()) << "the first, whole screen is no video";
+
+	/* a 128x128 corner changes in every frame: from the third on, it is H.264 */
+	std::vector<std::vector<std::pair<Rect, uint32_t>>> got;
+	for (int frame = 0; frame < 5; frame++) {
+		noise();
+		v.request(true);
+		got.push_back(update());
+	}
+	EXPECT_TRUE(got[0].empty() && got[1].empty()) << "not video before it changed in three frames in a row";
+	ASSERT_EQ(got[2].size(), 1u);
+	EXPECT_EQ(got[2][0].first.area.w, 128u);
+	EXPECT_EQ(got[2][0].first.area.h, 128u);
+	EXPECT_EQ(got[2][0].second, 1u) << "the first frame of a stream resets the viewer's context";
+	for (int frame = 3; frame < 5; frame++) {
+		ASSERT_EQ(got[frame].size(), 1u);
+		EXPECT_EQ(got[frame][0].second, 0u) << "later frames go on in the same context";
+	}
+
+	/* once still, the region is refreshed losslessly, as JPEG would be */
+	EXPECT_NE(server.refresh_wanted, 0u);
+	server.now_ms += LOSSLESS_REFRESH_MS;
+	v.request(true);
+	EXPECT_EQ(server.clients.front().refresh_due(server.now_ms), 0u);
+	std::vector<uint32_t> fb(size_t(server.area.w) * server.area.h, 0);
+	EXPECT_EQ(v.apply_update(fb), 0u);
+	for (uint32_t y = 0; y < 128; y++)
+		for (uint32_t x = 0; x < 128; x++)
+			ASSERT_EQ(fb[y * 256 + x], server.screen[y * 256 + x]) << "at " << x << "," << y;
+}
+
+
+TEST(VncSession, no_h264_unless_the_config_allows_it)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 128, 128 });
+	server.publish(0);
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 2, 0, 0, 0, 50, 0, 0, 0, 0 });   /* H.264, Raw */
+	std::vector<uint32_t> fb(size_t(server.area.w) * server.area.h, 0);
+	v.request(false);
+	v.apply_update(fb);
+	for (uint32_t colour = 1; colour < 6; colour++) {
+		server.publish(colour * 0x102030);
+		v.request(true);
+		v.apply_update(fb);   /* fails on anything but Raw and CopyRect */
+		ASSERT_EQ(fb, server.screen);
+	}
 }

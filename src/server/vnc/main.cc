@@ -115,7 +115,16 @@ struct Vnc::Main : Sync_control, Server, Frame_listener, Refresh_timer
 
 	void submit_input(std::span<Input::Event const> events) override { _input_root.submit(events); }
 
-	size_t client_cap() override { return Wire::client_cap(_screen.mode().area); }
+	/* at start only: the caps of viewers already there cannot grow */
+	bool const _h264 = _config.node().attribute("h264").as_bool(false);
+
+	bool h264_allowed() override { return _h264; }
+
+	size_t client_cap() override
+	{
+		Area const area = _screen.mode().area;
+		return _h264 ? Wire::client_cap_h264(area) : Wire::client_cap(area);
+	}
 
 	Refresh_timer &refresh_timer() override { return *this; }
 

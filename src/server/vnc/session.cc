@@ -288,7 +288,8 @@ void Session::_handle(Client_message &&message)
 void Session::_set_encodings(std::vector<int32_t> const &list)
 {
 	Encodings const had = _updater.encodings();
-	Encodings const now = Encodings::from(list);
+	Encodings now = Encodings::from(list);
+	if (!_server.h264_allowed()) now.h264 = false;
 	_updater.set_encodings(now);
 
 	/* announcements of what we support that are messages of their own, each once (rfbproto) */

@@ -57,6 +57,9 @@ namespace Vnc {
 		/* The clock and wake-up of the lossless refresh (update.h) */
 		virtual Refresh_timer &refresh_timer() = 0;
 
+		/* Whether viewers that list H.264 may get it (config h264="yes") */
+		virtual bool h264_allowed() = 0;
+
 		/* The most memory one client may make the server hold (Wire::client_cap) */
 		virtual size_t client_cap() = 0;
 

@@ -32,6 +32,7 @@
 #include "copy_detect.h"
 #include "encoding/encode_pool.h"
 #include "encoding/encode_zlib.h"
+#include "encoding/h264.h"
 #include "frame.h"
 #include "output.h"
 
@@ -39,6 +40,13 @@ namespace Vnc {
 
 	/* How long a region sent as JPEG must be still before it is sent again losslessly */
 	enum : uint64_t { LOSSLESS_REFRESH_MS = 150 };
+
+	/*
+	 * H.264 (for viewers that list it, where the config allows it): tiles
+	 * that changed in VIDEO_STREAK frames in a row are video; their bounding
+	 * box, once it holds VIDEO_MIN_TILES of them, is sent as H.264
+	 */
+	enum : unsigned { VIDEO_STREAK = 3, VIDEO_MIN_TILES = 4 };
 
 	/* The clock and the wake-up the lossless refresh needs (implemented by the server) */
 	struct Refresh_timer
@@ -62,7 +70,7 @@ namespace Vnc {
 		int     compress_level = -1;
 		bool copy_rect = false, cursor = false, desktop_size = false, extended_desktop_size = false,
 		     last_rect = false, qemu_keys = false, desktop_name = false, fence = false,
-		     continuous_updates = false, extended_clipboard = false;
+		     continuous_updates = false, extended_clipboard = false, h264 = false;
 
 		static Encodings from(std::vector<int32_t> const &);
 	};
@@ -83,6 +91,8 @@ namespace Vnc {
 				unsigned             pseudo_count = 0;
 				std::vector<std::pair<Rect, Point>> copies { };   /* CopyRects (destination, source), next */
 				int32_t              encoding;
+				Rect                 video_rect { };   /* sent as H.264 if not empty, last */
+				Payload              video { };
 
 				Update(Updater &owner, int32_t encoding) : owner(&owner), encoding(encoding) { }
 			};
@@ -107,6 +117,11 @@ namespace Vnc {
 			Tile_set              _lossy { };
 			std::vector<uint64_t> _lossy_at { };
 			Tile_set              _refresh { };
+
+			/* H.264: frames in a row each tile changed in, the video region and its encoder */
+			std::vector<uint8_t>          _streak { };
+			Rect                          _video_rect { };
+			std::unique_ptr<H264_encoder> _video { };
 			bool     _update_requested = false;
 			Rect     _requested { };
 			bool     _continuous = false;
@@ -131,6 +146,8 @@ namespace Vnc {
 			void _reset_tiles();
 			void _take_rects(Tile_set &, Frame const &, Rect region, std::vector<Rect> &out);
 			void _note_lossy(Update const &);
+			Rect _video_region(Frame const &) const;
+			void _encode_video(Update &, Frame const &, Rect region);
 			void _drop_in_flight();
 			void _finish_update();
 			void _append_pseudo(Update &);
