@@ -979,11 +979,10 @@ TEST(VncSession, clipboard_text_goes_both_ways_as_latin1)
 		ASSERT_EQ(::write(v.fd, m.data() + at, n), ssize_t(n));
 		v.pump(1);
 	}
-	v.pump(3);
-	EXPECT_EQ(server.from_viewers.size(), 1u);
 	EXPECT_EQ(server.open(), 1u);
 	std::string const after = "after";
 	v.send(cut_text_message(6, int32_t(after.size()), { after.begin(), after.end() }));
+	for (int i = 0; i < 1000 && server.from_viewers.size() < 2; i++) v.pump();   /* the big one may still be on its way */
 	ASSERT_EQ(server.from_viewers.size(), 2u);
 	EXPECT_EQ(server.from_viewers[1], "after");
 }
