@@ -1,17 +1,26 @@
 #!/usr/bin/env python3
-"""H.264 (encoding 50) checked with a real decoder: ffmpeg.
+"""H.264 (encoding 50) checked with real decoders: ffmpeg, and noVNC in Chromium.
 
-A system of vnc (config h264="yes"), gui and the animation app, which
-draws 45 frames into a 256x192 window and stops. A raw RFB client lists
-H.264 and Raw and asks for update after update: the window's region, once
-it changed in three frames in a row, comes as H.264; the client keeps each
-stream (a rectangle whose flags reset the context starts a new one) and
-applies the Raw rectangles. When the animation has stopped, the lossless
-refresh sends the region exactly (Raw), which gives the true picture.
+A system of vnc (config h264="yes"), gui and the animation app, drawing
+into a 256x192 window without end. noVNC, the page vnc serves, runs in
+headless Chromium (h264_novnc.mjs), where it lists H.264 because
+WebCodecs decodes it; the test waits until its VideoDecoder has output
+frames. A raw RFB client lists H.264 and Raw; then the animation's config
+is changed to stop after 30 frames (it starts over). The client asks for
+update after update: the window's region, once it changed in three frames
+in a row, comes as H.264; the client keeps each stream (a rectangle whose
+flags reset the context starts a new one) and applies the Raw rectangles.
+When the animation has stopped, the lossless refresh sends the region
+exactly (Raw), which gives the true picture.
 
-ffmpeg must then decode every frame of the last stream, and its last
-frame must match the true picture of the region within a PSNR of 30 dB.
+  * ffmpeg must decode every frame of the last stream, and its last frame
+    must match the true picture of the region within a PSNR of 30 dB;
+  * noVNC's decoder must have reported no error, and its canvas, after the
+    refresh, must equal the true picture exactly.
+
 The bytes of the H.264 frames are printed beside what Raw would be.
+Without node, playwright-core or chromium, the noVNC part is skipped with
+a note (under CI, CI=true, the test fails instead: tests/ci_skip.py).
 
     h264_test.py NESTBOX [--unsealed]
 """
@@ -22,10 +31,15 @@ import shutil
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from small_system import System, VNC_SYSTEM  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import ci_skip  # noqa: E402  (tests/ci_skip.py)
 
 H264, RAW = 50, 0
 MIN_PSNR = 30.0
@@ -44,7 +58,7 @@ CONFIG = VNC_SYSTEM + """	<start name="gui" ram="8M">
 		</route>
 	</start>
 	<start name="animation" ram="4M">
-		<config seed="7" fps="15" frames="45" shapes="12" x="32" y="32" width="256" height="192"/>
+		<config seed="7" fps="15" frames="0" shapes="12" x="32" y="32" width="256" height="192"/>
 		<route>
 			<service name="Gui"> <child name="gui"/> </service>
 			<any-service> <parent/> </any-service>
@@ -60,13 +74,46 @@ def main():
         print(__doc__)
         sys.exit(2)
     if not shutil.which("ffmpeg"):
-        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        import ci_skip  # noqa: E402  (tests/ci_skip.py)
         ci_skip.missing("h264", "no ffmpeg", "ffmpeg")
+    browser_missing = None
+    if not shutil.which("node"):
+        browser_missing = ("no node", "nodejs")
+    elif not os.path.isdir(os.path.join(ROOT, "node_modules", "playwright-core")):
+        browser_missing = ("playwright-core not installed (npm ci)", None)
+    elif not os.path.exists(os.environ.get("CHROMIUM", "/usr/bin/chromium")):
+        browser_missing = ("no chromium", "chromium")
+    if browser_missing and os.environ.get("CI") == "true":
+        ci_skip.missing("h264", *browser_missing)
     with System("h264", args[0], "--unsealed" in sys.argv, config=CONFIG,
                 vnc_config='<config width="320" height="256" h264="yes"/>') as system:
         system.wait_for("[init -> animation] window ", 15)
+        browser, browser_out = None, []
+        if browser_missing:
+            print(f"h264: the noVNC part is skipped: {browser_missing[0]}")
+        else:
+            canvas = os.path.join(system.tmp, "canvas.png")
+            browser = subprocess.Popen(["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "h264_novnc.mjs"),
+                                        f"http://127.0.0.1:{system.port}/", canvas, "--timeout=40"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       text=True, cwd=ROOT)
+            threading.Thread(target=lambda: [browser_out.append(l.rstrip("\n")) for l in browser.stdout],
+                             daemon=True).start()
+            until = time.monotonic() + 45
+            while not any("h264_novnc: decoding" in l for l in browser_out):
+                if browser.poll() is not None or time.monotonic() > until:
+                    time.sleep(0.2)
+                    system.fail("noVNC decoded no H.264 frame:\n" + "\n".join(browser_out))
+                time.sleep(0.1)
+            print("h264: noVNC in Chromium decodes H.264 frames (WebCodecs)")
+
         s, width, height = system.connect([H264, RAW])
+        # the animation starts over and stops after 30 frames
+        path = os.path.join(system.tmp, "system.xml")
+        with open(path) as f:
+            text = f.read()
+        with open(path + ".new", "w") as f:
+            f.write(text.replace('frames="0"', 'frames="30"'))
+        os.replace(path + ".new", path)
         fb = bytearray(width * height * 4)
         streams = []          # [(rect, [frame payloads])]
         raw_after_h264 = 0
@@ -138,6 +185,34 @@ def main():
               f"PSNR {psnr:.1f} dB")
         if psnr < MIN_PSNR:
             system.fail(f"PSNR {psnr:.1f} dB, below {MIN_PSNR}")
+
+        if browser:
+            truth = bytearray(width * height * 3)
+            truth[0::3], truth[1::3], truth[2::3] = fb[2::4], fb[1::4], fb[0::4]
+            for attempt in range(20):
+                saved = sum("h264_novnc: saved" in l for l in browser_out)
+                browser.stdin.write("\n")
+                browser.stdin.flush()
+                until = time.monotonic() + 20
+                while sum("h264_novnc: saved" in l for l in browser_out) == saved:
+                    if browser.poll() is not None or time.monotonic() > until:
+                        system.fail("h264_novnc did not save the canvas:\n" + "\n".join(browser_out))
+                    time.sleep(0.05)
+                r = subprocess.run(["ffmpeg", "-v", "error", "-i", canvas, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                                   capture_output=True, timeout=30)
+                if r.stdout == bytes(truth):
+                    break
+                time.sleep(0.3)   # the refresh may still be on its way to the browser
+            else:
+                differ = sum(1 for i in range(0, len(truth), 3) if r.stdout[i:i + 3] != truth[i:i + 3]) \
+                    if len(r.stdout) == len(truth) else -1
+                system.fail(f"noVNC's canvas differs from the true picture ({differ} pixels)")
+            browser.stdin.close()
+            browser.wait(30)
+            last = [l for l in browser_out if "h264_novnc: saved" in l][-1]
+            if browser.returncode != 0:
+                system.fail(f"noVNC's decoder reported errors: {last}")
+            print(f"h264: noVNC: {last.split('saved, ')[1]}; its canvas equals the true picture")
         print("h264: passed")
 
 
