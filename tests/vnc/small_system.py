@@ -79,9 +79,10 @@ def recv_exact(s, n, fail):
 class System:
     """'with System(test, nestbox, unsealed) as system:' runs it; 'fail' ends the test."""
 
-    def __init__(self, test, nestbox, unsealed, gui_verbose=False, config=CONFIG, vnc_config=None):
+    def __init__(self, test, nestbox, unsealed, gui_verbose=False, config=None, vnc_config=None):
         self.test, self.nestbox, self.unsealed = test, nestbox, unsealed
-        self.config, self.vnc_config = config, vnc_config or '<config width="320" height="240"/>'
+        # CONFIG looked up now: a test may have replaced the module's (tests/hostile)
+        self.config, self.vnc_config = config or CONFIG, vnc_config or '<config width="320" height="240"/>'
         self.gui_verbose = gui_verbose
         self.lines = []
 
