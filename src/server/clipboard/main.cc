@@ -12,7 +12,7 @@
  * empty ROM and is not even signalled that something changed.
  */
 
-#include <map>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
