@@ -9,6 +9,9 @@
  * within the bytes it was given, until it needs more or reports an error
  * with a reason; it must never read beyond the input (ASan), make progress
  * of zero bytes, or hand up a message larger than its documented limits.
+ * Extended Clipboard messages go on to the clipboard codec (clipboard.h):
+ * a 'provide' is inflated, within MAX_CUT_TEXT whatever it claims, and
+ * the text converted as the session does.
  * WebSocket framing and the HTTP request have targets of their own
  * (vnc_websocket_fuzz.cc, vnc_http_fuzz.cc).
  */
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include <client_messages.h>
+#include <clipboard.h>
 
 using namespace Vnc;
 
@@ -39,6 +43,18 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 		if (auto *m = std::get_if<Client_fence>(&r.message); m && m->payload.size() > MAX_FENCE_PAYLOAD) std::abort();
 		if (auto *m = std::get_if<Set_desktop_size>(&r.message); m && m->screens.size() > MAX_SCREENS) std::abort();
 		if (r.skip > (uint64_t(1) << 31)) std::abort();
+		if (auto *m = std::get_if<Cut_text>(&r.message)) {
+			if (m->latin1.size() > MAX_CUT_TEXT) std::abort();
+			if (Cut_text_codec::latin1_from_utf8(Cut_text_codec::utf8_from_latin1(m->latin1)) != m->latin1) std::abort();
+		}
+		if (auto *m = std::get_if<Extended_clipboard>(&r.message)) {
+			if (m->data.size() > MAX_CUT_TEXT) std::abort();
+			Cut_text_codec::Provided const p = Cut_text_codec::parse_provide(m->flags, m->data);
+			if (p.ok && p.text.size() > MAX_CUT_TEXT) std::abort();
+			if (!p.ok && p.error.empty()) std::abort();
+			(void)Cut_text_codec::server_cut_text(p.text);
+			(void)Cut_text_codec::provide(p.text);
+		}
 
 		rest = rest.subspan(r.consumed);
 		rest = rest.subspan(size_t(std::min<uint64_t>(r.skip, rest.size())));

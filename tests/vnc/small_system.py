@@ -2,7 +2,8 @@
 
 vnc, gui (no pointer) and paint, the vnc config from a file in a ROM
 directory (rewrite it to reconfigure vnc), the log collected as it comes.
-Used by idle_test.py and viewer_resize_test.py.
+Used by idle_test.py, viewer_resize_test.py and clipboard_test.py (which
+brings a system of its own: 'config', a template with {port}).
 """
 
 import os
@@ -78,8 +79,10 @@ def recv_exact(s, n, fail):
 class System:
     """'with System(test, nestbox, unsealed) as system:' runs it; 'fail' ends the test."""
 
-    def __init__(self, test, nestbox, unsealed, gui_verbose=False):
+    def __init__(self, test, nestbox, unsealed, gui_verbose=False, config=None, vnc_config=None):
         self.test, self.nestbox, self.unsealed = test, nestbox, unsealed
+        # CONFIG looked up now: a test may have replaced the module's (tests/hostile)
+        self.config, self.vnc_config = config or CONFIG, vnc_config or '<config width="320" height="240"/>'
         self.gui_verbose = gui_verbose
         self.lines = []
 
@@ -99,8 +102,8 @@ class System:
         self.port = free_port()
         config = os.path.join(self.tmp, "system.xml")
         with open(config, "w") as f:
-            f.write(CONFIG.format(port=self.port, gui_verbose="yes" if self.gui_verbose else "no"))
-        self.write_vnc_config('<config width="320" height="240"/>')
+            f.write(self.config.format(port=self.port, gui_verbose="yes" if self.gui_verbose else "no"))
+        self.write_vnc_config(self.vnc_config)
         cmd = [self.nestbox, "run", "--rom-dir", self.tmp, "--timeout", "40", config]
         if self.unsealed:
             cmd.insert(2, "--unsealed")

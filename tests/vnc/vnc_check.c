@@ -452,6 +452,21 @@ static void copy_rect(rfbClient *c, int sx, int sy, int w, int h, int dx, int dy
 static int frame_done;
 static void finished_update(rfbClient *c) { (void)c; updates++; frame_done = 1; }
 
+/* the last ServerCutText (Latin-1, as libvncclient hands it up) */
+static char *cut_text;
+static void got_cut_text(rfbClient *c, const char *text, int len)
+{
+	(void)c;
+	free(cut_text);
+	cut_text = strndup(text, (size_t)len);
+}
+
+static int cut_text_is(rfbClient *c, void *arg)
+{
+	(void)c;
+	return cut_text && !strcmp(cut_text, (const char *)arg);
+}
+
 static int cursor_shapes;
 static void got_cursor(rfbClient *c, int xh, int yh, int w, int h, int bpp)
 {
@@ -510,6 +525,12 @@ static void usage(void)
 "                        frame, then for a line (or EOF) on stdin, and write --then-save\n"
 "  --then-save FILE.png  the framebuffer after the size change\n"
 "  --require-cursor      the server must send a cursor shape (Cursor pseudo-encoding)\n"
+"  --expect-lossy-first  the first complete frame must differ from --reference (JPEG came),\n"
+"                        and the picture must then become exactly the reference (lossless refresh)\n"
+"  --final-reference FILE.png  at the end, wait for a line (or EOF) on stdin, then until the\n"
+"                        framebuffer equals FILE exactly (written meanwhile by the caller)\n"
+"  --send-cut-text TEXT  after the first complete frame, send TEXT as ClientCutText (Latin-1)\n"
+"  --expect-cut-text TEXT  then wait until a ServerCutText with TEXT (Latin-1) came\n"
 "  --then-change X,Y,W,H at the end, wait until this region changes (something else changes\n"
 "                        the desktop), then for a line (or EOF) on stdin, and write --then-save\n"
 "  --then-require-encoding E  at least one rectangle after that change came in encoding E\n"
@@ -607,10 +628,14 @@ static int cmd_connect(int argc, char **argv)
 		{ "save", 1, 0, 's' }, { "expect-auth-failure", 0, 0, 'A' }, { "timeout", 1, 0, 'T' },
 		{ "verbose", 0, 0, 'v' }, { "then-size", 1, 0, 'z' }, { "then-save", 1, 0, 'Z' },
 		{ "require-cursor", 0, 0, 'U' }, { "then-change", 1, 0, 'H' },
-		{ "then-require-encoding", 1, 0, 'R' }, { "x509-ca", 1, 0, 'x' }, { 0, 0, 0, 0 },
+		{ "then-require-encoding", 1, 0, 'R' }, { "x509-ca", 1, 0, 'x' }, { "expect-lossy-first", 0, 0, 'L' },
+		{ "final-reference", 1, 0, 'F' }, { "send-cut-text", 1, 0, 'K' }, { "expect-cut-text", 1, 0, 'y' },
+		{ 0, 0, 0, 0 },
 	};
 	const char *enc = NULL, *reference = NULL, *require = NULL, *expect_name = NULL, *save = NULL;
-	const char *type = NULL, *then_save = NULL, *then_require = NULL;
+	const char *type = NULL, *then_save = NULL, *then_require = NULL, *final_reference = NULL;
+	int expect_lossy_first = 0;
+	const char *send_cut = NULL, *expect_cut = NULL;
 	Change then_change;
 	memset(&then_change, 0, sizeof then_change);
 	int want_then_change = 0;
@@ -656,6 +681,10 @@ static int cmd_connect(int argc, char **argv)
 		case 'U': require_cursor = 1; break;
 		case 'H': if (!parse_region(optarg, &then_change.rules)) { usage(); return 2; } want_then_change = 1; break;
 		case 'R': then_require = optarg; break;
+		case 'L': expect_lossy_first = 1; break;
+		case 'F': final_reference = optarg; break;
+		case 'K': send_cut = optarg; break;
+		case 'y': expect_cut = optarg; break;
 		default: usage(); return 2;
 		}
 	}
@@ -696,6 +725,7 @@ static int cmd_connect(int argc, char **argv)
 	c->SoftCursorUnlockScreen = unlock_screen;
 	c->GotCopyRect = copy_rect;
 	c->GotCursorShape = got_cursor;
+	c->GotXCutText = got_cut_text;
 	c->MallocFrameBuffer = malloc_fb;
 
 	char desc[256];
@@ -765,8 +795,20 @@ static int cmd_connect(int argc, char **argv)
 			printf("vnc_check: FAILED: the framebuffer is %dx%d, the reference %dx%d\n", c->width, c->height, ref.w, ref.h);
 			return 1;
 		}
-		/* the desktop is static: wait (until the timeout) for the frame to match */
 		Compare_result res;
+		if (expect_lossy_first) {
+			Compare_rules exact = rules;
+			exact.lossy = 0;
+			int *got = client_pixels(c);
+			res = compare(&ref, got, c->width, red, &exact);
+			free(got);
+			if (res.ok) {
+				printf("vnc_check: FAILED: the first complete frame is exact already: no JPEG came\n");
+				return 1;
+			}
+			printf("vnc_check: the first complete frame is lossy, as expected\n");
+		}
+		/* the desktop is static: wait (until the timeout) for the frame to match */
 		for (;;) {
 			int *got = client_pixels(c);
 			res = compare(&ref, got, c->width, red, &rules);
@@ -802,6 +844,25 @@ static int cmd_connect(int argc, char **argv)
 	if (max_bytes && first_frame_bytes > max_bytes) {
 		printf("vnc_check: FAILED: %ld bytes for the first frame, more than %ld\n", first_frame_bytes, max_bytes);
 		failed = 1;
+	}
+
+	if (send_cut) {
+		if (!SendClientCutText(c, (char *)send_cut, (int)strlen(send_cut))) {
+			printf("vnc_check: FAILED: could not send the cut text\n");
+			return 1;
+		}
+		printf("vnc_check: sent cut text \"%s\"\n", send_cut);
+	}
+	if (expect_cut) {
+		int r2 = pump(c, now() + timeout, cut_text_is, (void *)expect_cut);
+		if (r2 < 0) return 1;
+		if (!r2) {
+			printf("vnc_check: FAILED: no ServerCutText \"%s\" within %.0f s (last: %s)\n", expect_cut, timeout,
+			       cut_text ? cut_text : "none");
+			failed = 1;
+		} else {
+			printf("vnc_check: got cut text \"%s\"\n", cut_text);
+		}
 	}
 
 	if (click_x >= 0 || type) {
@@ -911,6 +972,34 @@ static int cmd_connect(int argc, char **argv)
 			printf("vnc_check: FAILED: no rectangle after the change came in %s\n", then_require);
 			failed = 1;
 		}
+	}
+	if (final_reference) {
+		printf("vnc_check: waiting for the final reference\n");
+		fflush(stdout);
+		if (pump(c, now() + timeout, stdin_ready, NULL) < 0) return 1;
+		Image fin;
+		if (!read_image(final_reference, &fin)) return 1;
+		if (fin.w != c->width || fin.h != c->height) {
+			printf("vnc_check: FAILED: the framebuffer is %dx%d, the final reference %dx%d\n", c->width, c->height, fin.w, fin.h);
+			return 1;
+		}
+		Compare_rules exact = rules;
+		exact.lossy = 0;
+		double const until = now() + timeout;
+		Compare_result res;
+		for (;;) {
+			int *got = client_pixels(c);
+			res = compare(&fin, got, c->width, red, &exact);
+			free(got);
+			if (res.ok || now() >= until) break;
+			frame_done = 0;
+			double step = now() + 0.3 < until ? now() + 0.3 : until;
+			while (now() < step && !frame_done)
+				if (pump(c, step, NULL, NULL) < 0) return 1;
+		}
+		print_result("final reference", &res, &exact, (long)c->width * c->height);
+		if (!res.ok) failed = 1;
+		if (save && !write_framebuffer(c, save, red)) failed = 1;
 	}
 	rfbClientCleanup(c);
 	printf("vnc_check: %s\n", failed ? "FAILED" : "passed");

@@ -31,6 +31,11 @@ injected through vnc's config), takes a screenshot through vnc's
   moves      a window (gui_client) moves while vnc_check (copyrect zrle) is
              connected: some of it must come as CopyRect, and the client's
              picture must equal a capture afterwards
+  lossless   vnc_check with Tight JPEG (quality 2): the first frame is lossy,
+             then the picture becomes exactly the capture (lossless refresh of
+             still regions); and while it is connected, typed text changes the
+             text window (JPEG again), and once the typing stops the picture
+             ends exactly a new capture
   input      vnc_check clicks into text and types "vnc typed" (keysyms) and
              "qemu" (QEMU extended key events); the text app must log each
              key, the client must see the text window change, and the
@@ -929,6 +934,36 @@ def group_input(server, ref, checks):
         checks.fail("the text app logged the QEMU-typed keys", str(e))
 
 
+def group_lossless(server, ref, checks):
+    """After JPEG, a region still for a moment is sent again losslessly: the
+    viewer's picture ends identical to the screen."""
+    addr = f"{server.host}:{server.port}"
+    ref = server.capture()   # what the groups before left on the screen
+    jpeg = ["--encodings", "tight", "--quality", "2", "--compress", "1"]
+    checks.check("tight+jpeg quality 2: lossy at first, then exactly the capture (lossless refresh)",
+                 ["connect", addr, "--reference", ref, "--expect-lossy-first", "--require-encoding", "tight",
+                  "--timeout", "15", "--save", os.path.join(checks.tmp, "got-lossless.png")] + jpeg)
+    tx, ty, tw, th = TEXT_WINDOW
+    final = os.path.join(checks.tmp, "capture-after-jpeg-typing.png")
+    name = "tight+jpeg while text is typed, then still: exactly the new capture"
+    mark = server.mark()
+    client = Background_client([checks.vnc_check, "connect", addr, "--click", f"{tx + 200},{ty + 300}",
+                                "--type", "jpeg", "--expect-change", f"{tx},{ty},{tw},{th}",
+                                "--final-reference", final, "--timeout", "15",
+                                "--save", os.path.join(checks.tmp, "got-after-jpeg-typing.png")] + jpeg)
+    try:
+        client.wait("waiting for the final reference", 40, "vnc_check did not see the typing")
+        server.wait_for(r"\[init -> text\] key: g$", 10, start=mark)
+        time.sleep(0.5)
+        shutil.copyfile(server.capture(), final)
+        client.finish()
+        checks.ok(name, client.line("final reference") or "")
+    except Failure as e:
+        checks.fail(name, str(e))
+    finally:
+        client.kill()
+
+
 class Background_client:
     """vnc_check running while the test changes the desktop: its output is
     collected, 'wait' blocks until a line with a marker came, 'finish'
@@ -1040,13 +1075,14 @@ GROUPS = {
     "gvnc": group_gvnc,
     "tigervnc": group_tigervnc,
     "input": group_input,
+    "lossless": group_lossless,
     "resize": group_resize,
     "moves": group_moves,
     "tls": group_tls,
 }
 # the order they run in: input and resize change the desktop, auth and tls
 # need a server of their own
-ORDER = ["encodings", "formats", "protocol", "gvnc", "tigervnc", "input", "moves", "resize", "auth", "tls"]
+ORDER = ["encodings", "formats", "protocol", "gvnc", "tigervnc", "input", "lossless", "moves", "resize", "auth", "tls"]
 XVNC_GROUPS = ["encodings", "formats", "protocol", "gvnc", "tigervnc", "auth"]
 
 
@@ -1124,7 +1160,7 @@ def main():
                 ref = server.capture()
                 say(f"{'Xvnc' if xvnc else 'vnc'} on {server.host}:{server.port}"
                     f"{' (password secret)' if want_pw else ''}, reference {ref}")
-            if xvnc and g in ("input", "resize"):
+            if xvnc and g in ("input", "resize", "lossless"):
                 continue
             GROUPS[g](server, ref, checks)
             server.check_alive()

@@ -84,17 +84,32 @@ TEST(VncClientMessages, fields_are_decoded)
 }
 
 
-TEST(VncClientMessages, cut_text_is_skipped_not_buffered)
+TEST(VncClientMessages, cut_text_over_the_limit_is_skipped_not_buffered)
 {
-	/* four gigabytes announced: the parser takes the header and says how much to drop */
+	/* two gigabytes announced: the parser takes the header and says how much to drop */
 	auto const r = parse_client_message(bytes({ 6, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff }));
 	ASSERT_EQ(r.status, Parse_result::Status::MESSAGE);
 	EXPECT_EQ(r.consumed, 8u);
 	EXPECT_EQ(r.skip, 0x7fffffffu);
+	EXPECT_EQ(std::get<Cut_text>(r.message).dropped, 0x7fffffffu);
 
-	/* extended clipboard: a negative length */
-	auto const ext = parse_client_message(bytes({ 6, 0, 0, 0, 0xff, 0xff, 0xff, 0xfc }));
-	EXPECT_EQ(ext.skip, 4u);
+	/* an extended message over the limit likewise (a negative length) */
+	auto const big = parse_client_message(bytes({ 6, 0, 0, 0, 0x80, 0, 0, 0 }));
+	ASSERT_EQ(big.status, Parse_result::Status::MESSAGE);
+	EXPECT_EQ(big.skip, 0x80000000u);
+
+	/* within the limit: the text whole, once it is all there */
+	EXPECT_EQ(parse_client_message(bytes({ 6, 0, 0, 0, 0, 0, 0, 3, 'a', 'b' })).status, Parse_result::Status::NEED_MORE);
+	auto const text = parse_client_message(bytes({ 6, 0, 0, 0, 0, 0, 0, 3, 'a', 'b', 'c' }));
+	ASSERT_EQ(text.status, Parse_result::Status::MESSAGE);
+	EXPECT_EQ(std::get<Cut_text>(text.message).latin1, "abc");
+
+	/* extended: the flags and the data after them; without room for the flags, an error */
+	auto const ext = parse_client_message(bytes({ 6, 0, 0, 0, 0xff, 0xff, 0xff, 0xfb, 0x08, 0, 0, 1, 7 }));
+	ASSERT_EQ(ext.status, Parse_result::Status::MESSAGE);
+	EXPECT_EQ(std::get<Extended_clipboard>(ext.message).flags, 0x08000001u);
+	EXPECT_EQ(std::get<Extended_clipboard>(ext.message).data, std::vector<uint8_t>({ 7 }));
+	EXPECT_EQ(parse_client_message(bytes({ 6, 0, 0, 0, 0xff, 0xff, 0xff, 0xfd })).status, Parse_result::Status::ERROR);
 }
 
 

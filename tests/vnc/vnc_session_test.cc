@@ -32,16 +32,21 @@
 #include <copy_detect.h>
 #include <listener.h>
 #include <security.h>
+#include <clipboard.h>
 #include <session.h>
 #include <vnc/test_certificate.h>
 #include <tls.h>
 #include <wire.h>
 
+#include <zlib.h>
+
+#include "vnc_decode.h"
+
 using namespace Vnc;
 
 namespace {
 
-	struct Test_server : Server
+	struct Test_server : Server, Refresh_timer
 	{
 		nestbox::Entrypoint &ep;
 		Area const           area;
@@ -112,6 +117,25 @@ namespace {
 		}
 
 		size_t client_cap() override { return cap; }
+
+		bool h264 = false;
+		bool h264_allowed() override { return h264; }
+
+		/* the lossless refresh runs on 'now_ms', which the test moves on */
+		uint64_t refresh_wanted = 0;
+
+		/* the clipboard: what viewers are offered, and what they sent */
+		std::string              clip { };
+		std::vector<std::string> from_viewers { };
+
+		std::string const &clipboard() override { return clip; }
+		void clipboard_from_viewer(Session &, std::string const &t) override { from_viewers.push_back(t); }
+
+		void set_clipboard(std::string const &t) { clip = t; for (Session &c : clients) c.clipboard_changed(t); }
+
+		Refresh_timer &refresh_timer() override { return *this; }
+		uint64_t clock_ms() override { return now_ms; }
+		void refresh_at(uint64_t ms) override { refresh_wanted = ms; }
 
 		/* Connections still open, not closed and waiting for removal */
 		size_t open() const
@@ -295,6 +319,71 @@ namespace {
 					std::memcpy(fb.data() + (y + j) * stride + x, pixels.data() + j * w * 4, w * 4);
 			}
 			return copies;
+		}
+
+		/*
+		 * One update of Tight rectangles, decoded into 'fb' (pixel values
+		 * of the default format); returns the Tight kinds it held
+		 */
+		/* Skip one Tight rectangle at 32 bpp, depth 24 (3-byte TPIXELs) without decoding it */
+		static void skip_tight(Vnc_test::Reader &rd, uint32_t w, uint32_t h)
+		{
+			uint8_t const ctl = rd.u8() >> 4;
+			if (ctl == 8) { rd.take(3); return; }
+			if (ctl == 9) { rd.take(rd.compact_length()); return; }
+			size_t expected = size_t(w) * h * 3;
+			if (ctl & 4) {
+				if (rd.u8() != 1) throw Vnc_test::Decode_error("filter");
+				unsigned const size = rd.u8() + 1u;
+				rd.take(size * 3);
+				expected = size == 2 ? size_t((w + 7) / 8) * h : size_t(w) * h;
+			}
+			rd.take(expected < 12 ? expected : rd.compact_length());
+		}
+
+		std::set<std::string> apply_tight_update(Vnc_test::Decoder &decoder, std::vector<uint32_t> &fb)
+		{
+			std::vector<uint8_t> got;
+			for (int tries = 0; tries < 5000; tries++) {
+				uint8_t buf[65536];
+				ssize_t const r = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+				if (r > 0) got.insert(got.end(), buf, buf + r);
+				else pump();
+				if (got.size() < 4) continue;
+				/* the update's length, found without decoding: a short read throws, and waits for more */
+				try {
+					Vnc_test::Reader rd(got.data(), got.size());
+					rd.take(2);
+					size_t const rects = size_t(rd.u8()) << 8 | rd.u8();
+					for (size_t i = 0; i < rects; i++) {
+						rd.take(4);
+						uint32_t const w = uint32_t(rd.u8()) << 8 | rd.u8(), h = uint32_t(rd.u8()) << 8 | rd.u8();
+						rd.take(4);
+						skip_tight(rd, w, h);
+					}
+				} catch (Vnc_test::Decode_error const &) { continue; }
+
+				std::set<std::string> had = decoder.seen;
+				decoder.seen.clear();
+				Vnc_test::Reader rd(got.data(), got.size());
+				rd.take(2);
+				size_t const rects = size_t(rd.u8()) << 8 | rd.u8();
+				for (size_t i = 0; i < rects; i++) {
+					uint32_t const x = uint32_t(rd.u8()) << 8 | rd.u8(), y = uint32_t(rd.u8()) << 8 | rd.u8();
+					uint32_t const w = uint32_t(rd.u8()) << 8 | rd.u8(), h = uint32_t(rd.u8()) << 8 | rd.u8();
+					EXPECT_EQ(rd.u32(), uint32_t(TIGHT));
+					auto const pixels = decoder.tight_rect(rd, w, h);
+					for (uint32_t j = 0; j < h; j++)
+						std::copy(pixels.begin() + ptrdiff_t(j * w), pixels.begin() + ptrdiff_t((j + 1) * w),
+						          fb.begin() + ptrdiff_t((y + j) * server.area.w + x));
+				}
+				EXPECT_EQ(rd.left(), 0u) << "bytes after the update";
+				std::set<std::string> kinds = std::move(decoder.seen);
+				decoder.seen = std::move(had);
+				return kinds;
+			}
+			ADD_FAILURE() << "no whole update came";
+			return { };
 		}
 
 		void abort_connection()
@@ -967,12 +1056,17 @@ TEST(VncSession, vencrypt_x509_with_a_view_password_drops_that_viewers_input)
 		t.send({ 4, 1, 0, 0, 0, 0, 0, 'a' });   /* a key */
 		t.send({ 4, 0, 0, 0, 0, 0, 0, 'a' });
 		t.send({ 6, 0, 0, 0, 0, 0, 0, 2, 'h', 'i' });   /* cut text */
+		auto provided = Cut_text_codec::provide("ho");   /* the same as an Extended Clipboard provide */
+		provided[0] = 6;
+		t.send(provided);
 		for (int i = 0; i < 20; i++) v.pump();
 		bool const view_only = std::string(password) == "look";
 		ASSERT_FALSE(server.clients.empty());
 		EXPECT_EQ(server.clients.back().view_only(), view_only);
 		if (view_only) EXPECT_EQ(server.input_events, before) << "a view-only viewer's input went through";
 		else           EXPECT_GT(server.input_events, before + 3) << "a full viewer's input was dropped";
+		if (view_only) EXPECT_TRUE(server.from_viewers.empty()) << "a view-only viewer's clipboard went through";
+		else           EXPECT_EQ(server.from_viewers, std::vector<std::string>({ "hi", "ho" }));
 	}
 }
 
@@ -1089,5 +1183,323 @@ TEST(VncSession, a_browser_is_not_offered_vencrypt_and_refused_where_tls_is_requ
 		EXPECT_EQ(refusal[0], 0) << "no security type: the reason follows";
 		std::string const reason(refusal.begin() + 5, refusal.end());
 		EXPECT_NE(reason.find("a browser cannot do"), std::string::npos) << reason;
+TEST(VncSession, what_went_out_as_jpeg_is_sent_again_losslessly_once_still)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 256, 128 });
+	/* noise: far too many colours for a palette, so Tight with a quality level sends JPEG */
+	uint32_t seed = 1;
+	for (uint32_t &p : server.screen) { seed = seed * 1103515245 + 12345; p = seed >> 8 & 0xffffff; }
+	server.publish_screen();
+
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 2, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xe0 + 7 });   /* Tight, JPEG quality 7 (-25) */
+	Vnc_test::Decoder decoder { Pixel_format { } };
+	std::vector<uint32_t> fb(size_t(server.area.w) * server.area.h, 0);
+	v.request(false);
+	auto const first = v.apply_tight_update(decoder, fb);
+	ASSERT_TRUE(first.count("tight jpeg")) << "the test needs a JPEG rectangle";
+	ASSERT_NE(fb, server.screen) << "JPEG of noise is not exact";
+	ASSERT_EQ(server.refresh_wanted, server.now_ms + LOSSLESS_REFRESH_MS);
+
+	/* not yet still for long enough: nothing goes */
+	v.request(true);
+	Session &session = server.clients.front();
+	EXPECT_EQ(session.refresh_due(server.now_ms + LOSSLESS_REFRESH_MS - 1), server.now_ms + LOSSLESS_REFRESH_MS);
+	v.pump(5);
+	uint8_t byte;
+	EXPECT_EQ(::recv(v.fd, &byte, 1, MSG_DONTWAIT), -1) << "an update before the region was still for long enough";
+
+	/* still for long enough: sent again without JPEG, and the viewer's picture is exact */
+	server.now_ms += LOSSLESS_REFRESH_MS;
+	EXPECT_EQ(session.refresh_due(server.now_ms), 0u) << "nothing left lossy";
+	auto const second = v.apply_tight_update(decoder, fb);
+	EXPECT_FALSE(second.count("tight jpeg"));
+	EXPECT_EQ(fb, server.screen);
+
+	/* exact now: no further refresh */
+	server.refresh_wanted = 0;
+	v.request(true);
+	server.now_ms += 10 * LOSSLESS_REFRESH_MS;
+	EXPECT_EQ(session.refresh_due(server.now_ms), 0u);
+	v.pump(5);
+	EXPECT_EQ(::recv(v.fd, &byte, 1, MSG_DONTWAIT), -1) << "a refresh of what the viewer has exactly";
+	EXPECT_EQ(server.refresh_wanted, 0u);
+}
+
+
+TEST(VncSession, a_region_that_keeps_changing_is_not_refreshed_in_between)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 128, 64 });
+	uint32_t seed = 7;
+	auto noise = [&] { for (uint32_t &p : server.screen) { seed = seed * 1103515245 + 12345; p = seed >> 8 & 0xffffff; } };
+	noise();
+	server.publish_screen();
+
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 2, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xe0 + 2 });   /* Tight, JPEG quality 2 */
+	Vnc_test::Decoder decoder { Pixel_format { } };
+	std::vector<uint32_t> fb(size_t(server.area.w) * server.area.h, 0);
+	v.request(false);
+	ASSERT_TRUE(v.apply_tight_update(decoder, fb).count("tight jpeg"));
+	Session &session = server.clients.front();
+
+	/* a new frame just before the refresh falls due: it goes as JPEG, and the refresh waits for it */
+	server.now_ms += LOSSLESS_REFRESH_MS - 1;
+	noise();
+	server.publish_screen();
+	EXPECT_EQ(session.refresh_due(server.now_ms + 1), 0u) << "a changed tile waits for its own update";
+	v.request(true);
+	EXPECT_TRUE(v.apply_tight_update(decoder, fb).count("tight jpeg")) << "the new frame, not a refresh";
+	EXPECT_EQ(server.refresh_wanted, server.now_ms + LOSSLESS_REFRESH_MS);
+
+	server.now_ms += LOSSLESS_REFRESH_MS;
+	v.request(true);
+	EXPECT_EQ(session.refresh_due(server.now_ms), 0u);
+	EXPECT_FALSE(v.apply_tight_update(decoder, fb).count("tight jpeg"));
+	EXPECT_EQ(fb, server.screen);
+}
+
+
+namespace {
+
+	std::vector<uint8_t> cut_text_message(uint8_t type, int32_t length, std::vector<uint8_t> const &body)
+	{
+		std::vector<uint8_t> m { type, 0, 0, 0 };
+		Wire::Writer { m }.s32(length);
+		m.insert(m.end(), body.begin(), body.end());
+		return m;
+	}
+
+	std::vector<uint8_t> extended_message(uint32_t flags, std::vector<uint8_t> const &data = { })
+	{
+		std::vector<uint8_t> body;
+		Wire::Writer { body }.u32(flags);
+		body.insert(body.end(), data.begin(), data.end());
+		return cut_text_message(6, -int32_t(body.size()), body);
+	}
+
+	std::vector<uint8_t> zlib(std::vector<uint8_t> const &plain)
+	{
+		uLongf size = compressBound(uLong(plain.size()));
+		std::vector<uint8_t> out(size);
+		EXPECT_EQ(compress(out.data(), &size, plain.data(), uLong(plain.size())), Z_OK);
+		out.resize(size);
+		return out;
+	}
+
+	/* A ServerCutText as the viewer reads it: (length field, body) */
+	std::pair<int32_t, std::vector<uint8_t>> read_cut_text(Viewer &v)
+	{
+		auto const head = v.read(8);
+		EXPECT_EQ(head[0], 3) << "ServerCutText";
+		int32_t const length = int32_t(Viewer::u32(head, 4));
+		return { length, v.read(length < 0 ? size_t(-int64_t(length)) : size_t(length)) };
+	}
+}
+
+
+TEST(VncSession, clipboard_text_goes_both_ways_as_latin1)
+{
+	using namespace Cut_text_codec;
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 64 });
+	server.clip = "caf\u00e9 first";
+
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 1, 0, 0, 0, 0 });   /* Raw only: no extended clipboard */
+	auto const first = read_cut_text(v);
+	EXPECT_EQ(std::string(first.second.begin(), first.second.end()), "caf\xe9 first")
+		<< "a new viewer is given the clipboard as it is";
+
+	server.set_clipboard("gr\u00fc\u00dfe \u20ac\nline");
+	auto const cut = read_cut_text(v);
+	EXPECT_EQ(std::string(cut.second.begin(), cut.second.end()), "gr\xfc\xdf" "e ?\nline")
+		<< "Latin-1, a character beyond it as '?'";
+
+	std::string const latin1 = "d\xe9j\xe0 vu";
+	v.send(cut_text_message(6, int32_t(latin1.size()), { latin1.begin(), latin1.end() }));
+	ASSERT_EQ(server.from_viewers.size(), 1u);
+	EXPECT_EQ(server.from_viewers[0], "d\u00e9j\u00e0 vu");
+
+	/* the viewer's own text is not echoed back to it */
+	server.set_clipboard(server.from_viewers[0]);
+	v.pump(3);
+	uint8_t byte;
+	EXPECT_EQ(::recv(v.fd, &byte, 1, MSG_DONTWAIT), -1);
+
+	/* too long: dropped unread, the viewer stays */
+	std::vector<uint8_t> big(MAX_CUT_TEXT + 1, 'x');
+	auto const m = cut_text_message(6, int32_t(big.size()), big);
+	for (size_t at = 0; at < m.size(); at += 4096) {
+		size_t const n = std::min<size_t>(4096, m.size() - at);
+		ASSERT_EQ(::write(v.fd, m.data() + at, n), ssize_t(n));
+		v.pump(1);
+	}
+	EXPECT_EQ(server.open(), 1u);
+	std::string const after = "after";
+	v.send(cut_text_message(6, int32_t(after.size()), { after.begin(), after.end() }));
+	for (int i = 0; i < 1000 && server.from_viewers.size() < 2; i++) v.pump();   /* the big one may still be on its way */
+	ASSERT_EQ(server.from_viewers.size(), 2u);
+	EXPECT_EQ(server.from_viewers[1], "after");
+}
+
+
+TEST(VncSession, extended_clipboard_caps_notify_request_provide)
+{
+	using namespace Cut_text_codec;
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 64, 64 });
+
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 2, 0, 0, 0, 0, 0xc0, 0xa1, 0xe5, 0xce });   /* Raw, Extended Clipboard */
+	{
+		auto const caps = read_cut_text(v);
+		ASSERT_EQ(caps.first, -8);
+		uint32_t const flags = Viewer::u32(caps.second, 0);
+		EXPECT_EQ(flags, CAPS | REQUEST | PEEK | NOTIFY | PROVIDE | FORMAT_TEXT);
+		EXPECT_EQ(Viewer::u32(caps.second, 4), uint32_t(MAX_CUT_TEXT));
+	}
+	std::vector<uint8_t> size;
+	Wire::Writer { size }.u32(1 << 20);
+	v.send(extended_message(CAPS | REQUEST | NOTIFY | PROVIDE | FORMAT_TEXT, size));
+
+	/* the server's text: told of it, the viewer asks, and is given it with \r\n and a NUL */
+	server.set_clipboard("line one\nline two \u2713");
+	auto const notify = read_cut_text(v);
+	EXPECT_EQ(Viewer::u32(notify.second, 0), NOTIFY | FORMAT_TEXT);
+	v.send(extended_message(REQUEST | FORMAT_TEXT));
+	auto const provided = read_cut_text(v);
+	EXPECT_EQ(Viewer::u32(provided.second, 0), PROVIDE | FORMAT_TEXT);
+	{
+		std::vector<uint8_t> plain(4096);
+		uLongf n = plain.size();
+		ASSERT_EQ(uncompress(plain.data(), &n, provided.second.data() + 4, uLong(provided.second.size() - 4)), Z_OK);
+		std::string const expect = "line one\r\nline two \u2713";
+		ASSERT_EQ(Viewer::u32(plain, 0), expect.size() + 1);
+		EXPECT_EQ(std::string(plain.begin() + 4, plain.begin() + 4 + ptrdiff_t(expect.size() + 1)), expect + '\0');
+	}
+
+	/* the viewer's text: it notifies, the server asks, the viewer provides */
+	v.send(extended_message(NOTIFY | FORMAT_TEXT));
+	auto const request = read_cut_text(v);
+	EXPECT_EQ(Viewer::u32(request.second, 0), REQUEST | FORMAT_TEXT);
+	std::string const text = "from the viewer \u00e9\r\nsecond";
+	std::vector<uint8_t> plain;
+	Wire::Writer { plain }.u32(uint32_t(text.size() + 1));
+	plain.insert(plain.end(), text.begin(), text.end());
+	plain.push_back(0);
+	v.send(extended_message(PROVIDE | FORMAT_TEXT, zlib(plain)));
+	ASSERT_EQ(server.from_viewers.size(), 1u);
+	EXPECT_EQ(server.from_viewers[0], "from the viewer \u00e9\nsecond");
+
+	/* a peek is answered with a notify */
+	v.send(extended_message(PEEK));
+	EXPECT_EQ(Viewer::u32(read_cut_text(v).second, 0), NOTIFY | FORMAT_TEXT);
+
+	/* a provide that claims more text than the limit ends the connection */
+	std::vector<uint8_t> bomb;
+	Wire::Writer { bomb }.u32(uint32_t(MAX_CUT_TEXT + 1));
+	bomb.resize(4 + MAX_CUT_TEXT + 1, 'a');
+	v.send(extended_message(PROVIDE | FORMAT_TEXT, zlib(bomb)));
+	v.pump(3);
+	EXPECT_EQ(server.open(), 0u) << "a provide beyond MAX_CUT_TEXT is refused";
+	EXPECT_EQ(server.from_viewers.size(), 1u);
+}
+
+
+TEST(VncSession, what_changes_in_every_frame_goes_as_h264_where_allowed)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 256, 192 });
+	server.h264 = true;
+	server.cap = Wire::client_cap_h264(server.area);   /* as Main's: the encoder counts */
+	uint32_t seed = 3;
+	auto noise = [&] {
+		for (uint32_t y = 0; y < 128; y++)
+			for (uint32_t x = 0; x < 128; x++) { seed = seed * 1103515245 + 12345; server.screen[y * 256 + x] = seed >> 8 & 0xffffff; }
+		server.publish_screen();
+	};
+	server.publish(0x204060);
+
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 2, 0, 0, 0, 50, 0, 0, 0, 0 });   /* H.264, Raw */
+	v.request(false);
+
+	/* (encoding, flags) of each H.264 rectangle of one update; Raw rectangles are skipped */
+	auto update = [&] {
+		std::vector<std::pair<Rect, uint32_t>> h264;
+		auto const head = v.read(4);
+		EXPECT_EQ(head[0], 0);
+		size_t const rects = size_t(head[2]) << 8 | head[3];
+		for (size_t i = 0; i < rects; i++) {
+			auto const r = v.read(12);
+			int32_t const x = r[0] << 8 | r[1], y = r[2] << 8 | r[3];
+			uint32_t const w = uint32_t(r[4] << 8 | r[5]), h = uint32_t(r[6] << 8 | r[7]);
+			int32_t const enc = int32_t(Viewer::u32(r, 8));
+			if (enc == RAW) { v.read(size_t(w) * h * 4); continue; }
+			EXPECT_EQ(enc, int32_t(H264));
+			auto const lf = v.read(8);
+			auto const data = v.read(Viewer::u32(lf, 0));
+			EXPECT_TRUE(data.size() > 4 && data[0] == 0 && data[1] == 0 && (data[2] == 1 || (data[2] == 0 && data[3] == 1)))
+				<< "H.264 in Annex B form";
+			h264.push_back({ Rect { { x, y }, { w, h } }, Viewer::u32(lf, 4) });
+		}
+		return h264;
+	};
+	EXPECT_TRUE(update().empty()) << "the first, whole screen is no video";
+
+	/* a 128x128 corner changes in every frame: from the third on, it is H.264 */
+	std::vector<std::vector<std::pair<Rect, uint32_t>>> got;
+	for (int frame = 0; frame < 5; frame++) {
+		noise();
+		v.request(true);
+		got.push_back(update());
+	}
+	EXPECT_TRUE(got[0].empty() && got[1].empty()) << "not video before it changed in three frames in a row";
+	ASSERT_EQ(got[2].size(), 1u);
+	EXPECT_EQ(got[2][0].first.area.w, 128u);
+	EXPECT_EQ(got[2][0].first.area.h, 128u);
+	EXPECT_EQ(got[2][0].second, 1u) << "the first frame of a stream resets the viewer's context";
+	for (int frame = 3; frame < 5; frame++) {
+		ASSERT_EQ(got[frame].size(), 1u);
+		EXPECT_EQ(got[frame][0].second, 0u) << "later frames go on in the same context";
+	}
+
+	/* once still, the region is refreshed losslessly, as JPEG would be */
+	EXPECT_NE(server.refresh_wanted, 0u);
+	server.now_ms += LOSSLESS_REFRESH_MS;
+	v.request(true);
+	EXPECT_EQ(server.clients.front().refresh_due(server.now_ms), 0u);
+	std::vector<uint32_t> fb(size_t(server.area.w) * server.area.h, 0);
+	EXPECT_EQ(v.apply_update(fb), 0u);
+	for (uint32_t y = 0; y < 128; y++)
+		for (uint32_t x = 0; x < 128; x++)
+			ASSERT_EQ(fb[y * 256 + x], server.screen[y * 256 + x]) << "at " << x << "," << y;
+}
+
+
+TEST(VncSession, no_h264_unless_the_config_allows_it)
+{
+	nestbox::Entrypoint ep;
+	Test_server server(ep, Area { 128, 128 });
+	server.publish(0);
+	Viewer v(server);
+	v.handshake();
+	v.send({ 2, 0, 0, 2, 0, 0, 0, 50, 0, 0, 0, 0 });   /* H.264, Raw */
+	std::vector<uint32_t> fb(size_t(server.area.w) * server.area.h, 0);
+	v.request(false);
+	v.apply_update(fb);
+	for (uint32_t colour = 1; colour < 6; colour++) {
+		server.publish(colour * 0x102030);
+		v.request(true);
+		v.apply_update(fb);   /* fails on anything but Raw and CopyRect */
+		ASSERT_EQ(fb, server.screen);
 	}
 }

@@ -112,12 +112,31 @@ Parse_result Vnc::parse_client_message(std::span<uint8_t const> bytes)
 		return message(Pointer_event { buttons, x, y }, r.at);
 	}
 	case 6: {
-		/* the text (or an extended-clipboard message, length negative) is dropped unread */
+		/*
+		 * Latin-1 text, or with a negative length an Extended Clipboard
+		 * message (flags, then data). What is longer than MAX_CUT_TEXT is
+		 * dropped unread: it never has to lie in our buffer whole.
+		 */
 		if (!r.has(7)) return need_more();
 		r.pad(3);
-		int32_t const length = int32_t(r.u32());   /* evaluated before 'r.at' below */
-		uint64_t const skip = length < 0 ? uint64_t(-int64_t(length)) : uint64_t(length);
-		return message(Cut_text { uint32_t(skip) }, r.at, skip);
+		int32_t const length = int32_t(r.u32());
+		uint64_t const size = length < 0 ? uint64_t(-int64_t(length)) : uint64_t(length);
+		if (size > MAX_CUT_TEXT) {
+			size_t const header = r.at;
+			return message(Cut_text { { }, size }, header, size);
+		}
+		if (length < 0 && size < 4)
+			return error("extended clipboard message of " + std::to_string(size) + " bytes, without its flags");
+		if (!r.has(size)) return need_more();
+		if (length >= 0) {
+			Cut_text m { std::string(reinterpret_cast<char const *>(bytes.data() + r.at), size), 0 };
+			r.pad(size);
+			return message(std::move(m), r.at);
+		}
+		uint32_t const flags = r.u32();
+		Extended_clipboard m { flags, { bytes.begin() + ptrdiff_t(r.at), bytes.begin() + ptrdiff_t(r.at + size - 4) } };
+		r.pad(size - 4);
+		return message(std::move(m), r.at);
 	}
 	case 150: {
 		if (!r.has(9)) return need_more();

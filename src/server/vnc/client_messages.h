@@ -25,7 +25,11 @@ namespace Vnc {
 	struct Update_request         { bool incremental; uint16_t x, y, w, h; };
 	struct Key_event              { bool down; uint32_t keysym; };
 	struct Pointer_event          { uint8_t buttons; uint16_t x, y; };
-	struct Cut_text               { uint32_t length; };   /* the text is skipped, see 'skip' */
+	/* ClientCutText: Latin-1 text, or one too long, whose 'dropped' bytes are skipped unread */
+	struct Cut_text               { std::string latin1; uint64_t dropped = 0; };
+
+	/* ClientCutText with a negative length: an Extended Clipboard message (clipboard.h) */
+	struct Extended_clipboard     { uint32_t flags; std::vector<uint8_t> data; };
 	struct Enable_continuous      { bool enable; uint16_t x, y, w, h; };
 	struct Client_fence           { uint32_t flags; std::vector<uint8_t> payload; };
 	struct Screen_layout          { uint32_t id; uint16_t x, y, w, h; uint32_t flags; };
@@ -33,8 +37,8 @@ namespace Vnc {
 	struct Qemu_key_event         { bool down; uint32_t keysym; uint32_t keycode; };
 
 	using Client_message = std::variant<Set_pixel_format, Set_encodings, Update_request, Key_event,
-	                                    Pointer_event, Cut_text, Enable_continuous, Client_fence,
-	                                    Set_desktop_size, Qemu_key_event>;
+	                                    Pointer_event, Cut_text, Extended_clipboard, Enable_continuous,
+	                                    Client_fence, Set_desktop_size, Qemu_key_event>;
 
 	struct Parse_result
 	{
@@ -42,7 +46,7 @@ namespace Vnc {
 
 		Client_message message   { };
 		size_t         consumed  = 0;     /* bytes of the message */
-		uint64_t       skip      = 0;     /* bytes after it to drop unread (cut text) */
+		uint64_t       skip      = 0;     /* bytes after it to drop unread (cut text over MAX_CUT_TEXT) */
 		std::string    error     { };     /* why the client is disconnected */
 	};
 
@@ -51,6 +55,7 @@ namespace Vnc {
 		MAX_ENCODINGS     = 1024,
 		MAX_SCREENS       = 16,
 		MAX_FENCE_PAYLOAD = 64,
+		MAX_CUT_TEXT      = 256 * 1024,   /* TigerVNC's MaxCutText default: longer text is dropped */
 	};
 
 	Parse_result parse_client_message(std::span<uint8_t const> bytes);

@@ -11,6 +11,7 @@
  * itself is sealed like any other. See README.md.
  */
 
+#include <cstring>
 #include <list>
 #include <malloc.h>
 #include <optional>
@@ -23,6 +24,7 @@
 #include <nestbox/component.h>
 #include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
+#include <nestbox/report.h>
 #include <nestbox/timer.h>
 #include <nestbox/util/monotonic.h>
 
@@ -36,6 +38,7 @@
 #include "admission.h"
 #include "auth_blacklist.h"
 #include "capture.h"
+#include "clipboard.h"
 #include "listener.h"
 #include "security.h"
 #include "session.h"
@@ -58,7 +61,7 @@ namespace Vnc {
 }
 
 
-struct Vnc::Main : Sync_control, Server, Frame_listener
+struct Vnc::Main : Sync_control, Server, Frame_listener, Refresh_timer
 {
 	Env &_env;
 
@@ -90,6 +93,8 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 
 	Timer::Connection _detect_timer { _env };
 	Timer::Connection _capture_timer { _env };
+	Timer::Connection _refresh_timer { _env };
+	uint64_t          _refresh_next = 0;   /* when the lossless refresh timer fires, 0: not set */
 
 	Screen           _screen     { _env.pd() };
 	Framebuffer_root _fb_root    { _env.ep(), _screen, *this, _verbose };
@@ -105,6 +110,7 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 
 	Signal_handler<Main> _config_handler { _env.ep(), *this, &Main::_handle_config };
 	Signal_handler<Main> _detect_handler { _env.ep(), *this, &Main::_handle_deadlines };
+	Signal_handler<Main> _refresh_handler { _env.ep(), *this, &Main::_handle_refresh };
 
 	Config_script _script { };   /* <inject>, <capture> */
 
@@ -121,7 +127,40 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 
 	void submit_input(std::span<Input::Event const> events) override { _input_root.submit(events); }
 
-	size_t client_cap() override { return Wire::client_cap(_screen.mode().area); }
+	/* at start only: the caps of viewers already there cannot grow */
+	bool const _h264 = _config.node().attribute("h264").as_bool(false);
+
+	bool h264_allowed() override { return _h264; }
+
+	size_t client_cap() override
+	{
+		Area const area = _screen.mode().area;
+		return _h264 ? Wire::client_cap_h264(area) : Wire::client_cap(area);
+	}
+
+	Refresh_timer &refresh_timer() override { return *this; }
+
+	/* Refresh_timer interface, for the updaters: one timer serves all viewers */
+
+	uint64_t clock_ms() override { return monotonic_ms(); }
+
+	void refresh_at(uint64_t ms) override
+	{
+		if (_refresh_next && _refresh_next <= ms) return;   /* fires earlier, and looks again then */
+		_refresh_next = ms;
+		uint64_t const now = monotonic_ms();
+		(void)_refresh_timer.trigger_once((ms > now ? ms - now : 1) * 1000);
+	}
+
+	void _handle_refresh()
+	{
+		_refresh_next = 0;
+		uint64_t const now = monotonic_ms();
+		uint64_t next = 0;
+		for (Session &s : _sessions)
+			if (uint64_t const due = s.refresh_due(now)) next = next ? std::min(next, due) : due;
+		if (next) refresh_at(next);
+	}
 
 	Auth_blacklist  _auth_blacklist { };
 	Recent_browsers _browsers { };
@@ -166,6 +205,85 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 			 */
 			::malloc_trim(0);
 		});
+	}
+
+	/*
+	 * The clipboard (config clipboard="yes"): a Report "clipboard" for the
+	 * viewers' text and a ROM "clipboard" whose text goes to the viewers,
+	 * both served by a clipboard component that decides who sees what
+	 */
+	struct Clipboard_bridge
+	{
+		std::unique_ptr<Report::Connection> report;
+		Attached_dataspace                  buffer;
+		std::unique_ptr<Rom::Connection>    rom;
+		Attached_dataspace                  content { };
+	};
+
+	enum : size_t { CLIPBOARD_REPORT_BYTES = 2 * MAX_CUT_TEXT + 64 };   /* the text, escaped */
+
+	std::optional<Clipboard_bridge> _clipboard { };
+	std::string _clipboard_text { };
+	bool        _clipboard_failed = false;   /* logged once */
+
+	Signal_handler<Main> _clipboard_handler { _env.ep(), *this, &Main::_handle_clipboard };
+
+	void _open_clipboard()
+	{
+		if (_clipboard || _clipboard_failed) return;
+		std::string const args = "buffer_size=" + std::to_string(CLIPBOARD_REPORT_BYTES)
+		                       + ", ram_quota=" + std::to_string(CLIPBOARD_REPORT_BYTES);
+		auto report = Report::Connection::open(_env, "clipboard", args);
+		auto rom    = Rom::Connection::open(_env, "clipboard");
+		auto ds     = report ? (*report)->dataspace() : Result<Dataspace_capability>(failure(report.error()));
+		if (!report || !rom || !ds) {
+			Error const e = !report ? report.error() : !rom ? rom.error() : ds.error();
+			error("no clipboard (Report and ROM \"clipboard\"): ", error_name(e));
+			_clipboard_failed = true;
+			return;
+		}
+		_clipboard.emplace(Clipboard_bridge { std::move(*report), Attached_dataspace(std::move(*ds)), std::move(*rom) });
+		(void)_clipboard->rom->sigh(_clipboard_handler.cap());
+		_handle_clipboard();
+		log("clipboard: viewers' text goes to Report \"clipboard\", ROM \"clipboard\" to the viewers");
+	}
+
+	void _handle_clipboard()
+	{
+		if (!_clipboard) return;
+		auto in_place = _clipboard->rom->update();
+		if (!in_place || !*in_place) {
+			auto ds = _clipboard->rom->dataspace();
+			_clipboard->content = ds ? Attached_dataspace(std::move(*ds)) : Attached_dataspace();
+		}
+		std::string_view xml;
+		if (_clipboard->content.valid()) {
+			xml = { _clipboard->content.local_addr<char>(), _clipboard->content.size() };
+			xml = xml.substr(0, xml.find('\0'));
+		}
+		/* none (yet), or not for us to read: the viewers keep what they have */
+		std::string text = Cut_text_codec::text_of_clipboard_xml(xml);
+		if (text.empty() || text == _clipboard_text) return;
+		_clipboard_text = std::move(text);
+		if (_verbose) log("clipboard: ", _clipboard_text.size(), " bytes to the viewers");
+		for (Session &s : _sessions) s.clipboard_changed(_clipboard_text);
+	}
+
+	std::string const &clipboard() override { return _clipboard_text; }
+
+	void clipboard_from_viewer(Session &from, std::string const &utf8) override
+	{
+		if (!_clipboard) return;
+		std::string const xml = Cut_text_codec::clipboard_xml(utf8);
+		if (xml.size() > _clipboard->buffer.size()) {
+			warning("clipboard text of ", from.peer(), " too long for the report (", xml.size(), " bytes escaped)");
+			return;
+		}
+		std::memcpy(_clipboard->buffer.local_addr(), xml.data(), xml.size());
+		if (auto r = _clipboard->report->submit(xml.size()); !r)
+			warning("clipboard report failed: ", error_name(r.error()));
+		else if (_verbose)
+			log("clipboard: ", utf8.size(), " bytes from ", from.peer());
 	}
 
 	/* Sync_control interface, for the Framebuffer sessions */
@@ -378,12 +496,14 @@ struct Vnc::Main : Sync_control, Server, Frame_listener
 		if (_listener) _apply_security(config);
 
 		_apply_mode(config);
+		if (config.attribute("clipboard").as_bool(false)) _open_clipboard();
 		_script.apply(config, _input_root, _screenshot, _screen, _verbose);
 	}
 
 	Main(Env &env) : _env(env)
 	{
 		(void)_detect_timer.sigh(_detect_handler.cap());
+		(void)_refresh_timer.sigh(_refresh_handler.cap());
 		_config.sigh(_config_handler.cap());
 		_apply_config();   /* fetched already, for the threads */
 		if (!_screen.mode().area.w) _apply_mode(pugi::xml_node());   /* the default mode */

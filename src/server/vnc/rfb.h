@@ -15,6 +15,7 @@ namespace Vnc {
 		HEXTILE   = 5,
 		TIGHT     = 7,
 		ZRLE      = 16,
+		H264      = 50,    /* Open H.264, for regions that change in every frame (encoding/h264.h) */
 
 		/* pseudo-encodings */
 		JPEG_QUALITY_0        = -32,    /* … -23: JPEG quality level 0 … 9 */
@@ -29,6 +30,7 @@ namespace Vnc {
 		EXTENDED_DESKTOP_SIZE = -308,
 		FENCE                 = -312,
 		CONTINUOUS_UPDATES    = -313,
+		EXTENDED_CLIPBOARD    = int32_t(0xc0a1e5ce),
 	};
 
 	/* The pixel format of RFC 6143 §7.4 */

@@ -8,6 +8,7 @@
 
 #include <nestbox/log.h>
 
+#include "clipboard.h"
 #include "keymap.h"
 #include "session.h"
 #include "wire.h"
@@ -21,14 +22,14 @@ Session::Session(nestbox::Entrypoint &ep, Server &server, int fd, std::string pe
 :
 	_server(server),
 	_connection(ep, *this, fd, std::move(peer), now_ms),
-	_updater(server.frames(), server.pool(), _connection, server.desktop_name())
+	_updater(server.frames(), server.pool(), _connection, server.desktop_name(), server.refresh_timer())
 { }
 
 
 size_t Session::held() const
 {
 	return sizeof(Session) - sizeof(Connection) - sizeof(Updater) + _updater.held()
-	     + _pressed.capacity() * sizeof(uint32_t);
+	     + _pressed.capacity() * sizeof(uint32_t) + _clipboard.capacity();
 }
 
 
@@ -335,7 +336,18 @@ void Session::_handle(Client_message &&message)
 		_key(m->down, code, unicode_from_keysym(m->keysym));
 		return;
 	}
-	if (std::get_if<Cut_text>(&message)) return;   /* no clipboard yet */
+	if (auto *m = std::get_if<Cut_text>(&message)) {
+		if (m->dropped) {
+			if (!_told_dropped)
+				nestbox::warning("client ", peer(), ": clipboard text of ", m->dropped, " bytes dropped (at most ",
+				                 size_t(MAX_CUT_TEXT), "; logged once per client)");
+			_told_dropped = true;
+			return;
+		}
+		_clipboard_from_viewer(Cut_text_codec::utf8_from_latin1(m->latin1));
+		return;
+	}
+	if (auto *m = std::get_if<Extended_clipboard>(&message)) { _extended_clipboard(*m); return; }
 
 	if (auto *m = std::get_if<Enable_continuous>(&message)) {
 		if (!_updater.encodings().continuous_updates) {
@@ -367,7 +379,8 @@ void Session::_handle(Client_message &&message)
 void Session::_set_encodings(std::vector<int32_t> const &list)
 {
 	Encodings const had = _updater.encodings();
-	Encodings const now = Encodings::from(list);
+	Encodings now = Encodings::from(list);
+	if (!_server.h264_allowed()) now.h264 = false;
 	_updater.set_encodings(now);
 
 	/* announcements of what we support that are messages of their own, each once (rfbproto) */
@@ -380,6 +393,68 @@ void Session::_set_encodings(std::vector<int32_t> const &list)
 		_connection.send_bytes(std::move(out));
 	}
 	if (now.continuous_updates && !had.continuous_updates) _connection.send_bytes({ END_OF_CONTINUOUS_UPDATES });
+	if (now.extended_clipboard && !had.extended_clipboard) _connection.send_bytes(Cut_text_codec::caps());
+
+	/* a new viewer gets the clipboard as it is, in the form its encodings ask for */
+	if (!_encodings_set) {
+		_encodings_set = true;
+		if (!_server.clipboard().empty()) clipboard_changed(_server.clipboard());
+	}
+}
+
+
+/* clipboard */
+
+void Session::_clipboard_from_viewer(std::string &&utf8)
+{
+	/* a view-only viewer has no clipboard, as TigerVNC's view-only access (plain cut text is dropped in '_handle') */
+	if (_view_only) return;
+	_clipboard = std::move(utf8);
+	_server.clipboard_from_viewer(*this, _clipboard);
+}
+
+
+void Session::_extended_clipboard(Extended_clipboard const &m)
+{
+	using namespace Cut_text_codec;
+
+	if (m.flags & CAPS) { _clipboard_caps = m.flags; return; }
+	if (_view_only) return;
+	if (m.flags & REQUEST) {
+		if (m.flags & FORMAT_TEXT) _connection.send_bytes(provide(_server.clipboard()));
+		return;
+	}
+	if (m.flags & PEEK) {
+		_connection.send_bytes(extended(NOTIFY | (_server.clipboard().empty() ? 0u : uint32_t(FORMAT_TEXT))));
+		return;
+	}
+	if (m.flags & NOTIFY) {
+		/* the viewer has new text: we ask for it (its 'provide' brings it) */
+		if (m.flags & FORMAT_TEXT) _connection.send_bytes(extended(REQUEST | FORMAT_TEXT));
+		return;
+	}
+	if (m.flags & PROVIDE) {
+		Provided p = parse_provide(m.flags, m.data);
+		if (!p.ok) { _connection.close("protocol error: " + p.error); return; }
+		if (p.has_text) _clipboard_from_viewer(std::move(p.text));
+	}
+}
+
+
+void Session::clipboard_changed(std::string const &utf8)
+{
+	using namespace Cut_text_codec;
+
+	if (!authenticated() || _view_only || !_encodings_set || utf8 == _clipboard) return;
+	_clipboard = utf8;
+
+	Encodings const &e = _updater.encodings();
+	if (!e.extended_clipboard) { _connection.send_bytes(server_cut_text(utf8)); return; }
+
+	/* told of it, the viewer asks when it wants it; one that cannot be told is given it */
+	bool const notify = !_clipboard_caps || (_clipboard_caps & NOTIFY);
+	if (notify) _connection.send_bytes(extended(NOTIFY | (utf8.empty() ? 0u : uint32_t(FORMAT_TEXT))));
+	else if (_clipboard_caps & PROVIDE) _connection.send_bytes(provide(utf8));
 }
 
 

@@ -54,6 +54,18 @@ namespace Vnc {
 		/* A connection from 'address' turned out to carry HTTP: a browser is there */
 		virtual void http_request_from(std::string const &address) = 0;
 
+		/* The clipboard's text (UTF-8, empty if none or no clipboard), offered to viewers */
+		virtual std::string const &clipboard() = 0;
+
+		/* A viewer's clipboard text, for the clipboard (dropped if there is none) */
+		virtual void clipboard_from_viewer(Session &, std::string const &utf8) = 0;
+
+		/* The clock and wake-up of the lossless refresh (update.h) */
+		virtual Refresh_timer &refresh_timer() = 0;
+
+		/* Whether viewers that list H.264 may get it (config h264="yes") */
+		virtual bool h264_allowed() = 0;
+
 		/* The most memory one client may make the server hold (Wire::client_cap) */
 		virtual size_t client_cap() = 0;
 
@@ -87,6 +99,12 @@ namespace Vnc {
 			 */
 			bool _view_only = false;
 
+			/* the clipboard text the viewer has, as far as we know (UTF-8), and its Extended Clipboard caps */
+			std::string _clipboard { };
+			uint32_t    _clipboard_caps = 0;
+			bool        _encodings_set = false;
+			bool        _told_dropped = false;   /* cut text over the limit: logged once */
+
 			/* input state, released when the viewer goes */
 			uint8_t  _buttons = 0;
 			int32_t  _pointer_x = -1, _pointer_y = -1;
@@ -118,6 +136,8 @@ namespace Vnc {
 			void _send_server_init();
 			void _handle(Client_message &&);
 			void _set_encodings(std::vector<int32_t> const &);
+			void _extended_clipboard(Extended_clipboard const &);
+			void _clipboard_from_viewer(std::string &&utf8);
 			void _key(bool down, uint32_t code, uint32_t unicode);
 			void _pointer(Pointer_event const &);
 			void _flush_motion();
@@ -167,6 +187,12 @@ namespace Vnc {
 			void mode_changed(Resize_reason reason, uint32_t status) { _updater.mode_changed(reason, status); }
 
 			void name_changed() { _updater.name_changed(); }
+
+			/* The clipboard has new text: the viewer is sent it (or told of it) */
+			void clipboard_changed(std::string const &utf8);
+
+			/* Lossless refresh of what went out as JPEG; returns when the next is due, 0 if none */
+			uint64_t refresh_due(uint64_t now) { return _updater.refresh_due(now); }
 
 			/* Release the keys and buttons the viewer still holds */
 			void release_input();

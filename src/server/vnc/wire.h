@@ -37,10 +37,24 @@ namespace Vnc::Wire {
 		MESSAGE_OVERHEAD  = 64,         /* a small message waiting: its vector and heap block */
 		ZLIB_STREAM_BYTES = 288 * 1024, /* a deflate stream (windowBits 15, memLevel 8): 256 KiB + state */
 		COALESCE_BYTES    = 4096,       /* small replies are appended to the last chunk up to this */
+
+		/*
+		 * A viewer's x264 encoder (ultrafast, zerolatency, one reference
+		 * frame): its I420 pictures and x264's own, estimated from its
+		 * frame layout, not measured
+		 */
+		H264_ENCODER_BYTES_PER_PIXEL = 6,
+		H264_ENCODER_BYTES           = 2 << 20,
 	};
 
 	/* The cap of a client of a screen of 'area': a whole update at 32 bits a pixel, plus CLIENT_BASE */
 	inline size_t client_cap(Area area) { return size_t(area.w) * area.h * 4 + CLIENT_BASE; }
+
+	/* The cap where H.264 is allowed: one video encoder of the whole screen more */
+	inline size_t client_cap_h264(Area area)
+	{
+		return client_cap(area) + size_t(area.w) * area.h * H264_ENCODER_BYTES_PER_PIXEL + H264_ENCODER_BYTES;
+	}
 
 	struct Writer
 	{
