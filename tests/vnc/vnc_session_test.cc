@@ -1183,6 +1183,10 @@ TEST(VncSession, a_browser_is_not_offered_vencrypt_and_refused_where_tls_is_requ
 		EXPECT_EQ(refusal[0], 0) << "no security type: the reason follows";
 		std::string const reason(refusal.begin() + 5, refusal.end());
 		EXPECT_NE(reason.find("a browser cannot do"), std::string::npos) << reason;
+	}
+}
+
+
 TEST(VncSession, what_went_out_as_jpeg_is_sent_again_losslessly_once_still)
 {
 	nestbox::Entrypoint ep;
