@@ -56,17 +56,13 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import ci_skip  # noqa: E402  (tests/ci_skip.py: skipped here, failed under CI)
+import nestbox_run  # noqa: E402
+from nestbox_run import Failure  # noqa: E402
 
 RATE = 48000
-
-
-class Failure(Exception):
-    pass
 
 
 PARENT = """<parent-provides><service name="LOG"/><service name="ROM"/><service name="PD"/>
@@ -120,48 +116,8 @@ def generator(name, to, attrs):
 	</start>"""
 
 
-class Run:
-    """'nestbox run' on a config, its output collected line by line"""
-
-    def __init__(self, nestbox, config_path, timeout=120):
-        self.lines = []
-        self.proc = subprocess.Popen([nestbox, "run", "--timeout", str(timeout), config_path],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.cond = threading.Condition()
-        self.ended = False
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.cond:
-                self.lines.append(line.rstrip("\n"))
-                print(line, end="")
-                self.cond.notify_all()
-        with self.cond:
-            self.ended = True
-            self.cond.notify_all()
-
-    def wait_for(self, text, timeout=90):
-        """the first line that contains 'text', seen before or waited for"""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for line in self.lines:
-                    if text in line:
-                        return line
-                left = deadline - time.monotonic()
-                if self.ended or left <= 0:
-                    raise Failure(f"no log line with {text!r}")
-                self.cond.wait(min(left, 1))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+def Run(nestbox, config_path):
+    return nestbox_run.Run(nestbox, config_path, timeout=120, wait_timeout=90)
 
 
 def write_config(path, body):

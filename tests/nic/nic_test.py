@@ -31,15 +31,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import ci_skip  # noqa: E402  (tests/ci_skip.py: skipped here, failed under CI)
-
-
-class Failure(Exception):
-    pass
+import nestbox_run  # noqa: E402
+from nestbox_run import Failure  # noqa: E402
 
 
 PARENT = """<parent-provides><service name="LOG"/><service name="ROM"/><service name="PD"/>
@@ -50,51 +47,9 @@ PARENT = """<parent-provides><service name="LOG"/><service name="ROM"/><service 
 PAGE = "<h1>hello from nestbox</h1>\n"
 
 
-class Run:
-    """'nestbox run' on a config, its output collected line by line"""
-
-    def __init__(self, nestbox, config_path, rom_dir, timeout=60, audit=False):
-        self.lines = []
-        args = [nestbox, "run", "--timeout", str(timeout), "--rom-dir", rom_dir]
-        if audit:
-            args.append("--seccomp-audit")
-        self.proc = subprocess.Popen(args + [config_path], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
-        self.cond = threading.Condition()
-        self.ended = False
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.cond:
-                self.lines.append(line.rstrip("\n"))
-                print(line, end="", flush=True)
-                self.cond.notify_all()
-        with self.cond:
-            self.ended = True
-            self.cond.notify_all()
-
-    def wait_for(self, text, timeout=30):
-        """the first line that contains 'text', seen before or waited for"""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for line in self.lines:
-                    if text in line:
-                        return line
-                left = deadline - time.monotonic()
-                if self.ended or left <= 0:
-                    raise Failure(f"no log line with {text!r}")
-                self.cond.wait(min(left, 1))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+def Run(nestbox, config_path, rom_dir, timeout=60, audit=False):
+    return nestbox_run.Run(nestbox, config_path, timeout=timeout, wait_timeout=30,
+                           extra_args=["--rom-dir", rom_dir] + (["--seccomp-audit"] if audit else []))
 
 
 def sh(*args, check=True, timeout=20):
