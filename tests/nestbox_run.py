@@ -7,9 +7,11 @@
 Run prints every line as it comes (the test's log then holds the run's), and
 wait_for finds a line seen before as well as one still to come. Failure is
 what a test raises for a check that did not hold: the scripts catch it per
-group and report it.
+group and report it. demo_config(port) is scenarios/demo.xml with its display
+on another port, for the tests that run the whole demo.
 """
 
+import os
 import subprocess
 import threading
 import time
@@ -60,3 +62,17 @@ class Run:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scenarios", "demo.xml")
+
+
+def demo_config(port, http_detect_ms=None):
+    """scenarios/demo.xml with its display on 'port' (and, for a browser, a longer http_detect_ms)"""
+    demo = open(DEMO).read()
+    fb_config = '&lt;config width="1024" height="768"'
+    if 'listen="5900"' not in demo or fb_config not in demo:
+        raise Failure("scenarios/demo.xml no longer grants port 5900 to its display, or configures it as " + fb_config)
+    if http_detect_ms is not None:
+        demo = demo.replace(fb_config, fb_config + f' http_detect_ms="{http_detect_ms}"')
+    return demo.replace('listen="5900"', f'listen="{port}"')

@@ -28,6 +28,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import nestbox_run  # noqa: E402
 import ci_skip  # noqa: E402  (tests/ci_skip.py: a missing package fails under CI)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -56,12 +57,10 @@ def demo_for_browser(port):
     for its greeting; a browser on a loaded machine (the suite at -j2) may
     send its first request later than that and would be greeted as a viewer.
     """
-    demo = open(os.path.join(ROOT, "scenarios", "demo.xml")).read()
-    fb_config = '&lt;config width="1024" height="768"'
-    if 'listen="5900"' not in demo or fb_config not in demo:
-        fail("scenarios/demo.xml no longer grants port 5900 to its display, or configures it as " + fb_config)
-    demo = demo.replace(fb_config, fb_config + ' http_detect_ms="1000"')
-    return demo.replace('listen="5900"', f'listen="{port}"')
+    try:
+        return nestbox_run.demo_config(port, http_detect_ms=1000)
+    except nestbox_run.Failure as e:
+        fail(str(e))
 
 
 def read_png(path):

@@ -29,6 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import ci_skip  # noqa: E402
+import nestbox_run  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FONTS = "/usr/share/fonts/truetype/dejavu"
@@ -59,11 +60,11 @@ def main():
         port = s.getsockname()[1]
 
     with tempfile.TemporaryDirectory(prefix="nestbox-quiet-") as tmp:
-        demo = open(os.path.join(ROOT, "scenarios", "demo.xml")).read()
-        if 'listen="5900"' not in demo:
-            fail("scenarios/demo.xml no longer grants port 5900 to its display", [])
         config = os.path.join(tmp, "demo.xml")
-        open(config, "w").write(demo.replace('listen="5900"', f'listen="{port}"'))
+        try:
+            open(config, "w").write(nestbox_run.demo_config(port))
+        except nestbox_run.Failure as e:
+            fail(str(e), [])
 
         cmd = [nestbox, "run", "--rom-dir", FONTS, "--report-dir", os.path.join(tmp, "reports"),
                "--timeout", "60", config]

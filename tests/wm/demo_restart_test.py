@@ -15,19 +15,34 @@ Exits 77 (skipped) without root (sealing needs root).
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TESTS)
 import ci_skip  # noqa: E402
 import procs    # noqa: E402
+from nestbox_run import Failure, Run, demo_config  # noqa: E402
 
-ROOT = os.path.dirname(TESTS)
 FONTS = "/usr/share/fonts/truetype/dejavu"
+
+
+def check(run):
+    run.wait_for("[init -> fb] captured 1", 30)
+    old = procs.argv0_pids("init -> wm", below=run.proc.pid)
+    if len(old) != 1:
+        raise Failure(f"expected one wm process, found {old}")
+    os.kill(old[0], signal.SIGKILL)
+    run.wait_for('"wm" crashed: restarting it in 500 ms', 10)
+    deadline = time.monotonic() + 10
+    while not [p for p in procs.argv0_pids("init -> wm", below=run.proc.pid) if p != old[0]]:
+        if time.monotonic() > deadline:
+            raise Failure("no new wm process")
+        time.sleep(0.1)
+    run.wait_for("[init -> fb] captured 2", 25)
+    if run.proc.poll() is not None:
+        raise Failure(f"the run ended ({run.proc.returncode})")
 
 
 def main():
@@ -43,71 +58,22 @@ def main():
         port = s.getsockname()[1]
 
     with tempfile.TemporaryDirectory(prefix="nestbox-restart-") as tmp:
-        demo = open(os.path.join(ROOT, "scenarios", "demo.xml")).read()
-        if 'listen="5900"' not in demo or demo.count("<restart ") < 6:
-            print("demo_restart: FAILED: scenarios/demo.xml no longer grants port 5900 or lost restart policies")
-            sys.exit(1)
         config = os.path.join(tmp, "demo.xml")
-        open(config, "w").write(demo.replace('listen="5900"', f'listen="{port}"'))
-        run = subprocess.Popen([nestbox, "run", "--rom-dir", FONTS, "--report-dir", os.path.join(tmp, "reports"),
-                                "--timeout", "60", config],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True, cwd=ROOT)
-        lines, lock = [], threading.Lock()
-
-        def reader():
-            for line in run.stdout:
-                with lock:
-                    lines.append(line.rstrip("\n"))
-
-        def wait_for(what, timeout):
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and run.poll() is None:
-                with lock:
-                    if any(what in l for l in lines):
-                        return True
-                time.sleep(0.05)
-            return False
-
-        threading.Thread(target=reader, daemon=True).start()
-        failure = None
+        run = None
         try:
-            if not wait_for("[init -> fb] captured 1", 30):
-                failure = "the demo made no first capture"
-            else:
-                old = procs.argv0_pids("init -> wm", below=run.pid)
-                if len(old) != 1:
-                    failure = f"expected one wm process, found {old}"
-                else:
-                    os.kill(old[0], signal.SIGKILL)
-                    if not wait_for('"wm" ', 10) or not wait_for("restarting it in 500", 10):
-                        failure = "init did not say it restarts wm"
-                    else:
-                        deadline = time.monotonic() + 10
-                        new = []
-                        while time.monotonic() < deadline and not new:
-                            new = [p for p in procs.argv0_pids("init -> wm", below=run.pid) if p != old[0]]
-                            time.sleep(0.1)
-                        if not new:
-                            failure = "no new wm process"
-                        elif not wait_for("[init -> fb] captured 2", 25):
-                            failure = "the display captured nothing after the restart"
-                        elif run.poll() is not None:
-                            failure = f"the run ended ({run.returncode})"
+            demo = demo_config(port)
+            if demo.count("<restart ") < 6:
+                raise Failure("scenarios/demo.xml lost restart policies of its servers")
+            open(config, "w").write(demo)
+            run = Run(nestbox, config, extra_args=["--rom-dir", FONTS, "--report-dir", os.path.join(tmp, "reports")])
+            check(run)
+        except Failure as e:
+            print(f"demo_restart: FAILED: {e}")
+            sys.exit(1)
         finally:
-            try:
-                os.killpg(run.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            run.wait(10)
-
-        with lock:
-            log = list(lines)
-    if failure:
-        print(f"demo_restart: FAILED: {failure}; log:\n" + "\n".join(log[-40:]))
-        sys.exit(1)
-    print("demo_restart: wm was restarted, and the display captured again:")
-    print("\n".join(l for l in log if '"wm"' in l))
+            if run:
+                run.stop()
+    print("demo_restart: wm was restarted, and the display captured again")
 
 
 if __name__ == "__main__":
