@@ -18,8 +18,9 @@ connection per request):
   http_request_rate   GET of a 28-byte page, requests/s
   http_throughput     GET of a 16 MiB file (ASCII; a ROM), MiB/s of bodies
 
-Each measurement runs Linux and nestbox alternately, RUNS times for
-SECONDS each (ab -t), and the medians count. Prints one JSON line each:
+Each measurement runs Linux and nestbox alternately, RUNS times for at
+most SECONDS each (ab -t) and its number of requests, and the medians
+count; a run with a request unanswered for STALL_S is tried again. Prints one JSON line each:
   {"name": …, "value": nestbox's, "unit": …, "baseline": Linux's, "ratio": …}
 
 Everything happens in namespaces this script makes (named nbb-*-PID) and
