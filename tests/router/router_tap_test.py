@@ -13,6 +13,10 @@ the router's uplink address 10.0.9.55. Groups (one CTest test each):
   nat       ping (a component in a client domain, 10.0.3.100) pings the
             host's 10.0.9.1 through the router's ICMP NAT: every request
             answered
+  links     nic_tap's uplink_quota pays for the router's links: 101
+            connections in a row through the forward (each a link for 30 s
+            after its close) where the session's overhead pays for 64; a
+            malformed uplink_quota ends nic_tap with the reason
   reconfig  two http_servers behind forwards of ports 80 and 8080 (to their
             port 80); a new
             config drops the 8080 forward: 8080 is closed, 80 still serves,
@@ -34,12 +38,12 @@ from nic_test import (PAGE, Failure, Namespace, Run, expect_no_audit, fetch,  # 
                       host_side, in_ns, write_config)
 
 
-def tap(ns):
+def tap(ns, extra=""):
     return f"""<start name="tap" ram="8M"><binary name="nic_tap"/>
 		<route><service name="Uplink"><child name="router"/></service>
 			<any-service><parent/></any-service></route>
 		<host><tap name="nbtap0" netns="{ns}"/></host>
-		<config mode="uplink" mac="02:00:00:00:00:01"/>
+		<config mode="uplink" mac="02:00:00:00:00:01" {extra}/>
 	</start>"""
 
 
@@ -139,7 +143,38 @@ def group_reconfig(nestbox, tmp, ns):
         run.stop()
 
 
-GROUPS = {"forward": group_forward, "nat": group_nat, "reconfig": group_reconfig}
+def group_links(nestbox, tmp, ns):
+    # nic_tap's uplink_quota="128K" pays for 512 links beyond the 64 the
+    # session's overhead pays for; each connection through the forward is a
+    # link for 30 s after its close, so 100 in a row need the extra quota
+    config = write_config(tmp, "links.xml", tap(ns, 'uplink_quota="128K"') +
+                          router([(80, "10.0.1.80")]) +
+                          http_server("one", 'address="10.0.1.80/24" gateway="10.0.1.1"'))
+    run = Run(nestbox, config, tmp)
+    try:
+        host_side(ns, "nbtap0")
+        run.wait_for("[init -> one] http_server: listening on 10.0.1.80:80")
+        fetch(ns, "http://10.0.9.55/")
+        for i in range(100):
+            r = in_ns(ns, "curl", "-sS", "-m", "5", "http://10.0.9.55/", check=False)
+            if r.returncode != 0 or r.stdout != PAGE:
+                raise Failure(f"connection {i + 2} through the forward failed: {r.stderr.strip()}")
+        if any("frame dropped: quota" in line for line in run.lines):
+            raise Failure("the router dropped frames for want of quota")
+    finally:
+        run.stop()
+
+    # a malformed size ends nic_tap with the reason
+    config = write_config(tmp, "links_bad.xml", tap(ns, 'uplink_quota="lots"') + router([]))
+    run = Run(nestbox, config, tmp, timeout=20)
+    try:
+        run.wait_for('config: uplink_quota="lots" must be a size of at most 64M (like 1M)')
+    finally:
+        run.stop()
+
+
+GROUPS = {"forward": group_forward, "nat": group_nat, "reconfig": group_reconfig,
+          "links": group_links}
 
 
 def main():

@@ -25,12 +25,17 @@ namespace nestbox::Nic {
 	class Client_streams;
 	class Connection;
 
-	/* The session arguments asking for these streams */
-	inline std::string stream_args(Packet_stream::Geometry tx, Packet_stream::Geometry rx)
+	/*
+	 * The session arguments asking for these streams; 'state_quota' is
+	 * donated on top, for what the server keeps for us beyond the streams
+	 * (a router's links: src/server/nic_router)
+	 */
+	inline std::string stream_args(Packet_stream::Geometry tx, Packet_stream::Geometry rx,
+	                               uint64_t state_quota = 0)
 	{
 		return "tx_queue_depth=" + std::to_string(tx.slots) + ", tx_buf_size=" + std::to_string(tx.bulk_size)
 		     + ", rx_queue_depth=" + std::to_string(rx.slots) + ", rx_buf_size=" + std::to_string(rx.bulk_size)
-		     + ", ram_quota=" + std::to_string(ram_quota(tx, rx));
+		     + ", ram_quota=" + std::to_string(ram_quota(tx, rx) + state_quota);
 	}
 
 	inline constexpr Packet_stream::Geometry default_geometry { DEFAULT_QUEUE_DEPTH, DEFAULT_BUFFER };
@@ -127,13 +132,18 @@ class nestbox::Uplink::Connection : public nestbox::Connection<Uplink::Client>, 
 {
 	public:
 
-		/* A driver's session to the owner of the uplink, for as long as its link is up */
+		/*
+		 * A driver's session to the owner of the uplink, for as long as its
+		 * link is up; 'state_quota' bytes on top of the streams pay for the
+		 * owner's state on our behalf (Nic::stream_args)
+		 */
 		Connection(Env &env, Signal_context_capability &&sigh, Mac_address mac,
 		           std::string_view label = "",
 		           Packet_stream::Geometry tx = Nic::default_geometry,
-		           Packet_stream::Geometry rx = Nic::default_geometry)
+		           Packet_stream::Geometry rx = Nic::default_geometry,
+		           uint64_t state_quota = 0)
 		: nestbox::Connection<Uplink::Client>(env, label,
-			"mac_address=" + mac.string() + ", " + Nic::stream_args(tx, rx))
+			"mac_address=" + mac.string() + ", " + Nic::stream_args(tx, rx, state_quota))
 		{
 			connect(static_cast<Uplink::Client &>(*this), std::move(sigh), "Uplink");
 		}

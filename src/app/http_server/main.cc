@@ -8,6 +8,7 @@
  */
 
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -54,14 +55,22 @@ struct Http_server::Main
 
 	Signal_handler<Main> rom_handler { env.ep(), *this, &Main::handle_rom };
 
-	std::mutex  content_mutex { };
-	std::string content { };
+	/*
+	 * The ROM's text, replaced as a whole when the ROM changes: a request
+	 * holds the version it started with and sends it without a copy (a
+	 * copy per request of a ROM of megabytes cost more than lwIP did)
+	 */
+	using Content = std::shared_ptr<std::string const>;
+
+	std::mutex content_mutex { };
+	Content    content { };
 
 	void handle_rom()
 	{
 		rom.update();
+		auto fresh = std::make_shared<std::string const>(rom.text());
 		std::lock_guard guard(content_mutex);
-		content = std::string(rom.text());
+		content = std::move(fresh);
 	}
 
 	bool const rom_loaded = [&] { rom.sigh(rom_handler.cap()); handle_rom(); return true; }();
@@ -82,24 +91,31 @@ struct Http_server::Main
 		std::string_view const line = std::string_view(request).substr(0, request.find("\r\n"));
 		bool const get = line.starts_with("GET "), head = line.starts_with("HEAD ");
 
-		std::string body, status = "200 OK";
+		static Content const not_allowed = std::make_shared<std::string const>("only GET and HEAD\n");
+		Content body = not_allowed;
+		std::string status = "405 Method Not Allowed";
 		if (get || head) {
 			std::lock_guard guard(content_mutex);
-			body = content;
-		} else {
-			status = "405 Method Not Allowed";
-			body   = "only GET and HEAD\n";
+			body   = content;
+			status = "200 OK";
 		}
 		std::string const header = "HTTP/1.0 " + status + "\r\nContent-Type: "
 		                         + (get || head ? content_type : "text/plain")
-		                         + "\r\nContent-Length: " + std::to_string(body.size())
+		                         + "\r\nContent-Length: " + std::to_string(body->size())
 		                         + "\r\nConnection: close\r\n\r\n";
-		std::string const reply = head ? header : header + body;
-		for (size_t sent = 0; sent < reply.size(); ) {
-			ssize_t const n = lwip_send(client, reply.data() + sent, reply.size() - sent, 0);
-			if (n <= 0) return;
+
+		if (!send_all(client, header, 0) || head) return;
+		send_all(client, *body, 0);
+	}
+
+	static bool send_all(int client, std::string_view data, int flags)
+	{
+		for (size_t sent = 0; sent < data.size(); ) {
+			ssize_t const n = lwip_send(client, data.data() + sent, data.size() - sent, flags);
+			if (n <= 0) return false;
 			sent += size_t(n);
 		}
+		return true;
 	}
 
 	/* The socket thread: one connection after the other */

@@ -20,6 +20,7 @@
 #include <nestbox/nic/connection.h>
 #include <nestbox/nic/server.h>
 #include <nestbox/root_component.h>
+#include <nestbox/util/arg_string.h>
 
 #include "tap_io.h"
 
@@ -36,6 +37,9 @@ namespace Nic_tap { struct Main; }
 
 struct Nic_tap::Main : Nic::Frame_handler, Frame_sink
 {
+	/* at most this much for the uplink's state (uplink_quota): 262,144 links */
+	static constexpr uint64_t MAX_UPLINK_QUOTA = 64ull << 20;
+
 	Env &env;
 
 	Config_document config { env };
@@ -68,6 +72,23 @@ struct Nic_tap::Main : Nic::Frame_handler, Frame_sink
 			env.exit(1);
 		}
 		return mode == "uplink";
+	}();
+
+	/*
+	 * What the Uplink session donates beyond its streams, in mode="uplink":
+	 * the router pays for the links of the connections from the host with
+	 * it (256 bytes each), so it bounds how many of them may be open or in
+	 * their close timeout at once
+	 */
+	uint64_t const uplink_quota = [&] {
+		std::string_view const s = config.node().attribute("uplink_quota").as_string("0");
+		auto const bytes = Arg_string::parse_size(s);
+		if (!bytes || *bytes > MAX_UPLINK_QUOTA) {
+			error("config: uplink_quota=\"", s, "\" must be a size of at most ",
+			      Arg_string::format_size(MAX_UPLINK_QUOTA), " (like 1M)");
+			env.exit(1);
+		}
+		return *bytes;
 	}();
 
 	/* The one Nic client, in mode="nic" */
@@ -134,7 +155,8 @@ struct Nic_tap::Main : Nic::Frame_handler, Frame_sink
 		                       config.node().attribute("io_uring").as_bool(true));
 		log("TAP ", tap.name, ": frames move by ", device->name());
 		if (uplink_mode) {
-			uplink.emplace(env, uplink_handler.cap(), mac, "uplink");
+			uplink.emplace(env, uplink_handler.cap(), mac, "uplink", Nic::default_geometry,
+			               Nic::default_geometry, uplink_quota);
 			if (!uplink->valid()) env.exit(1);
 			log("TAP ", tap.name, ": uplink ", mac.string());
 		} else {
