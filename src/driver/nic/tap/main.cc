@@ -40,6 +40,12 @@ struct Nic_tap::Main : Nic::Frame_handler, Frame_sink
 	/* at most this much for the uplink's state (uplink_quota): 262,144 links */
 	static constexpr uint64_t MAX_UPLINK_QUOTA = 64ull << 20;
 
+	/*
+	 * 4,096 links: a host may open about 130 connections a second through
+	 * the router's forwards, sustained (each link stays 30 s after its close)
+	 */
+	static constexpr char const *DEFAULT_UPLINK_QUOTA = "1M";
+
 	Env &env;
 
 	Config_document config { env };
@@ -81,7 +87,7 @@ struct Nic_tap::Main : Nic::Frame_handler, Frame_sink
 	 * their close timeout at once
 	 */
 	uint64_t const uplink_quota = [&] {
-		std::string_view const s = config.node().attribute("uplink_quota").as_string("0");
+		std::string_view const s = config.node().attribute("uplink_quota").as_string(DEFAULT_UPLINK_QUOTA);
 		auto const bytes = Arg_string::parse_size(s);
 		if (!bytes || *bytes > MAX_UPLINK_QUOTA) {
 			error("config: uplink_quota=\"", s, "\" must be a size of at most ",
