@@ -279,10 +279,18 @@ bool Tls_session::send(std::span<uint8_t const> plain, std::vector<uint8_t> &wir
 
 std::string Tls_session::description() const
 {
-	/* e.g. "(TLS1.3)-(ECDHE-SECP256R1)-(ECDSA-SECP256R1-SHA256)-(AES-256-GCM)" */
+	/*
+	 * GnuTLS says "(TLS1.3)-(ECDHE-SECP256R1)-(ECDSA-SECP256R1-SHA256)-(AES-256-GCM)",
+	 * the log "TLS1.3 ECDHE-SECP256R1 ECDSA-SECP256R1-SHA256 AES-256-GCM"
+	 */
 	char *desc = _session ? gnutls_session_get_desc(_session) : nullptr;
 	if (!desc) return "TLS";
-	std::string s = desc;
+	std::string s;
+	for (char const *c = desc; *c; c++) {
+		if (*c == '(' || *c == ')') continue;
+		bool const between = *c == '-' && c > desc && c[-1] == ')' && c[1] == '(';
+		s += between ? ' ' : *c;
+	}
 	gnutls_free(desc);
 	return s;
 }
