@@ -217,6 +217,66 @@ TEST(VncTls, held_covers_what_gnutls_allocates)
 }
 
 
+TEST(VncTls, a_viewers_renegotiation_is_refused)
+{
+	auto created = Tls_context::create("", "");
+	ASSERT_TRUE(created.error.empty()) << created.error;
+
+	SSL_CTX *client_ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_set_security_level(client_ctx, 0);
+	SSL_CTX_set_cipher_list(client_ctx, "aNULL:@SECLEVEL=0");
+	SSL_CTX_set_max_proto_version(client_ctx, TLS1_2_VERSION);
+	SSL *client = SSL_new(client_ctx);
+	BIO *in = BIO_new(BIO_s_mem()), *out = BIO_new(BIO_s_mem());
+	BIO_set_mem_eof_return(in, -1);
+	BIO_set_mem_eof_return(out, -1);
+	SSL_set_bio(client, in, out);
+	SSL_set_connect_state(client);
+	auto from_client = [&] {
+		std::vector<uint8_t> wire(BIO_ctrl_pending(out));
+		if (!wire.empty()) BIO_read(out, wire.data(), int(wire.size()));
+		return wire;
+	};
+
+	Tls_session server(*created.context, false);
+	std::vector<uint8_t> plain, reply;
+	for (int i = 0; i < 10 && !(server.established() && SSL_is_init_finished(client)); i++) {
+		(void)SSL_do_handshake(client);
+		auto const failed = server.received(from_client(), plain, reply);
+		ASSERT_FALSE(failed) << *failed;
+		BIO_write(in, reply.data(), int(reply.size()));
+		reply.clear();
+	}
+	ASSERT_TRUE(server.established());
+
+	/*
+	 * The viewer asks for a new handshake: refused. GnuTLS 3.7 takes a
+	 * ClientHello in an established session as an unexpected packet, so the
+	 * connection ends with the reason (another version may answer
+	 * GNUTLS_E_REHANDSHAKE, which tls.cc refuses with a warning alert).
+	 */
+	ASSERT_EQ(SSL_renegotiate(client), 1);
+	(void)SSL_do_handshake(client);
+	std::vector<uint8_t> const hello = from_client();
+	ASSERT_FALSE(hello.empty());
+	auto const failed = server.received(hello, plain, reply);
+	if (failed) {
+		EXPECT_NE(failed->find("TLS failed: "), std::string::npos) << *failed;
+	} else {
+		EXPECT_FALSE(reply.empty()) << "the no_renegotiation alert";
+		BIO_write(in, reply.data(), int(reply.size()));
+		EXPECT_NE(SSL_do_handshake(client), 1) << "the server took part in a new handshake";
+		std::vector<uint8_t> wire;
+		EXPECT_TRUE(server.send(std::vector<uint8_t>(100, 1), wire)) << "the session goes on";
+	}
+	EXPECT_TRUE(plain.empty());
+	EXPECT_EQ(std::string(server.description()).substr(0, 6), "TLS1.2") << "no new handshake";
+
+	SSL_free(client);
+	SSL_CTX_free(client_ctx);
+}
+
+
 TEST(VncTls, a_bad_certificate_or_key_is_refused_with_the_reason)
 {
 	Vnc_test::Test_certificate const cert, other;
