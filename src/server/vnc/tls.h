@@ -1,19 +1,21 @@
 /*
- * TLS for VeNCrypt (OpenSSL), with no I/O of its own
+ * TLS for VeNCrypt (GnuTLS), with no I/O of its own
  *
  * 'Tls_context' is the server's side of TLS as the config sets it up: an
  * anonymous one (Diffie-Hellman without certificates, VeNCrypt's TLS*
  * subtypes, TLS 1.2 at most since TLS 1.3 has no anonymous key exchange)
  * and, with a certificate and key, an X.509 one (the X509* subtypes).
- * 'Tls_session' is one connection's TLS state over memory buffers: the
- * connection feeds it the bytes that came and sends the bytes it produces,
- * so TLS never blocks and never touches the socket.
+ * 'Tls_session' is one connection's TLS state over memory: the connection
+ * feeds it the bytes that came and sends the bytes it produces, so TLS
+ * never blocks and never touches the socket.
  *
- * OpenSSL rather than GnuTLS: a sealed component is linked statically,
- * and Debian ships GnuTLS's static library without one of p11-kit, which
- * it needs; OpenSSL's libssl.a and libcrypto.a need nothing else. OpenSSL
- * reads no files here: its config file is never loaded (see 'init'), the
- * keys come from ROMs, and its random numbers from getrandom().
+ * GnuTLS is linked dynamically (Debian ships no static p11-kit, which
+ * libgnutls needs), so the vnc component is a dynamic binary: sealed, it
+ * sees the host's library directories read-only and nothing else. GnuTLS
+ * reads no files here: no PKCS#11 module or system trust is ever asked
+ * for, the keys come from ROMs, and its random numbers from getrandom();
+ * the system priority file (/etc/gnutls/config) does not exist in the
+ * sealed root, and outside it may only restrict what is offered.
  */
 #pragma once
 
@@ -25,10 +27,12 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <sys/types.h>
 
-struct ssl_ctx_st;
-struct ssl_st;
-struct bio_st;
+struct gnutls_session_int;
+struct gnutls_anon_server_credentials_st;
+struct gnutls_certificate_credentials_st;
+struct gnutls_priority_st;
 
 namespace Vnc {
 
@@ -36,13 +40,12 @@ namespace Vnc {
 	{
 		private:
 
-			struct Free_ctx { void operator () (ssl_ctx_st *) const; };
-			using Ctx = std::unique_ptr<ssl_ctx_st, Free_ctx>;
+			gnutls_anon_server_credentials_st *_anonymous   = nullptr;
+			gnutls_certificate_credentials_st *_certificate = nullptr;   /* only with a certificate */
+			gnutls_priority_st                *_anonymous_priority = nullptr;
+			gnutls_priority_st                *_x509_priority      = nullptr;
 
-			Ctx _anonymous;
-			Ctx _x509 { };   /* only with a certificate */
-
-			Tls_context(Ctx anonymous) : _anonymous(std::move(anonymous)) { }
+			Tls_context() { }
 
 			friend class Tls_session;
 
@@ -57,9 +60,14 @@ namespace Vnc {
 			 */
 			static Created create(std::string_view certificate_pem, std::string_view key_pem);
 
-			bool x509() const { return bool(_x509); }
+			~Tls_context();
 
-			/* Make OpenSSL ready without reading its config file (once, before the first use) */
+			Tls_context(Tls_context const &) = delete;
+			Tls_context &operator = (Tls_context const &) = delete;
+
+			bool x509() const { return _certificate != nullptr; }
+
+			/* Make GnuTLS ready (once, before the first use) */
 			static void init();
 	};
 
@@ -67,26 +75,31 @@ namespace Vnc {
 	{
 		private:
 
-			ssl_st *_ssl;
-			bio_st *_in;    /* what came from the peer, for OpenSSL to read */
-			bio_st *_out;   /* what OpenSSL wrote, for the peer */
-			bool    _established = false;
+			gnutls_session_int *_session = nullptr;
+			bool                _established = false;
+
+			std::span<uint8_t const> _in { };          /* what came from the peer, not yet read by GnuTLS */
+			std::vector<uint8_t>    *_out = nullptr;   /* where GnuTLS's records go now */
 
 			std::vector<uint8_t> _early { };   /* plaintext sent before the handshake finished */
 
-			void _drain(std::vector<uint8_t> &wire);
-			std::optional<std::string> _handshake(std::vector<uint8_t> &wire);
+			static ssize_t _pull(void *, void *, size_t);
+			static ssize_t _push(void *, void const *, size_t);
+			static int  _pull_timeout(void *, unsigned);
+
+			std::optional<std::string> _handshake();
+			bool _send(std::span<uint8_t const> plain);
 
 		public:
 
 			/*
-			 * Bytes OpenSSL holds for one session at most: the SSL
-			 * object, its record buffers, the memory buffers in and out
-			 * (a piece of 16 KiB each, see tls.cc), the key schedule and
-			 * the handshake's state. Measured by the unit test
-			 * 'VncTls.held_covers_what_openssl_allocates' on OpenSSL's
-			 * own allocations: 95 KiB at most (anonymous TLS 1.2; X.509
-			 * with TLS 1.3 90 KiB), through a handshake and 4 MiB each way.
+			 * Bytes GnuTLS holds for one session at most: the session
+			 * object, its record buffers (a record of 16 KiB in, one
+			 * out), the key schedule and the handshake's state. Measured
+			 * by the unit test 'VncTls.held_covers_what_gnutls_allocates'
+			 * on every allocation the server's calls make: 98 KiB at
+			 * most (X.509 with TLS 1.3 and a P-256 key; anonymous TLS
+			 * 1.2 63 KiB), through a handshake and 4 MiB each way.
 			 */
 			enum : size_t { SESSION_BYTES = 112 * 1024 };
 
