@@ -286,3 +286,38 @@ TEST(router_config, ip_rule_needs_a_known_domain)
 	EXPECT_FALSE(r.config);
 	EXPECT_NE(r.error.find("unknown domain \"b\""), std::string::npos) << r.error;
 }
+
+
+TEST(router_arp, unanswered_request_is_sent_again_while_frames_wait)
+{
+	Bench b;
+	b.load(CONFIG);
+	Fake_io up_io, cl_io;
+	Router::Id up = b.attach(up_io, "uplink");
+	Router::Id cl = b.attach(cl_io, "client -> nic");
+	b.arp_hello(cl, CLIENT_MAC, CLIENT, ROUTER_CL, cl_io);
+
+	auto arp_request_for_gateway = [&] {
+		Parsed_frame p = up_io.take();
+		return p.arp && p.arp->op == Arp_op::REQUEST && p.arp->target_ip == GW;
+	};
+	uint8_t const q[] { 'q' };
+	b.send(cl, build_udp({ CLIENT_MAC, ROUTER_MAC }, { CLIENT, ip("1.1.1.1") }, 5353, 53, q));
+	EXPECT_TRUE(arp_request_for_gateway());
+
+	/* the first request was lost (the gateway was not up yet): asked again each ARP_RETRY_MS */
+	b.advance(999);
+	EXPECT_TRUE(up_io.sent.empty());
+	b.advance(1);
+	EXPECT_TRUE(arp_request_for_gateway());
+	b.advance(1000);
+	EXPECT_TRUE(arp_request_for_gateway());
+
+	/* the answer lets the frame go; nothing is asked any more */
+	b.send(up, build_arp({ GW_MAC, ROUTER_MAC }, Arp_op::REPLY, GW_MAC, GW, ROUTER_MAC, ROUTER_UP));
+	Parsed_frame out = up_io.take();
+	ASSERT_TRUE(out.l4);
+	EXPECT_EQ(out.dst, GW_MAC);
+	b.advance(1000);
+	EXPECT_TRUE(up_io.sent.empty());
+}

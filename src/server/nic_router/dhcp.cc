@@ -254,6 +254,7 @@ void Router::_drop_ip_config(Domain &d)
 	for (Arp_waiter const &w : d.waiters)
 		if (Iface *i = _iface(w.payer)) i->refund(w.frame.size() + WAITER_OVERHEAD);
 	d.waiters.clear();
+	d.arp_asked.clear();
 	d.arp.clear();
 	d.ip.reset();
 	d.gateway.reset();

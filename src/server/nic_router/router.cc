@@ -369,9 +369,15 @@ void Router::_to_domain(Domain &to, Id payer_id, Parsed_frame &p, Frame &f, uint
 	bool pending = false;
 	for (Arp_waiter const &w : to.waiters) pending |= w.next_hop == next_hop;
 	to.waiters.push_back({ next_hop, std::move(f), payer_id, now + ARP_TIMEOUT_MS });
-	if (!pending)
-		_send_domain(to, build_arp({ _mac, Mac_address::broadcast() }, Arp_op::REQUEST, _mac,
-		                           to.ip->address, { }, next_hop));
+	if (!pending) _ask_arp(to, next_hop, now);
+}
+
+
+void Router::_ask_arp(Domain &d, Ipv4_address next_hop, uint64_t now)
+{
+	d.arp_asked[next_hop] = now;
+	_send_domain(d, build_arp({ _mac, Mac_address::broadcast() }, Arp_op::REQUEST, _mac,
+	                          d.ip->address, { }, next_hop));
 }
 
 
@@ -393,6 +399,14 @@ void Router::tick(uint64_t now)
 				i->drop(Route_drop::ARP_TIMEOUT);
 			}
 			d.waiters.pop_front();
+		}
+		/* a request can be lost (a peer not up yet): ask again while frames wait */
+		for (auto it = d.arp_asked.begin(); it != d.arp_asked.end(); ) {
+			bool waited_for = false;
+			for (Arp_waiter const &w : d.waiters) waited_for |= w.next_hop == it->first;
+			if (!waited_for || !d.ip) { it = d.arp_asked.erase(it); continue; }
+			if (now >= it->second + ARP_RETRY_MS) _ask_arp(d, it->first, now);
+			++it;
 		}
 		for (auto it = d.leases.begin(); it != d.leases.end(); )
 			if (now >= it->second.expires_ms) _free_lease(d, it++); else ++it;

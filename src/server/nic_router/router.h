@@ -71,6 +71,7 @@ namespace Nic_router {
 			static constexpr size_t   MAX_ARP_WAITERS = 64;      /* per domain */
 			static constexpr size_t   MAX_ARP_CACHE = 1024;      /* per domain */
 			static constexpr uint64_t ARP_TIMEOUT_MS = 3000;     /* a waiter's frame is dropped then */
+			static constexpr uint64_t ARP_RETRY_MS = 1000;       /* an unanswered request is sent again */
 			static constexpr uint16_t NAT_PORT_FIRST = 49152;    /* IANA's dynamic range */
 			static constexpr uint16_t NAT_PORT_LAST = 65535;
 			static constexpr uint64_t DHCP_MIN_RETRANSMIT_MS = 60000; /* renewing/rebinding (RFC 2131) */
@@ -152,6 +153,7 @@ namespace Nic_router {
 				std::vector<Ipv4_address>   dns { };
 				std::map<Ipv4_address, Mac_address> arp { };
 				std::deque<Arp_waiter>      waiters { };
+				std::map<Ipv4_address, uint64_t> arp_asked { };  /* next hop waited for: when last asked */
 				std::map<Ipv4_address, Lease> leases { };
 				std::set<uint16_t>          nat_used[3] { };   /* tcp, udp, icmp */
 				uint16_t                    nat_next[3] { NAT_PORT_FIRST, NAT_PORT_FIRST, NAT_PORT_FIRST };
@@ -223,6 +225,7 @@ namespace Nic_router {
 			bool _route_by_ip_rules(Iface &, Domain &, Parsed_frame &, Frame &, uint64_t now);
 			void _to_domain(Domain &, Id payer, Parsed_frame &, Frame &, uint64_t now);
 			void _learn(Domain &, Ipv4_address, Mac_address);
+			void _ask_arp(Domain &, Ipv4_address next_hop, uint64_t now);
 			void _update_link_states();
 
 			/* links.cc */
