@@ -2,8 +2,8 @@
  * Fuzz target: arbitrary bytes as an Ethernet frame a client sends to
  * nic_router, through the protocol library's parser (Ethernet, ARP, IPv4,
  * ICMP, UDP, TCP, DHCP), with and without checksum checks. What it accepts
- * must lie inside the frame, and rewriting it as NAT does must leave a frame
- * that parses again with valid checksums.
+ * must lie inside the frame, and rewriting it as NAT does (an ICMP error's
+ * quote included) must leave a frame that parses again with valid checksums.
  */
 #include <nestbox/net/build.h>
 
@@ -38,6 +38,20 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 			set_dst_port(copy, p, 8080);
 			Parsed_frame q;
 			require(parse_frame(copy, q, true) == Drop_reason::NONE);
+		}
+
+		/* an ICMP error's quote lies inside the ICMP message, and rewriting it keeps it valid */
+		if (std::optional<Icmp_quote> quote = parse_icmp_quote(frame, p)) {
+			require(quote->ip_offset == p.l4->payload_offset);
+			require(quote->l4_offset + 8 <= quote->end && quote->end <= size);
+			if (check) {
+				std::vector<uint8_t> copy(data, data + size);
+				set_icmp_quote(copy, *quote, { 0x0a000364 }, { 0x01010101 }, 5353, 53);
+				Parsed_frame q;
+				require(parse_frame(copy, q, true) == Drop_reason::NONE);
+				std::optional<Icmp_quote> again = parse_icmp_quote(copy, q);
+				require(again && again->src.value == 0x0a000364 && again->src_port == 5353);
+			}
 		}
 	}
 	return 0;

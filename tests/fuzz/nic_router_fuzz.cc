@@ -42,8 +42,11 @@ namespace {
 			<udp dst="0.0.0.0/0"><permit-any domain="uplink"/></udp>
 			<icmp dst="0.0.0.0/0" domain="uplink"/>
 			<tcp dst="10.0.1.0/24"><permit port="7" domain="servers"/></tcp>
+			<ip dst="10.0.1.0/24" domain="servers"/>
 		</domain>
-		<domain name="servers" interface="10.0.1.1/24"/>
+		<domain name="servers" interface="10.0.1.1/24">
+			<ip dst="10.0.3.0/24" domain="clients"/>
+		</domain>
 		<domain name="dynamic"/>
 	</config>)";
 }

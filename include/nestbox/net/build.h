@@ -46,4 +46,14 @@ namespace nestbox::Net {
 	/* TCP/UDP source/destination port; for ICMP echo both mean the echo id */
 	void set_src_port(std::span<uint8_t> frame, Parsed_frame &parsed, uint16_t port);
 	void set_dst_port(std::span<uint8_t> frame, Parsed_frame &parsed, uint16_t port);
+
+	/*
+	 * Rewrites the packet an ICMP error quotes (what NAT does to the error
+	 * of a translated packet): its addresses and ports, the quoted IPv4
+	 * checksum, the quoted TCP/UDP/ICMP checksum where the quote holds it
+	 * (incrementally, since the quote is truncated), and the ICMP checksum.
+	 */
+	void set_icmp_quote(std::span<uint8_t> frame, Icmp_quote &quote,
+	                    Ipv4_address src, Ipv4_address dst,
+	                    uint16_t src_port, uint16_t dst_port);
 }

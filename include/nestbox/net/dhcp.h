@@ -49,9 +49,11 @@ namespace nestbox::Net {
 		uint8_t      message_type { 0 };
 		bool         has_subnet_mask { false }, has_router { false },
 		             has_requested_ip { false }, has_server_id { false },
-		             has_lease_time { false };
+		             has_lease_time { false }, has_renewal_time { false },
+		             has_rebinding_time { false };
 		Ipv4_address subnet_mask { }, router { }, requested_ip { }, server_id { };
 		uint32_t     lease_time { 0 };
+		uint32_t     renewal_time { 0 }, rebinding_time { 0 };   /* T1, T2 (RFC 2131 4.4.5) */
 		std::vector<Ipv4_address> dns_servers { };
 		std::string  domain_name { };
 		std::string  host_name { };

@@ -65,7 +65,8 @@ namespace nestbox::Net {
 	namespace Ether_type { enum : uint16_t { IPV4 = 0x0800, ARP = 0x0806 }; }
 	namespace Ip_protocol { enum : uint8_t { ICMP = 1, TCP = 6, UDP = 17 }; }
 	namespace Tcp_flag { enum : uint8_t { FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16 }; }
-	namespace Icmp_type { enum : uint8_t { ECHO_REPLY = 0, DEST_UNREACHABLE = 3, ECHO_REQUEST = 8 }; }
+	namespace Icmp_type { enum : uint8_t { ECHO_REPLY = 0, DEST_UNREACHABLE = 3, ECHO_REQUEST = 8,
+	                                      TIME_EXCEEDED = 11 }; }
 	namespace Arp_op { enum : uint16_t { REQUEST = 1, REPLY = 2 }; }
 
 	constexpr size_t ETH_HEADER = 14;
@@ -119,6 +120,29 @@ namespace nestbox::Net {
 		std::optional<L4_fields>    l4 { };
 		std::optional<Dhcp_message> dhcp { };  /* a UDP datagram from or to port 67/68 */
 	};
+
+	/*
+	 * The packet an ICMP error (destination unreachable, time exceeded)
+	 * quotes: its IPv4 header and the first 8 bytes of its payload
+	 * (RFC 792), enough for TCP/UDP ports or an ICMP echo's id.
+	 */
+	struct Icmp_quote
+	{
+		Ipv4_address src { }, dst { };
+		uint8_t  protocol { 0 };
+		uint16_t src_port { 0 }, dst_port { 0 };  /* ICMP echo: its id in both */
+		size_t   ip_offset { 0 };                  /* of the quoted header, in the frame */
+		size_t   l4_offset { 0 };
+		size_t   end { 0 };                        /* end of the ICMP message, in the frame */
+	};
+
+	/*
+	 * The quote of an ICMP error that 'parse_frame' accepted, if it is an
+	 * error type and quotes an unfragmented TCP or UDP packet or an ICMP
+	 * echo with a well-formed IPv4 header; nothing otherwise.
+	 */
+	std::optional<Icmp_quote> parse_icmp_quote(std::span<uint8_t const> frame,
+	                                           Parsed_frame const &parsed);
 
 	/*
 	 * Parses 'frame' into 'out'. With 'check_checksums' false, the IPv4,

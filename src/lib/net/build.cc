@@ -4,6 +4,8 @@
 #include <nestbox/net/build.h>
 #include <nestbox/net/checksum.h>
 
+#include <tuple>
+
 using namespace nestbox::Net;
 
 
@@ -182,4 +184,52 @@ void nestbox::Net::set_dst_port(std::span<uint8_t> f, Parsed_frame &p, uint16_t 
 	}
 	set_port_field(f, p, 2, port);
 	p.l4->dst_port = port;
+}
+
+
+void nestbox::Net::set_icmp_quote(std::span<uint8_t> f, Icmp_quote &q,
+                                  Ipv4_address src, Ipv4_address dst,
+                                  uint16_t src_port, uint16_t dst_port)
+{
+	/* the quoted transport checksum, where the quote holds it */
+	size_t csum = 0;
+	bool pseudo = true, udp = false;
+	switch (q.protocol) {
+	case Ip_protocol::TCP:  csum = q.l4_offset + 16 + 2 <= q.end ? q.l4_offset + 16 : 0; break;
+	case Ip_protocol::UDP:  csum = get_u16(f, q.l4_offset + 6) ? q.l4_offset + 6 : 0; udp = true; break;
+	case Ip_protocol::ICMP: csum = q.l4_offset + 2; pseudo = false; break;
+	}
+	auto update = [&] (size_t field, uint16_t old_v, uint16_t new_v) {
+		put_u16(f, field, checksum_update16(get_u16(f, field), old_v, new_v)); };
+
+	for (auto [offset, old_a, new_a] : { std::tuple { size_t(12), q.src, src },
+	                                     std::tuple { size_t(16), q.dst, dst } }) {
+		if (old_a == new_a) continue;
+		size_t const ip_csum = q.ip_offset + 10;
+		put_u16(f, ip_csum, checksum_update32(get_u16(f, ip_csum), old_a.value, new_a.value));
+		if (csum && pseudo) put_u16(f, csum, checksum_update32(get_u16(f, csum), old_a.value, new_a.value));
+		put_ipv4(f, q.ip_offset + offset, new_a);
+	}
+	if (q.protocol == Ip_protocol::ICMP) {
+		/* an echo's id serves as both ports */
+		if (q.src_port != src_port) {
+			update(csum, q.src_port, src_port);
+			put_u16(f, q.l4_offset + 4, src_port);
+		}
+	} else {
+		for (auto [offset, old_p, new_p] : { std::tuple { size_t(0), q.src_port, src_port },
+		                                     std::tuple { size_t(2), q.dst_port, dst_port } }) {
+			if (old_p == new_p) continue;
+			if (csum) update(csum, old_p, new_p);
+			put_u16(f, q.l4_offset + offset, new_p);
+		}
+	}
+	if (udp && csum && get_u16(f, csum) == 0) put_u16(f, csum, 0xffff);
+	q.src = src; q.dst = dst; q.src_port = src_port;
+	q.dst_port = q.protocol == Ip_protocol::ICMP ? src_port : dst_port;
+
+	/* the ICMP checksum covers the whole message, which is all here */
+	size_t const icmp = q.ip_offset - ICMP_HEADER;
+	put_u16(f, icmp + 2, 0);
+	put_u16(f, icmp + 2, internet_checksum(f.subspan(icmp, q.end - icmp)));
 }

@@ -22,6 +22,12 @@ static Drop_reason take_option(uint8_t code, std::span<uint8_t const> v, Dhcp_op
 		has = true;
 		return Drop_reason::NONE;
 	};
+	auto fixed_u32 = [&] (bool &has, uint32_t &value) {
+		if (v.size() != 4) return Drop_reason::DHCP_OPTION_LENGTH;
+		value = get_u32(v, 0);
+		has = true;
+		return Drop_reason::NONE;
+	};
 	auto string = [&] (std::string &s) {
 		for (uint8_t c : v)
 			if (s.size() < MAX_STRING_OPTION) s.push_back(char(c));
@@ -37,11 +43,9 @@ static Drop_reason take_option(uint8_t code, std::span<uint8_t const> v, Dhcp_op
 	case Dhcp_option::ROUTER:       return fixed_ip(out.has_router, out.router);
 	case Dhcp_option::REQUESTED_IP: return fixed_ip(out.has_requested_ip, out.requested_ip);
 	case Dhcp_option::SERVER_ID:    return fixed_ip(out.has_server_id, out.server_id);
-	case Dhcp_option::LEASE_TIME:
-		if (v.size() != 4) return Drop_reason::DHCP_OPTION_LENGTH;
-		out.lease_time = get_u32(v, 0);
-		out.has_lease_time = true;
-		return Drop_reason::NONE;
+	case Dhcp_option::LEASE_TIME:     return fixed_u32(out.has_lease_time, out.lease_time);
+	case Dhcp_option::RENEWAL_TIME:   return fixed_u32(out.has_renewal_time, out.renewal_time);
+	case Dhcp_option::REBINDING_TIME: return fixed_u32(out.has_rebinding_time, out.rebinding_time);
 	case Dhcp_option::DNS_SERVER:
 		if (v.size() % 4) return Drop_reason::DHCP_OPTION_LENGTH;
 		for (size_t i = 0; i < v.size(); i += 4)

@@ -182,3 +182,37 @@ Drop_reason nestbox::Net::parse_frame(std::span<uint8_t const> frame, Parsed_fra
 	}
 	return Drop_reason::ETH_TYPE;
 }
+
+
+std::optional<Icmp_quote> nestbox::Net::parse_icmp_quote(std::span<uint8_t const> frame,
+                                                         Parsed_frame const &p)
+{
+	if (!p.ipv4 || !p.l4 || p.ipv4->protocol != Ip_protocol::ICMP) return { };
+	uint8_t const type = p.l4->icmp_type;
+	if (type != Icmp_type::DEST_UNREACHABLE && type != Icmp_type::TIME_EXCEEDED) return { };
+
+	/* the quote is the ICMP payload: an IPv4 header and at least 8 bytes after it */
+	size_t const o = p.l4->payload_offset, len = p.l4->payload_length;
+	if (len < IPV4_HEADER + 8 || o + len > frame.size()) return { };
+	auto const q = frame.subspan(o, len);
+	if (q[0] >> 4 != 4) return { };
+	size_t const ihl = size_t(q[0] & 0xf) * 4;
+	if (ihl < IPV4_HEADER || ihl + 8 > len) return { };
+	if (get_u16(q, 6) & 0x1fff) return { };   /* a later fragment has no ports */
+
+	Icmp_quote r { .src = { get_u32(q, 12) }, .dst = { get_u32(q, 16) }, .protocol = q[9],
+	               .ip_offset = o, .l4_offset = o + ihl, .end = o + len };
+	auto const l4 = q.subspan(ihl);
+	switch (r.protocol) {
+	case Ip_protocol::TCP:
+	case Ip_protocol::UDP:
+		r.src_port = get_u16(l4, 0);
+		r.dst_port = get_u16(l4, 2);
+		return r;
+	case Ip_protocol::ICMP:
+		if (l4[0] != Icmp_type::ECHO_REQUEST && l4[0] != Icmp_type::ECHO_REPLY) return { };
+		r.src_port = r.dst_port = get_u16(l4, 4);
+		return r;
+	}
+	return { };
+}

@@ -123,6 +123,7 @@ namespace {
 			if (type == "tcp") d.tcp.push_back(transport_rule(c));
 			else if (type == "udp") d.udp.push_back(transport_rule(c));
 			else if (type == "icmp") d.icmp.push_back({ cidr(c, "dst"), domain_ref(c) });
+			else if (type == "ip") d.ip.push_back({ cidr(c, "dst"), domain_ref(c) });
 			else if (type == "tcp-forward") d.tcp_forward.push_back(forward_rule(c));
 			else if (type == "udp-forward") d.udp_forward.push_back(forward_rule(c));
 			else if (type == "nat")
@@ -160,6 +161,7 @@ namespace {
 			for (auto const &r : d.tcp) for (auto const &p : r.permits) check(d, p.domain);
 			for (auto const &r : d.udp) for (auto const &p : r.permits) check(d, p.domain);
 			for (auto const &r : d.icmp) check(d, r.domain);
+			for (auto const &r : d.ip) check(d, r.domain);
 			for (auto const &r : d.tcp_forward) check(d, r.domain);
 			for (auto const &r : d.udp_forward) check(d, r.domain);
 			for (auto const &r : d.nat) check(d, r.domain);

@@ -30,6 +30,9 @@ namespace Nic_router {
 	/* <icmp dst=… domain=…/> */
 	struct Icmp_rule { Ipv4_cidr dst; std::string domain; };
 
+	/* <ip dst=… domain=…/>: IPv4 of any protocol, without link state or NAT */
+	struct Ip_rule { Ipv4_cidr dst; std::string domain; };
+
 	/* <tcp-forward port=… domain=… to=… to_port=…/> */
 	struct Forward_rule { uint16_t port; std::string domain; Ipv4_address to; uint16_t to_port; };
 
@@ -54,6 +57,7 @@ namespace Nic_router {
 
 		std::vector<Transport_rule> tcp { }, udp { };
 		std::vector<Icmp_rule>      icmp { };
+		std::vector<Ip_rule>        ip { };
 		std::vector<Forward_rule>   tcp_forward { }, udp_forward { };
 		std::vector<Nat_rule>       nat { };
 

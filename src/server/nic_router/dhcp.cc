@@ -100,16 +100,77 @@ void Router::_dhcp_server(Iface &i, Domain &d, Parsed_frame const &p, uint64_t n
 
 void Router::_dhcp_client_send(Domain &d, uint8_t type)
 {
+	/* RFC 2131 4.4.5: a renewal is unicast to the server, a rebinding broadcast */
+	bool const renewing  = d.dhcp_state == Dhcp_client_state::RENEWING;
+	bool const extending = renewing || d.dhcp_state == Dhcp_client_state::REBINDING;
+
 	std::vector<uint8_t> b;
 	Dhcp_writer w(b, 1, d.dhcp_xid, _mac);
-	w.flags(0x8000).option_u8(Dhcp_option::MESSAGE_TYPE, type);
-	if (type == Dhcp_type::REQUEST)
+	if (extending)
+		w.ciaddr(d.ip->address);
+	else
+		w.flags(0x8000);
+	w.option_u8(Dhcp_option::MESSAGE_TYPE, type);
+	if (type == Dhcp_type::REQUEST && !extending)
 		w.option_ip(Dhcp_option::REQUESTED_IP, d.offered).option_ip(Dhcp_option::SERVER_ID, d.offer_server);
 	uint8_t const wanted[] { Dhcp_option::SUBNET_MASK, Dhcp_option::ROUTER,
 	                         Dhcp_option::DNS_SERVER, Dhcp_option::DOMAIN_NAME };
 	w.option(Dhcp_option::PARAMETER_LIST, wanted).end();
-	_send_domain(d, build_udp({ _mac, Mac_address::broadcast() }, { { }, Ipv4_address::broadcast() },
-	                          DHCP_CLIENT_PORT, DHCP_SERVER_PORT, b));
+
+	Eth_ends  const eth { _mac, renewing ? d.server_mac : Mac_address::broadcast() };
+	Ipv4_ends const ip  { extending ? d.ip->address : Ipv4_address { },
+	                      renewing ? d.offer_server : Ipv4_address::broadcast() };
+	_send_domain(d, build_udp(eth, ip, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, b));
+}
+
+
+/* RFC 2131 4.4.5: retransmit after half the time left, at least 60 s, never beyond 'until' */
+static uint64_t retransmit_at(uint64_t now, uint64_t until)
+{
+	if (until <= now) return now;
+	return std::min(until, now + std::max<uint64_t>((until - now) / 2, Router::DHCP_MIN_RETRANSMIT_MS));
+}
+
+
+void Router::_dhcp_client_bind(Domain &d, Parsed_frame const &p, uint64_t now)
+{
+	Dhcp_message const &m = *p.dhcp;
+	unsigned const prefix = m.options.has_subnet_mask ? prefix_of(m.options.subnet_mask) : 33;
+	bool const extending = d.dhcp_state != Dhcp_client_state::REQUESTING;
+
+	/* Genode's router needs address, mask and lease time; without them: start over */
+	if (m.yiaddr.is_unspecified() || prefix == 0 || prefix > 30 || !m.options.has_lease_time) {
+		if (extending) _drop_ip_config(d);
+		d.dhcp_state = Dhcp_client_state::INIT;
+		d.dhcp_deadline_ms = now;
+		return;
+	}
+	Ipv4_cidr const ip { m.yiaddr, prefix };
+
+	/* a renewal that hands out another address ends what the old one carried */
+	if (extending && !(d.ip && d.ip->address == ip.address && d.ip->prefix == ip.prefix))
+		_drop_ip_config(d);
+
+	d.ip = ip;
+	d.gateway.reset();
+	if (m.options.has_router && d.ip->contains(m.options.router)) d.gateway = m.options.router;
+	d.dns = m.options.dns_servers;
+	d.offer_server = m.options.has_server_id ? m.options.server_id : m.siaddr;
+	d.server_mac = p.src;
+
+	/* T1 and T2 as the server gives them if they are in order, else RFC 2131's defaults */
+	uint64_t const lease = uint64_t(m.options.lease_time) * 1000;
+	uint64_t t1 = lease / 2, t2 = lease * 7 / 8;
+	uint64_t const s_t1 = uint64_t(m.options.renewal_time) * 1000;
+	uint64_t const s_t2 = uint64_t(m.options.rebinding_time) * 1000;
+	if (m.options.has_rebinding_time && s_t2 <= lease) t2 = s_t2;
+	if (m.options.has_renewal_time && s_t1 <= t2) t1 = s_t1;
+	if (t1 > t2) t1 = t2;
+	d.lease_end_ms = now + lease;
+	d.renew_ms     = now + t1;
+	d.rebind_ms    = now + t2;
+	d.dhcp_state   = Dhcp_client_state::BOUND;
+	_update_link_states();
 }
 
 
@@ -128,25 +189,16 @@ void Router::_dhcp_client(Domain &d, Parsed_frame const &p, uint64_t now)
 		_dhcp_client_send(d, Dhcp_type::REQUEST);
 		return;
 
-	case Dhcp_type::ACK: {
-		if (d.dhcp_state != Dhcp_client_state::REQUESTING) return;
-		unsigned const prefix = m.options.has_subnet_mask ? prefix_of(m.options.subnet_mask) : 33;
-		/* Genode's router needs address, mask and lease time; without them: start over */
-		if (m.yiaddr.is_unspecified() || prefix == 0 || prefix > 30 || !m.options.has_lease_time) {
-			d.dhcp_state = Dhcp_client_state::INIT;
-			d.dhcp_deadline_ms = now;
-			return;
-		}
-		d.ip = Ipv4_cidr { m.yiaddr, prefix };
-		d.gateway.reset();
-		if (m.options.has_router && d.ip->contains(m.options.router)) d.gateway = m.options.router;
-		d.dns = m.options.dns_servers;
-		d.lease_end_ms = now + uint64_t(m.options.lease_time) * 1000;
-		d.dhcp_state = Dhcp_client_state::BOUND;
-		_update_link_states();
+	case Dhcp_type::ACK:
+		if (d.dhcp_state != Dhcp_client_state::REQUESTING
+		 && d.dhcp_state != Dhcp_client_state::RENEWING
+		 && d.dhcp_state != Dhcp_client_state::REBINDING) return;
+		_dhcp_client_bind(d, p, now);
 		return;
-	}
+
 	case Dhcp_type::NAK:
+		if (d.dhcp_state == Dhcp_client_state::RENEWING || d.dhcp_state == Dhcp_client_state::REBINDING)
+			_drop_ip_config(d);   /* the server took the address back */
 		d.dhcp_state = Dhcp_client_state::INIT;
 		d.dhcp_deadline_ms = now;
 		return;
@@ -157,19 +209,36 @@ void Router::_dhcp_client(Domain &d, Parsed_frame const &p, uint64_t now)
 void Router::_dhcp_client_tick(Domain &d, uint64_t now)
 {
 	if (d.cfg.interface) return;
-	if (d.dhcp_state == Dhcp_client_state::BOUND) {
-		if (now < d.lease_end_ms) return;
-		/* the lease ran out: the address is no longer ours (no renewal yet, see README) */
+
+	using S = Dhcp_client_state;
+	bool const has_lease = d.dhcp_state == S::BOUND || d.dhcp_state == S::RENEWING
+	                    || d.dhcp_state == S::REBINDING;
+	if (has_lease && now >= d.lease_end_ms) {
+		/* neither the server nor any other extended the lease: the address is gone */
 		_drop_ip_config(d);
+	} else if (has_lease) {
+		auto request = [&] (S state, uint64_t until) {
+			if (d.dhcp_state != state)
+				d.dhcp_xid = _xid_seed = _xid_seed * 1103515245u + 12345u;
+			d.dhcp_state = state;
+			d.dhcp_deadline_ms = retransmit_at(now, until);
+			_dhcp_client_send(d, Dhcp_type::REQUEST);
+		};
+		if (now >= d.rebind_ms) {
+			if (d.dhcp_state != S::REBINDING || now >= d.dhcp_deadline_ms) request(S::REBINDING, d.lease_end_ms);
+		} else if (now >= d.renew_ms) {
+			if (d.dhcp_state != S::RENEWING || now >= d.dhcp_deadline_ms) request(S::RENEWING, d.rebind_ms);
+		}
+		return;
 	}
-	if (d.dhcp_state != Dhcp_client_state::INIT && now < d.dhcp_deadline_ms) return;
+	if (d.dhcp_state != S::INIT && now < d.dhcp_deadline_ms) return;
 
 	bool any_up = false;
 	for (auto &[id, i] : _ifaces) any_up |= i.domain == d.cfg.name && i.peer_up;
 	if (!any_up) return;
 
 	d.dhcp_xid = _xid_seed = _xid_seed * 1103515245u + 12345u;
-	d.dhcp_state = Dhcp_client_state::SELECTING;
+	d.dhcp_state = S::SELECTING;
 	d.dhcp_deadline_ms = now + uint64_t(_config.dhcp_discover_timeout_sec) * 1000;
 	_dhcp_client_send(d, Dhcp_type::DISCOVER);
 }
@@ -185,6 +254,7 @@ void Router::_drop_ip_config(Domain &d)
 	for (Arp_waiter const &w : d.waiters)
 		if (Iface *i = _iface(w.payer)) i->refund(w.frame.size() + WAITER_OVERHEAD);
 	d.waiters.clear();
+	d.arp_asked.clear();
 	d.arp.clear();
 	d.ip.reset();
 	d.gateway.reset();

@@ -200,3 +200,32 @@ bool Router::_link_still_permitted(Link const &l) const
 	if (l.nat && t.ip->address != l.server_ends.src) return false;
 	return true;
 }
+
+
+/*
+ * An ICMP error (destination unreachable, time exceeded) quotes a packet the
+ * router sent into domain 'd' on a link. It goes to the link's other side,
+ * with the quote turned back into the packet as that side sent it, so that
+ * a NATed client learns of its failed connection (as Linux's NAT does).
+ */
+bool Router::_forward_icmp_error(Domain &d, Parsed_frame &p, Frame &f, Icmp_quote &q, uint64_t now)
+{
+	Endpoints const sent { q.src, q.dst, q.src_port, q.dst_port };
+	Link *l = _find_link(q.protocol, d.cfg.name, reversed(sent));
+	if (!l) return false;
+
+	bool const from_client = l->client_domain == d.cfg.name && l->client_ends == reversed(sent);
+	Endpoints const orig = from_client ? reversed(l->server_ends) : l->client_ends;
+	Domain *to = _domain(from_client ? l->server_domain : l->client_domain);
+	if (!to || !to->ip) {
+		if (Iface *payer = _iface(l->client)) payer->drop(Route_drop::DOMAIN_DOWN);
+		return true;
+	}
+	/* the host the quote went to reports under the address the other side knows it by */
+	Ipv4_address const reporter = p.ipv4->src == sent.dst ? orig.dst : p.ipv4->src;
+	set_icmp_quote(f, q, orig.src, orig.dst, orig.src_port, orig.dst_port);
+	if (p.ipv4->src != reporter) set_ipv4_src(f, p, reporter);
+	if (p.ipv4->dst != orig.src)  set_ipv4_dst(f, p, orig.src);
+	_to_domain(*to, l->client, p, f, now);
+	return true;
+}

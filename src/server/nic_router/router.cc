@@ -44,7 +44,9 @@ void Router::apply_config(Config const &config, uint64_t now_ms)
 				d.ip = old->ip; d.gateway = old->gateway; d.dns = old->dns;
 				d.dhcp_state = old->dhcp_state; d.dhcp_xid = old->dhcp_xid;
 				d.dhcp_deadline_ms = old->dhcp_deadline_ms; d.lease_end_ms = old->lease_end_ms;
+				d.renew_ms = old->renew_ms; d.rebind_ms = old->rebind_ms;
 				d.offered = old->offered; d.offer_server = old->offer_server;
+				d.server_mac = old->server_mac;
 			}
 			if (same_cidr(d.ip, old->ip))
 				d.arp = std::move(old->arp);
@@ -258,8 +260,15 @@ void Router::_handle_ipv4(Iface &i, Domain &d, Parsed_frame &p, Frame &f, uint64
 {
 	if (!d.ip) { i.drop(Route_drop::DOMAIN_DOWN); return; }
 	Ipv4_fields const &ip = *p.ipv4;
+	bool const to_router = ip.dst == d.ip->address;
 
-	if (ip.dst == d.ip->address) {
+	/* an ICMP error about a link's packet goes back to the link's other side */
+	if (std::optional<Icmp_quote> quote = parse_icmp_quote(f, p)) {
+		if (_forward_icmp_error(d, p, f, *quote, now)) return;
+		if (to_router || !_route_by_ip_rules(i, d, p, f, now)) i.drop(Route_drop::NO_RULE);
+		return;
+	}
+	if (to_router) {
 		bool const echo = ip.protocol == Ip_protocol::ICMP && p.l4
 		               && p.l4->icmp_type == Icmp_type::ECHO_REQUEST;
 		if (echo && d.cfg.icmp_echo_server) { _handle_echo(i, d, p, f); return; }
@@ -281,7 +290,25 @@ void Router::_handle_ipv4(Iface &i, Domain &d, Parsed_frame &p, Frame &f, uint64
 		return;
 	}
 	if (_forward_by_link(i, d, p, f, now)) return;
-	if (!_route_new(i, d, p, f, now)) i.drop(Route_drop::NO_RULE);
+	if (_route_new(i, d, p, f, now)) return;
+
+	/* Genode's last resort for every protocol: the IP rules */
+	if (!_route_by_ip_rules(i, d, p, f, now)) i.drop(Route_drop::NO_RULE);
+}
+
+
+bool Router::_route_by_ip_rules(Iface &i, Domain &d, Parsed_frame &p, Frame &f, uint64_t now)
+{
+	Ip_rule const *best = nullptr;
+	for (Ip_rule const &r : d.cfg.ip)
+		if (r.dst.contains(p.ipv4->dst) && (!best || r.dst.prefix > best->dst.prefix)) best = &r;
+	if (!best) return false;
+
+	/* no link and no NAT: the packet only gets the target domain's Ethernet header */
+	Domain *to = _domain(best->domain);
+	if (!to || !to->ip) { i.drop(Route_drop::DOMAIN_DOWN); return true; }
+	_to_domain(*to, i.id, p, f, now);
+	return true;
 }
 
 
@@ -342,9 +369,15 @@ void Router::_to_domain(Domain &to, Id payer_id, Parsed_frame &p, Frame &f, uint
 	bool pending = false;
 	for (Arp_waiter const &w : to.waiters) pending |= w.next_hop == next_hop;
 	to.waiters.push_back({ next_hop, std::move(f), payer_id, now + ARP_TIMEOUT_MS });
-	if (!pending)
-		_send_domain(to, build_arp({ _mac, Mac_address::broadcast() }, Arp_op::REQUEST, _mac,
-		                           to.ip->address, { }, next_hop));
+	if (!pending) _ask_arp(to, next_hop, now);
+}
+
+
+void Router::_ask_arp(Domain &d, Ipv4_address next_hop, uint64_t now)
+{
+	d.arp_asked[next_hop] = now;
+	_send_domain(d, build_arp({ _mac, Mac_address::broadcast() }, Arp_op::REQUEST, _mac,
+	                          d.ip->address, { }, next_hop));
 }
 
 
@@ -366,6 +399,14 @@ void Router::tick(uint64_t now)
 				i->drop(Route_drop::ARP_TIMEOUT);
 			}
 			d.waiters.pop_front();
+		}
+		/* a request can be lost (a peer not up yet): ask again while frames wait */
+		for (auto it = d.arp_asked.begin(); it != d.arp_asked.end(); ) {
+			bool waited_for = false;
+			for (Arp_waiter const &w : d.waiters) waited_for |= w.next_hop == it->first;
+			if (!waited_for || !d.ip) { it = d.arp_asked.erase(it); continue; }
+			if (now >= it->second + ARP_RETRY_MS) _ask_arp(d, it->first, now);
+			++it;
 		}
 		for (auto it = d.leases.begin(); it != d.leases.end(); )
 			if (now >= it->second.expires_ms) _free_lease(d, it++); else ++it;

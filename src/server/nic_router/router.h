@@ -71,8 +71,10 @@ namespace Nic_router {
 			static constexpr size_t   MAX_ARP_WAITERS = 64;      /* per domain */
 			static constexpr size_t   MAX_ARP_CACHE = 1024;      /* per domain */
 			static constexpr uint64_t ARP_TIMEOUT_MS = 3000;     /* a waiter's frame is dropped then */
+			static constexpr uint64_t ARP_RETRY_MS = 1000;       /* an unanswered request is sent again */
 			static constexpr uint16_t NAT_PORT_FIRST = 49152;    /* IANA's dynamic range */
 			static constexpr uint16_t NAT_PORT_LAST = 65535;
+			static constexpr uint64_t DHCP_MIN_RETRANSMIT_MS = 60000; /* renewing/rebinding (RFC 2131) */
 
 			using Id = unsigned;
 
@@ -141,7 +143,7 @@ namespace Nic_router {
 				uint64_t     deadline_ms;
 			};
 
-			enum class Dhcp_client_state { INIT, SELECTING, REQUESTING, BOUND };
+			enum class Dhcp_client_state { INIT, SELECTING, REQUESTING, BOUND, RENEWING, REBINDING };
 
 			struct Domain
 			{
@@ -151,6 +153,7 @@ namespace Nic_router {
 				std::vector<Ipv4_address>   dns { };
 				std::map<Ipv4_address, Mac_address> arp { };
 				std::deque<Arp_waiter>      waiters { };
+				std::map<Ipv4_address, uint64_t> arp_asked { };  /* next hop waited for: when last asked */
 				std::map<Ipv4_address, Lease> leases { };
 				std::set<uint16_t>          nat_used[3] { };   /* tcp, udp, icmp */
 				uint16_t                    nat_next[3] { NAT_PORT_FIRST, NAT_PORT_FIRST, NAT_PORT_FIRST };
@@ -159,7 +162,9 @@ namespace Nic_router {
 				uint32_t          dhcp_xid { 0 };
 				uint64_t          dhcp_deadline_ms { 0 };
 				uint64_t          lease_end_ms { 0 };
+				uint64_t          renew_ms { 0 }, rebind_ms { 0 };   /* T1, T2 of the lease */
 				Ipv4_address      offered { }, offer_server { };
+				Mac_address       server_mac { };                    /* where a renewal is unicast */
 				uint64_t          rx_bytes { 0 }, tx_bytes { 0 };
 
 				Domain(Domain_config const &c) : cfg(c) {
@@ -217,14 +222,17 @@ namespace Nic_router {
 			void _handle_ipv4(Iface &, Domain &, Parsed_frame &, Frame &, uint64_t now);
 			void _handle_echo(Iface &, Domain &, Parsed_frame const &, Frame const &);
 			bool _route_new(Iface &, Domain &, Parsed_frame &, Frame &, uint64_t now);
+			bool _route_by_ip_rules(Iface &, Domain &, Parsed_frame &, Frame &, uint64_t now);
 			void _to_domain(Domain &, Id payer, Parsed_frame &, Frame &, uint64_t now);
 			void _learn(Domain &, Ipv4_address, Mac_address);
+			void _ask_arp(Domain &, Ipv4_address next_hop, uint64_t now);
 			void _update_link_states();
 
 			/* links.cc */
 			uint64_t _idle_timeout_ms(uint8_t protocol) const;
 			Link *_find_link(uint8_t protocol, std::string const &domain, Endpoints const &);
 			bool _forward_by_link(Iface &, Domain &, Parsed_frame &, Frame &, uint64_t now);
+			bool _forward_icmp_error(Domain &, Parsed_frame &, Frame &, Icmp_quote &, uint64_t now);
 			Link *_create_link(Iface &, Domain &from, Domain &to, Parsed_frame &, Frame &,
 			                   bool forward, uint64_t now);
 			void _dissolve(std::list<Link>::iterator);
@@ -235,6 +243,7 @@ namespace Nic_router {
 			/* dhcp.cc */
 			void _dhcp_server(Iface &, Domain &, Parsed_frame const &, uint64_t now);
 			void _dhcp_client(Domain &, Parsed_frame const &, uint64_t now);
+			void _dhcp_client_bind(Domain &, Parsed_frame const &, uint64_t now);
 			void _dhcp_client_tick(Domain &, uint64_t now);
 			void _dhcp_client_send(Domain &, uint8_t type);
 			void _drop_ip_config(Domain &);
