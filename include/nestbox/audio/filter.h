@@ -28,6 +28,15 @@
 namespace nestbox::Audio {
 	class Filter;
 	struct Filter_component;
+
+	/*
+	 * A source's outputs: one Play session per channel that its config's
+	 * 'channels' attribute names ("left right", the default), each telling
+	 * of its progress to 'progress'
+	 */
+	template <typename HANDLER>
+	std::vector<std::unique_ptr<Play::Connection>> play_connections(Env &env, HANDLER &progress,
+	                                                                 pugi::xml_node config);
 }
 
 
@@ -126,3 +135,14 @@ struct nestbox::Audio::Filter_component : Filter::Processor
 
 		void _handle_config() { config.update(); configure(config.node()); }
 };
+
+
+template <typename HANDLER>
+std::vector<std::unique_ptr<nestbox::Play::Connection>>
+nestbox::Audio::play_connections(Env &env, HANDLER &progress, pugi::xml_node config)
+{
+	std::vector<std::unique_ptr<Play::Connection>> v;
+	for (std::string const &name : Filter::channel_names(config.attribute("channels").as_string("left right")))
+		v.push_back(std::make_unique<Play::Connection>(env, progress.cap(), name));
+	return v;
+}
