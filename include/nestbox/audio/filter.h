@@ -12,7 +12,8 @@
  *
  * A filter component provides a 'Processor', which changes the samples of
  * each window in place, and applies its config (the channels stay as they
- * were at start).
+ * were at start). 'Filter_component' is the skeleton every filter's Main
+ * shares: the config, its rate, the Filter and the config signal.
  */
 #pragma once
 
@@ -22,8 +23,21 @@
 
 #include <nestbox/audio/connection.h>
 #include <nestbox/audio/server.h>
+#include <nestbox/config_document.h>
 
-namespace nestbox::Audio { class Filter; }
+namespace nestbox::Audio {
+	class Filter;
+	struct Filter_component;
+
+	/*
+	 * A source's outputs: one Play session per channel that its config's
+	 * 'channels' attribute names ("left right", the default), each telling
+	 * of its progress to 'progress'
+	 */
+	template <typename HANDLER>
+	std::vector<std::unique_ptr<Play::Connection>> play_connections(Env &env, HANDLER &progress,
+	                                                                 pugi::xml_node config);
+}
 
 
 class nestbox::Audio::Filter : private Play_handler
@@ -81,3 +95,54 @@ class nestbox::Audio::Filter : private Play_handler
 		/* Offer the Play service; false (logged) if the parent refused */
 		bool announce();
 };
+
+
+/*
+ * The base of a filter component's Main: it reads the config once for the
+ * rate (rate="48000", the default) and the channels, then calls 'configure'
+ * with the config on 'start' and on every change of it. Main's constructor
+ * calls 'start' once its own members exist, which applies the first config
+ * and announces the Play service (the component exits if the parent
+ * refuses it).
+ */
+struct nestbox::Audio::Filter_component : Filter::Processor
+{
+	Env &env;
+
+	Config_document config { env };
+
+	unsigned const rate = [&] {
+		config.update();
+		return config.node().attribute("rate").as_uint(48000);
+	}();
+
+	std::vector<std::string> const names =
+		Filter::channel_names(config.node().attribute("channels").as_string("left right"));
+
+	Filter filter { env, *this, names };
+
+	/* Apply the (updated) config */
+	virtual void configure(pugi::xml_node node) = 0;
+
+	Filter_component(Env &env) : env(env) { }
+
+	/* Apply the config, follow its changes, offer the Play service */
+	void start();
+
+	private:
+
+		Signal_handler<Filter_component> _config_handler { env.ep(), *this, &Filter_component::_handle_config };
+
+		void _handle_config() { config.update(); configure(config.node()); }
+};
+
+
+template <typename HANDLER>
+std::vector<std::unique_ptr<nestbox::Play::Connection>>
+nestbox::Audio::play_connections(Env &env, HANDLER &progress, pugi::xml_node config)
+{
+	std::vector<std::unique_ptr<Play::Connection>> v;
+	for (std::string const &name : Filter::channel_names(config.attribute("channels").as_string("left right")))
+		v.push_back(std::make_unique<Play::Connection>(env, progress.cap(), name));
+	return v;
+}

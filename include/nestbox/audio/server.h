@@ -28,8 +28,10 @@ namespace nestbox::Audio {
 	class Record_session;
 	struct Play_handler;
 	struct Record_handler;
-	class Play_root;
-	class Record_root;
+	template <typename SESSION, typename HANDLER> class Session_root;
+
+	using Play_root   = Session_root<Play_session, Play_handler>;
+	using Record_root = Session_root<Record_session, Record_handler>;
 }
 
 
@@ -96,22 +98,6 @@ class nestbox::Audio::Play_session : public Rpc_object<Play::Session>
 };
 
 
-class nestbox::Audio::Play_root : public Root_component<Play_session>
-{
-	private:
-
-		Env          &_env;
-		Play_handler &_handler;
-
-		Result<std::unique_ptr<Play_session>> _create_session(std::string_view args) override;
-		void _destroy_session(Play_session &s) override { _handler.play_closed(s); }
-
-	public:
-
-		Play_root(Env &env, Play_handler &handler) : Root_component(env.ep()), _env(env), _handler(handler) { }
-};
-
-
 struct nestbox::Audio::Record_handler
 {
 	virtual ~Record_handler() = default;
@@ -166,17 +152,31 @@ class nestbox::Audio::Record_session : public Rpc_object<Record::Session>
 };
 
 
-class nestbox::Audio::Record_root : public Root_component<Record_session>
+/*
+ * The root of Play or Record sessions: it asks the handler whether to accept
+ * a label, checks the client's quota, gives each session its dataspace and
+ * tells the handler of opened and closed sessions (src/lib/audio/server.cc
+ * has the two instances)
+ */
+template <typename SESSION, typename HANDLER>
+class nestbox::Audio::Session_root : public Root_component<SESSION>
 {
 	private:
 
-		Env            &_env;
-		Record_handler &_handler;
+		Env     &_env;
+		HANDLER &_handler;
 
-		Result<std::unique_ptr<Record_session>> _create_session(std::string_view args) override;
-		void _destroy_session(Record_session &s) override { _handler.record_closed(s); }
+		Result<std::unique_ptr<SESSION>> _create_session(std::string_view args) override;
+		void _destroy_session(SESSION &s) override;
 
 	public:
 
-		Record_root(Env &env, Record_handler &handler) : Root_component(env.ep()), _env(env), _handler(handler) { }
+		Session_root(Env &env, HANDLER &handler) : Root_component<SESSION>(env.ep()), _env(env), _handler(handler) { }
 };
+
+
+namespace nestbox::Audio {
+
+	extern template class Session_root<Play_session, Play_handler>;
+	extern template class Session_root<Record_session, Record_handler>;
+}

@@ -34,6 +34,14 @@ Filter::Filter(Env &env, Processor &processor, std::vector<std::string> const &c
 bool Filter::announce() { return bool(nestbox::announce(_env, "Play", _root)); }
 
 
+void Filter_component::start()
+{
+	config.sigh(_config_handler.cap());
+	_handle_config();
+	if (!filter.announce()) env.exit(1);
+}
+
+
 Filter::Channel *Filter::_channel(Play_session &s)
 {
 	for (Channel &c : _channels)

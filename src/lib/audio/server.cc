@@ -81,23 +81,6 @@ void Play_session::stop()
 }
 
 
-Result<std::unique_ptr<Play_session>> Play_root::_create_session(std::string_view args)
-{
-	std::string const label = Arg_string::string(args, "label");
-	if (!_handler.play_accept(label)) return failure(Error::DENIED);
-	if (!quota_ok("Play", label, args, Play::Session::RAM_QUOTA)) return failure(Error::OUT_OF_RAM);
-
-	auto ds = _env.pd().alloc(Play::Session::DATASPACE_SIZE);
-	if (!ds) return failure(ds.error());
-	Attached_dataspace attached(std::move(*ds));
-	if (!attached.valid()) return failure(Error::OUT_OF_RAM);
-
-	auto session = std::make_unique<Play_session>(_env, label, _handler, std::move(attached));
-	_handler.play_opened(*session);
-	return session;
-}
-
-
 void Record_session::wakeup()
 {
 	if (!_armed) return;
@@ -131,18 +114,51 @@ Record::Record_result Record_session::record(uint32_t frames)
 Record::Record_result Record_session::record_at(Play::Time_window w) { return _record(w); }
 
 
-Result<std::unique_ptr<Record_session>> Record_root::_create_session(std::string_view args)
-{
-	std::string const label = Arg_string::string(args, "label");
-	if (!_handler.record_accept(label)) return failure(Error::DENIED);
-	if (!quota_ok("Record", label, args, Record::Session::RAM_QUOTA)) return failure(Error::OUT_OF_RAM);
+/* What tells the Play root from the Record root */
+template <typename> struct Root_traits;
 
-	auto ds = _env.pd().alloc(Record::Session::DATASPACE_SIZE);
+template <> struct Root_traits<Play_session>
+{
+	using Session = Play::Session;
+	static constexpr char const *service = "Play";
+	static bool accept(Play_handler &h, std::string const &label) { return h.play_accept(label); }
+	static void opened(Play_handler &h, Play_session &s) { h.play_opened(s); }
+	static void closed(Play_handler &h, Play_session &s) { h.play_closed(s); }
+};
+
+template <> struct Root_traits<Record_session>
+{
+	using Session = Record::Session;
+	static constexpr char const *service = "Record";
+	static bool accept(Record_handler &h, std::string const &label) { return h.record_accept(label); }
+	static void opened(Record_handler &h, Record_session &s) { h.record_opened(s); }
+	static void closed(Record_handler &h, Record_session &s) { h.record_closed(s); }
+};
+
+
+template <typename SESSION, typename HANDLER>
+Result<std::unique_ptr<SESSION>> Session_root<SESSION, HANDLER>::_create_session(std::string_view args)
+{
+	using Traits = Root_traits<SESSION>;
+
+	std::string const label = Arg_string::string(args, "label");
+	if (!Traits::accept(_handler, label)) return failure(Error::DENIED);
+	if (!quota_ok(Traits::service, label, args, Traits::Session::RAM_QUOTA)) return failure(Error::OUT_OF_RAM);
+
+	auto ds = _env.pd().alloc(Traits::Session::DATASPACE_SIZE);
 	if (!ds) return failure(ds.error());
 	Attached_dataspace attached(std::move(*ds));
 	if (!attached.valid()) return failure(Error::OUT_OF_RAM);
 
-	auto session = std::make_unique<Record_session>(_env, label, _handler, std::move(attached));
-	_handler.record_opened(*session);
+	auto session = std::make_unique<SESSION>(_env, label, _handler, std::move(attached));
+	Traits::opened(_handler, *session);
 	return session;
 }
+
+
+template <typename SESSION, typename HANDLER>
+void Session_root<SESSION, HANDLER>::_destroy_session(SESSION &s) { Root_traits<SESSION>::closed(_handler, s); }
+
+
+template class nestbox::Audio::Session_root<Play_session, Play_handler>;
+template class nestbox::Audio::Session_root<Record_session, Record_handler>;

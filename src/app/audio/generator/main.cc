@@ -54,12 +54,8 @@ struct Generator::Main
 
 	Signal_handler<Main> progress_handler { env.ep(), *this, &Main::produce };
 
-	std::vector<std::unique_ptr<Play::Connection>> channels = [&] {
-		std::vector<std::unique_ptr<Play::Connection>> v;
-		for (std::string const &name : Audio::Filter::channel_names(config.node().attribute("channels").as_string("left right")))
-			v.push_back(std::make_unique<Play::Connection>(env, progress_handler.cap(), name));
-		return v;
-	}();
+	std::vector<std::unique_ptr<Play::Connection>> channels =
+		Audio::play_connections(env, progress_handler, config.node());
 
 	std::vector<float> buffer = std::vector<float>(period);
 	Play::Time_window  previous { };

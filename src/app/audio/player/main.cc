@@ -53,12 +53,8 @@ struct Player::Main
 
 	Signal_handler<Main> progress_handler { env.ep(), *this, &Main::play };
 
-	std::vector<std::unique_ptr<Play::Connection>> channels = [&] {
-		std::vector<std::unique_ptr<Play::Connection>> v;
-		for (std::string const &name : Audio::Filter::channel_names(start_config.attribute("channels").as_string("left right")))
-			v.push_back(std::make_unique<Play::Connection>(env, progress_handler.cap(), name));
-		return v;
-	}();
+	std::vector<std::unique_ptr<Play::Connection>> channels =
+		Audio::play_connections(env, progress_handler, start_config);
 
 	std::vector<float> frames  = std::vector<float>(period * file->channels());
 	std::vector<float> samples = std::vector<float>(period);

@@ -16,7 +16,6 @@
 #include <nestbox/audio/filter.h>
 #include <nestbox/audio/ramp.h>
 #include <nestbox/component.h>
-#include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 
 NESTBOX_MANIFEST(R"(
@@ -30,19 +29,8 @@ using namespace nestbox;
 namespace Compressor { struct Main; }
 
 
-struct Compressor::Main : Audio::Filter::Processor
+struct Compressor::Main : Audio::Filter_component
 {
-	Env &env;
-
-	Config_document config { env };
-
-	unsigned const rate = [&] {
-		config.update();
-		return config.node().attribute("rate").as_uint(48000);
-	}();
-
-	Audio::Filter filter { env, *this, Audio::Filter::channel_names(config.node().attribute("channels").as_string("left right")) };
-
 	double threshold_db = -20, ratio = 4;
 	double attack = 0, release = 0;   /* per-frame coefficients of the envelope */
 	bool   link = true;
@@ -57,12 +45,9 @@ struct Compressor::Main : Audio::Filter::Processor
 
 	static double coefficient(double ms, unsigned rate) { return ms <= 0 ? 0 : std::exp(-1000.0 / (ms * rate)); }
 
-	Signal_handler<Main> config_handler { env.ep(), *this, &Main::handle_config };
-
-	void handle_config()
+	/* Audio::Filter_component */
+	void configure(pugi::xml_node node) override
 	{
-		config.update();
-		pugi::xml_node const node = config.node();
 		threshold_db = std::clamp(node.attribute("threshold_db").as_double(-20), -96.0, 0.0);
 		ratio        = std::clamp(node.attribute("ratio").as_double(4), 1.0, 1000.0);
 		attack       = coefficient(std::clamp(node.attribute("attack_ms").as_double(5), 0.0, 1000.0), rate);
@@ -107,12 +92,7 @@ struct Compressor::Main : Audio::Filter::Processor
 		}
 	}
 
-	Main(Env &env) : env(env)
-	{
-		config.sigh(config_handler.cap());
-		handle_config();
-		if (!filter.announce()) env.exit(1);
-	}
+	Main(Env &env) : Filter_component(env) { start(); }
 };
 
 

@@ -10,7 +10,6 @@
 #include <nestbox/audio/filter.h>
 #include <nestbox/audio/ramp.h>
 #include <nestbox/component.h>
-#include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 
 NESTBOX_MANIFEST(R"(
@@ -24,22 +23,11 @@ using namespace nestbox;
 namespace Delay { struct Main; }
 
 
-struct Delay::Main : Audio::Filter::Processor
+struct Delay::Main : Audio::Filter_component
 {
 	static constexpr unsigned MAX_MS = 2000;
 
-	Env &env;
-
-	Config_document config { env };
-
-	unsigned const rate = [&] {
-		config.update();
-		return config.node().attribute("rate").as_uint(48000);
-	}();
-
 	uint32_t const capacity = rate * MAX_MS / 1000 + 1;
-
-	Audio::Filter filter { env, *this, Audio::Filter::channel_names(config.node().attribute("channels").as_string("left right")) };
 
 	struct Channel
 	{
@@ -57,12 +45,9 @@ struct Delay::Main : Audio::Filter::Processor
 
 	bool configured = false;
 
-	Signal_handler<Main> config_handler { env.ep(), *this, &Main::handle_config };
-
-	void handle_config()
+	/* Audio::Filter_component */
+	void configure(pugi::xml_node node) override
 	{
-		config.update();
-		pugi::xml_node const node = config.node();
 		uint64_t const frames = node.attribute("frames")
 		                      ? node.attribute("frames").as_ullong(0)
 		                      : uint64_t(node.attribute("ms").as_double(0) * rate / 1000 + 0.5);
@@ -98,12 +83,7 @@ struct Delay::Main : Audio::Filter::Processor
 		}
 	}
 
-	Main(Env &env) : env(env)
-	{
-		config.sigh(config_handler.cap());
-		handle_config();
-		if (!filter.announce()) env.exit(1);
-	}
+	Main(Env &env) : Filter_component(env) { start(); }
 };
 
 

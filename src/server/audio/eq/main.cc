@@ -13,7 +13,6 @@
 #include <nestbox/audio/filter.h>
 #include <nestbox/audio/ramp.h>
 #include <nestbox/component.h>
-#include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 
 NESTBOX_MANIFEST(R"(
@@ -28,20 +27,9 @@ using Audio::Biquad;
 namespace Eq { struct Main; }
 
 
-struct Eq::Main : Audio::Filter::Processor
+struct Eq::Main : Audio::Filter_component
 {
 	static constexpr unsigned MAX_BANDS = 16;
-
-	Env &env;
-
-	Config_document config { env };
-
-	unsigned const rate = [&] {
-		config.update();
-		return config.node().attribute("rate").as_uint(48000);
-	}();
-
-	Audio::Filter filter { env, *this, Audio::Filter::channel_names(config.node().attribute("channels").as_string("left right")) };
 
 	struct Channel
 	{
@@ -71,13 +59,11 @@ struct Eq::Main : Audio::Filter::Processor
 
 	bool configured = false;
 
-	Signal_handler<Main> config_handler { env.ep(), *this, &Main::handle_config };
-
-	void handle_config()
+	/* Audio::Filter_component */
+	void configure(pugi::xml_node node) override
 	{
-		config.update();
-		auto const coefficients = designed(config.node());
-		uint32_t const frames = configured ? Audio::ramp_frames(rate, config.node().attribute("ramp_ms").as_uint(Audio::MAX_RAMP_MS)) : 0;
+		auto const coefficients = designed(node);
+		uint32_t const frames = configured ? Audio::ramp_frames(rate, node.attribute("ramp_ms").as_uint(Audio::MAX_RAMP_MS)) : 0;
 		for (Channel &c : channels) {
 			c.fading = c.bands;
 			c.bands.resize(coefficients.size());
@@ -107,12 +93,7 @@ struct Eq::Main : Audio::Filter::Processor
 		}
 	}
 
-	Main(Env &env) : env(env)
-	{
-		config.sigh(config_handler.cap());
-		handle_config();
-		if (!filter.announce()) env.exit(1);
-	}
+	Main(Env &env) : Filter_component(env) { start(); }
 };
 
 

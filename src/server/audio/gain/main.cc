@@ -12,7 +12,6 @@
 #include <nestbox/audio/filter.h>
 #include <nestbox/audio/ramp.h>
 #include <nestbox/component.h>
-#include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 
 NESTBOX_MANIFEST(R"(
@@ -26,29 +25,15 @@ using namespace nestbox;
 namespace Gain { struct Main; }
 
 
-struct Gain::Main : Audio::Filter::Processor
+struct Gain::Main : Audio::Filter_component
 {
-	Env &env;
-
-	Config_document config { env };
-
-	unsigned const rate = [&] {
-		config.update();
-		return config.node().attribute("rate").as_uint(48000);
-	}();
-
-	Audio::Filter filter { env, *this, Audio::Filter::channel_names(config.node().attribute("channels").as_string("left right")) };
-
 	std::vector<Audio::Ramp> gains = std::vector<Audio::Ramp>(filter.num_channels(), Audio::Ramp(1.0f));
 
 	bool configured = false;
 
-	Signal_handler<Main> config_handler { env.ep(), *this, &Main::handle_config };
-
-	void handle_config()
+	/* Audio::Filter_component */
+	void configure(pugi::xml_node node) override
 	{
-		config.update();
-		pugi::xml_node const node = config.node();
 		double const factor = node.attribute("gain")
 		                    ? node.attribute("gain").as_double(1.0)
 		                    : std::pow(10.0, node.attribute("db").as_double(0.0) / 20.0);
@@ -71,12 +56,7 @@ struct Gain::Main : Audio::Filter::Processor
 		for (float &v : samples) v *= g.next();
 	}
 
-	Main(Env &env) : env(env)
-	{
-		config.sigh(config_handler.cap());
-		handle_config();
-		if (!filter.announce()) env.exit(1);
-	}
+	Main(Env &env) : Filter_component(env) { start(); }
 };
 
 

@@ -14,7 +14,6 @@
 
 #include <nestbox/audio/filter.h>
 #include <nestbox/component.h>
-#include <nestbox/config_document.h>
 #include <nestbox/manifest.h>
 #include <nestbox/report.h>
 
@@ -29,22 +28,8 @@ using namespace nestbox;
 namespace Meter { struct Main; }
 
 
-struct Meter::Main : Audio::Filter::Processor
+struct Meter::Main : Audio::Filter_component
 {
-	Env &env;
-
-	Config_document config { env };
-
-	unsigned const rate = [&] {
-		config.update();
-		return config.node().attribute("rate").as_uint(48000);
-	}();
-
-	std::vector<std::string> const names =
-		Audio::Filter::channel_names(config.node().attribute("channels").as_string("left right"));
-
-	Audio::Filter filter { env, *this, names };
-
 	struct Level { double peak = 0, sum = 0; uint64_t frames = 0; };
 
 	std::vector<Level> levels = std::vector<Level>(names.size());
@@ -57,12 +42,9 @@ struct Meter::Main : Audio::Filter::Processor
 
 	std::optional<Reporter> reporter { };
 
-	Signal_handler<Main> config_handler { env.ep(), *this, &Main::handle_config };
-
-	void handle_config()
+	/* Audio::Filter_component */
+	void configure(pugi::xml_node node) override
 	{
-		config.update();
-		pugi::xml_node const node = config.node();
 		interval   = std::max(1u, uint32_t(uint64_t(rate) * std::clamp(node.attribute("interval_ms").as_uint(100), 1u, 10000u) / 1000));
 		log_levels = node.attribute("log").as_bool(false);
 		bool const report = node.attribute("report").as_bool(true);
@@ -114,12 +96,7 @@ struct Meter::Main : Audio::Filter::Processor
 		}
 	}
 
-	Main(Env &env) : env(env)
-	{
-		config.sigh(config_handler.cap());
-		handle_config();
-		if (!filter.announce()) env.exit(1);
-	}
+	Main(Env &env) : Filter_component(env) { start(); }
 };
 
 
