@@ -205,11 +205,11 @@ namespace nestbox::Wm {
 		return m;
 	}
 
-	/* XML attribute text: the characters that would end or break the attribute replaced */
-	inline std::string attribute_text(std::string_view s)
+	/* XML attribute text of at most 'max' characters: those that would end or break the attribute replaced */
+	inline std::string attribute_text(std::string_view s, size_t max = TITLE_MAX)
 	{
 		std::string out;
-		for (char c : s.substr(0, TITLE_MAX)) {
+		for (char c : s.substr(0, max)) {
 			switch (c) {
 			case '&': out += "&amp;";  break;
 			case '<': out += "&lt;";   break;

@@ -48,21 +48,6 @@ namespace nestbox::Wm {
 
 	using Resize_request = std::vector<Resize>;
 
-	inline std::string attribute_text(std::string_view s, size_t max)
-	{
-		std::string out;
-		for (char c : s.substr(0, max)) {
-			switch (c) {
-			case '&': out += "&amp;";  break;
-			case '<': out += "&lt;";   break;
-			case '>': out += "&gt;";   break;
-			case '"': out += "&quot;"; break;
-			default:  out += (c >= 0x20 && c < 0x7f) ? c : '?';
-			}
-		}
-		return out;
-	}
-
 	inline std::string to_xml(Window_list const &list)
 	{
 		std::string xml = "<window_list>\n";
