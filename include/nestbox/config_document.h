@@ -1,8 +1,9 @@
 /*
- * A component's config ROM, parsed
+ * A ROM module of XML, parsed: a component's config, or a report served as ROM
  *
  * Like Genode's config ROM: content that is no XML (or nested deeper than
- * MAX_XML_DEPTH levels) counts as an empty <config/> (and says so in the log), and unchanged content is not parsed
+ * MAX_XML_DEPTH levels) counts as an empty document (<config/> for the
+ * config, report_rom's <empty/> for a report) and says so in the log, and unchanged content is not parsed
  * again, so a handler can call 'update' on every signal.
  */
 #pragma once
@@ -18,17 +19,23 @@
 
 namespace nestbox {
 
-class Config_document
+class Xml_rom
 {
 	private:
 
 		Attached_rom               _rom;
+		std::string const          _what;   /* for the log: "config", "ROM window_layout" */
+		char const         * const _empty;  /* the root that stands for malformed content */
 		pugi::xml_document         _doc { };
 		std::optional<std::string> _applied { };   /* the text '_doc' was parsed from */
 
 	public:
 
-		Config_document(Env &env) : _rom(env, "config") { _doc.append_child("config"); }
+		Xml_rom(Env &env, char const *name, char const *empty_root, std::string what)
+		: _rom(env, name), _what(std::move(what)), _empty(empty_root) { _doc.append_child(_empty); }
+
+		/* A report served as ROM: malformed or missing content reads as report_rom's <empty/> */
+		Xml_rom(Env &env, char const *name) : Xml_rom(env, name, "empty", std::string("ROM ") + name) { }
 
 		void sigh(Signal_context_capability &&cap) { _rom.sigh(std::move(cap)); }
 
@@ -45,17 +52,29 @@ class Config_document
 			bool const deep = parsed && too_deep(_doc.document_element());
 			if (!parsed || !_doc.document_element() || deep) {
 				if (deep)
-					error("malformed config (nested deeper than ", unsigned(MAX_XML_DEPTH),
+					error("malformed ", _what, " (nested deeper than ", unsigned(MAX_XML_DEPTH),
 					      " levels), ", fallback_note);
 				else if (text.find_first_not_of(" \t\r\n") != std::string_view::npos)
-					error("malformed config (", parsed.description(), "), ", fallback_note);
+					error("malformed ", _what, " (", parsed.description(), "), ", fallback_note);
 				_doc.reset();
-				_doc.append_child("config");
+				_doc.append_child(_empty);
 			}
 			return true;
 		}
 
 		pugi::xml_node node() const { return _doc.document_element(); }
+
+		/* The top-level node named 'root': a null node where the content has another one (report_rom's <empty/>) */
+		pugi::xml_node node(char const *root) const { return _doc.child(root); }
+
+		/* 'update', then 'node(root)': what a ROM's signal handler reads */
+		pugi::xml_node latest(char const *root) { update(); return node(root); }
+};
+
+
+struct Config_document : Xml_rom
+{
+	Config_document(Env &env) : Xml_rom(env, "config", "config", "config") { }
 };
 
 } /* namespace nestbox */

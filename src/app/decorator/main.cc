@@ -15,7 +15,7 @@
 
 #include <pugixml.hpp>
 
-#include <nestbox/attached_rom.h>
+#include <nestbox/config_document.h>
 #include <nestbox/component.h>
 #include <nestbox/manifest.h>
 #include <nestbox/report.h>
@@ -76,8 +76,8 @@ struct Decorator::Main
 {
 	Env &_env;
 
-	Attached_rom _config { _env, "config" };
-	Attached_rom _layout { _env, "window_layout" };
+	Config_document _config { _env };
+	Xml_rom         _layout { _env, "window_layout" };
 
 	Rom::Connection    _font_rom  { _env, "font" };
 	Attached_dataspace _font_data { [&] { auto d = _font_rom.dataspace(); return d ? std::move(*d) : Dataspace_capability(); }() };
@@ -221,10 +221,7 @@ struct Decorator::Main
 
 	void _handle_layout()
 	{
-		_layout.update();
-		pugi::xml_document doc;
-		(void)doc.load_string(std::string(_layout.text()).c_str());
-		Wm::Window_layout layout = Wm::from_xml(doc.child("window_layout"));
+		Wm::Window_layout layout = Wm::from_xml(_layout.latest("window_layout"));
 		if (layout.size() > MAX_WINDOWS) layout.resize(MAX_WINDOWS);
 		_windows = layout;
 
@@ -276,9 +273,7 @@ struct Decorator::Main
 	void _handle_config()
 	{
 		_config.update();
-		pugi::xml_document doc;
-		(void)doc.load_string(std::string(_config.text()).c_str());
-		pugi::xml_node const config = doc.child("config");
+		pugi::xml_node const config = _config.node();
 		_theme   = Theme::from_xml(config);
 		_verbose = config.attribute("verbose").as_bool(false);
 

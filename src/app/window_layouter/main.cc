@@ -18,7 +18,7 @@
 
 #include <pugixml.hpp>
 
-#include <nestbox/attached_rom.h>
+#include <nestbox/config_document.h>
 #include <nestbox/component.h>
 #include <nestbox/connection.h>
 #include <nestbox/manifest.h>
@@ -105,13 +105,12 @@ struct Window_layouter::Main
 {
 	Env &_env;
 
-	Attached_rom _config_rom  { _env, "config" };
-	Attached_rom _list_rom    { _env, "window_list" };
-	Attached_rom _hover_rom   { _env, "hover" };
-	Attached_rom _margins_rom { _env, "decorator_margins" };
-	Attached_rom _request_rom { _env, "focus_request" };
+	Config_document _config_doc { _env };
+	Xml_rom         _list_rom    { _env, "window_list" };
+	Xml_rom         _hover_rom   { _env, "hover" };
+	Xml_rom         _margins_rom { _env, "decorator_margins" };
+	Xml_rom         _request_rom { _env, "focus_request" };
 
-	pugi::xml_document _config_doc { };
 	pugi::xml_node     _config     { };
 	bool               _verbose    = false;
 
@@ -147,13 +146,6 @@ struct Window_layouter::Main
 	Signal_handler<Main> _margins_handler { _env.ep(), *this, &Main::_handle_margins };
 	Signal_handler<Main> _request_handler { _env.ep(), *this, &Main::_handle_focus_request };
 	Signal_handler<Main> _input_handler   { _env.ep(), *this, &Main::_handle_input };
-
-	static pugi::xml_node _rom_node(pugi::xml_document &doc, Attached_rom &rom, char const *name)
-	{
-		rom.update();
-		(void)doc.load_string(std::string(rom.text()).c_str());
-		return doc.child(name);
-	}
 
 	Window *_window(unsigned id)
 	{
@@ -237,10 +229,8 @@ struct Window_layouter::Main
 
 	void _handle_config()
 	{
-		_config_rom.update();
-		if (!_config_doc.load_string(std::string(_config_rom.text()).c_str()))
-			warning("config is not well-formed XML, using an empty one");
-		_config  = _config_doc.child("config");
+		_config_doc.update();
+		_config  = _config_doc.node();
 		_verbose = _config.attribute("verbose").as_bool(false);
 
 		bool const rules = _config.child("report").attribute("rules").as_bool(false);
@@ -256,8 +246,7 @@ struct Window_layouter::Main
 
 	void _handle_list()
 	{
-		pugi::xml_document doc;
-		Wm::Window_list const list = Wm::window_list_from_xml(_rom_node(doc, _list_rom, "window_list"));
+		Wm::Window_list const list = Wm::window_list_from_xml(_list_rom.latest("window_list"));
 
 		/* windows that went */
 		_windows.remove_if([&] (Window const &w) {
@@ -285,23 +274,18 @@ struct Window_layouter::Main
 
 	void _handle_hover()
 	{
-		pugi::xml_document doc;
-		_hover_rom.update();
-		(void)doc.load_string(std::string(_hover_rom.text()).c_str());
-		_hover = Wm::Hover::from_xml(doc.child("hover")).value_or(Wm::Hover { });
+		_hover = Wm::Hover::from_xml(_hover_rom.latest("hover")).value_or(Wm::Hover { });
 	}
 
 	void _handle_margins()
 	{
-		pugi::xml_document doc;
-		_margins = Wm::margins_from_xml(_rom_node(doc, _margins_rom, "decorator_margins"));
+		_margins = Wm::margins_from_xml(_margins_rom.latest("decorator_margins"));
 		_schedule_update();
 	}
 
 	void _handle_focus_request()
 	{
-		pugi::xml_document doc;
-		pugi::xml_node const request = _rom_node(doc, _request_rom, "focus_request");
+		pugi::xml_node const request = _request_rom.latest("focus_request");
 		unsigned const id = request.attribute("id").as_uint(0);
 		if (!id || id == _focus_request) return;
 		_focus_request = id;
@@ -441,7 +425,7 @@ struct Window_layouter::Main
 			_env.exit(-1);
 			return;
 		}
-		_config_rom.sigh(_config_handler.cap());
+		_config_doc.sigh(_config_handler.cap());
 		_list_rom.sigh(_list_handler.cap());
 		_hover_rom.sigh(_hover_handler.cap());
 		_margins_rom.sigh(_margins_handler.cap());

@@ -20,7 +20,7 @@
 
 #include <pugixml.hpp>
 
-#include <nestbox/attached_rom.h>
+#include <nestbox/config_document.h>
 #include <nestbox/component.h>
 #include <nestbox/manifest.h>
 #include <nestbox/report.h>
@@ -164,17 +164,16 @@ struct Wm_server::Main : Window_handler
 {
 	Env &_env;
 
-	Attached_rom       _config_rom { _env, "config" };
-	pugi::xml_document _config_doc { };
+	Config_document    _config_doc { _env };
 	pugi::xml_node     _config     { };
 	bool               _verbose    = false;
 
 	Wm_root _root { _env, *this, _config };
 
 	/* the layouter's decisions */
-	Attached_rom _layout_rom { _env, "window_layout" };
-	Attached_rom _resize_rom { _env, "resize_request" };
-	Attached_rom _focus_rom  { _env, "focus" };
+	Xml_rom _layout_rom { _env, "window_layout" };
+	Xml_rom _resize_rom { _env, "resize_request" };
+	Xml_rom _focus_rom  { _env, "focus" };
 
 	Reporter _list_reporter  { _env, "window_list", LIST_REPORT_SIZE };
 	Reporter _focus_reporter { _env, "focus_request", 256 };
@@ -205,18 +204,9 @@ struct Wm_server::Main : Window_handler
 
 	void _handle_config()
 	{
-		_config_rom.update();
-		if (!_config_doc.load_string(std::string(_config_rom.text()).c_str()))
-			warning("config is not well-formed XML, using an empty one");
-		_config  = _config_doc.child("config");
+		_config_doc.update();
+		_config  = _config_doc.node();
 		_verbose = _config.attribute("verbose").as_bool(false);
-	}
-
-	static pugi::xml_node _rom_node(pugi::xml_document &doc, Attached_rom &rom, char const *name)
-	{
-		rom.update();
-		(void)doc.load_string(std::string(rom.text()).c_str());
-		return doc.child(name);
 	}
 
 	Window *_window(unsigned id)
@@ -296,8 +286,7 @@ struct Wm_server::Main : Window_handler
 	/* The layouter's window_layout: where each window goes, and the stacking */
 	void _handle_layout()
 	{
-		pugi::xml_document doc;
-		Wm::Window_layout const layout = Wm::from_xml(_rom_node(doc, _layout_rom, "window_layout"));
+		Wm::Window_layout const layout = Wm::from_xml(_layout_rom.latest("window_layout"));
 
 		std::vector<unsigned> order;
 		for (Window const &w : _windows) if (w.laid_out) order.push_back(w.id);
@@ -330,8 +319,7 @@ struct Wm_server::Main : Window_handler
 	/* The layouter's resize_request: each window's client gets the size as its mode; 0x0 closes */
 	void _handle_resize()
 	{
-		pugi::xml_document doc;
-		for (Wm::Resize const &r : Wm::resize_request_from_xml(_rom_node(doc, _resize_rom, "resize_request"))) {
+		for (Wm::Resize const &r : Wm::resize_request_from_xml(_resize_rom.latest("resize_request"))) {
 			Window *w = _window(r.id);
 			if (!w || w->session.closed()) continue;
 			if (r.size.w && r.size.h) { w->session.mode(r.size); continue; }
@@ -352,8 +340,7 @@ struct Wm_server::Main : Window_handler
 
 	void _handle_focus()
 	{
-		pugi::xml_document doc;
-		pugi::xml_node const focus = _rom_node(doc, _focus_rom, "focus");
+		pugi::xml_node const focus = _focus_rom.latest("focus");
 		unsigned const focused = Wm::focused_window(focus);
 		if (_verbose && focused != _focused) log("focus on window ", focused);
 		_focused      = focused;
@@ -532,7 +519,7 @@ struct Wm_server::Main : Window_handler
 
 	Main(Env &env) : _env(env)
 	{
-		_config_rom.sigh(_config_handler.cap());
+		_config_doc.sigh(_config_handler.cap());
 		_handle_config();
 
 		_layout_rom.sigh(_layout_handler.cap());
