@@ -256,9 +256,8 @@ GROUPS = {"direct": group_direct, "ping": group_ping, "netns": group_netns,
           "bridge": group_bridge, "dhcp": group_dhcp}
 
 
-def main():
-    nestbox, bindir, group = sys.argv[1], sys.argv[2], sys.argv[3]
-    test = f"nic.{group}"
+def machine_problem(test, bindir, binaries):
+    """None where the machine can run 'test' (root, TAP, ip, curl, the binaries), else its skip status"""
     try:
         if os.geteuid() != 0:
             raise ci_skip.Unsupported("network namespaces and TAP devices need root")
@@ -266,11 +265,20 @@ def main():
             raise ci_skip.Unsupported("no /dev/net/tun")
         ci_skip.require_program(test, "ip")
         ci_skip.require_program(test, "curl")
-        for binary in ("nic_tap", "http_server", "ping", "nic_bridge"):
+        for binary in binaries:
             if not os.path.exists(os.path.join(bindir, binary)):
                 raise ci_skip.Missing(f"{binary} not built")
     except (ci_skip.Missing, ci_skip.Unsupported) as e:
         return ci_skip.exit_status(test, e)
+    return None
+
+
+def main():
+    nestbox, bindir, group = sys.argv[1], sys.argv[2], sys.argv[3]
+    test = f"nic.{group}"
+    problem = machine_problem(test, bindir, ("nic_tap", "http_server", "ping", "nic_bridge"))
+    if problem is not None:
+        return problem
 
     name = f"nbt-{group}-{os.getpid()}"
     with tempfile.TemporaryDirectory() as tmp:

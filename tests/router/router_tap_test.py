@@ -33,8 +33,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "nic"))
-import ci_skip  # noqa: E402
-from nic_test import (PAGE, Failure, Namespace, Run, expect_no_audit, fetch,  # noqa: E402
+from nic_test import (PAGE, Failure, Namespace, Run, machine_problem, expect_no_audit, fetch,  # noqa: E402
                       host_side, in_ns, write_config)
 
 
@@ -183,18 +182,9 @@ GROUPS = {"forward": group_forward, "nat": group_nat, "reconfig": group_reconfig
 def main():
     nestbox, bindir, group = sys.argv[1], sys.argv[2], sys.argv[3]
     test = f"router.tap_{group}"
-    try:
-        if os.geteuid() != 0:
-            raise ci_skip.Unsupported("network namespaces and TAP devices need root")
-        if not os.path.exists("/dev/net/tun"):
-            raise ci_skip.Unsupported("no /dev/net/tun")
-        ci_skip.require_program(test, "ip")
-        ci_skip.require_program(test, "curl")
-        for binary in ("nic_tap", "nic_router", "http_server", "ping"):
-            if not os.path.exists(os.path.join(bindir, binary)):
-                raise ci_skip.Missing(f"{binary} not built")
-    except (ci_skip.Missing, ci_skip.Unsupported) as e:
-        return ci_skip.exit_status(test, e)
+    problem = machine_problem(test, bindir, ("nic_tap", "nic_router", "http_server", "ping"))
+    if problem is not None:
+        return problem
 
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "index.html"), "w") as f:
