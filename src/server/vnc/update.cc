@@ -287,6 +287,16 @@ void Updater::_take_rects(Tile_set &set, Frame const &frame, Rect region, std::v
 }
 
 
+/* The part of 'rect' inside 'tile', in the tile's coordinates (an empty box if none) */
+static Tile_set::Box part_of_tile(Rect tile, Rect rect)
+{
+	Rect const in = intersect(tile, rect);
+	if (in.empty()) return Tile_set::Box { };
+	return { uint8_t(in.at.x - tile.at.x), uint8_t(in.at.y - tile.at.y),
+	         uint8_t(in.x2() - tile.at.x), uint8_t(in.y2() - tile.at.y) };
+}
+
+
 /*
  * After an update: its JPEG rectangles leave their tiles lossy (a refresh
  * falls due LOSSLESS_REFRESH_MS later); lossless ones make them exact again
@@ -308,11 +318,8 @@ void Updater::_note_lossy(Update const &u)
 		uint32_t const r1 = uint32_t(rect.at.y) / TILE, r2 = uint32_t(rect.y2()) / TILE;
 		for (uint32_t r = r1; r <= r2 && r < _lossy.rows(); r++)
 			for (uint32_t c = c1; c <= c2 && c < _lossy.columns(); c++) {
-				Rect const t = frame->tile_rect(c, r);
-				Rect const in = intersect(t, rect);
-				if (in.empty()) continue;
-				Tile_set::Box const box { uint8_t(in.at.x - t.at.x), uint8_t(in.at.y - t.at.y),
-				                          uint8_t(in.x2() - t.at.x), uint8_t(in.y2() - t.at.y) };
+				Tile_set::Box const box = part_of_tile(frame->tile_rect(c, r), rect);
+				if (box.empty()) continue;
 				if (jpeg) {
 					_lossy.set(c, r, box);
 					_lossy_at[size_t(r) * _lossy.columns() + c] = now;
@@ -330,11 +337,9 @@ void Updater::_note_lossy(Update const &u)
 		Rect const &rect = u.video_rect;
 		for (uint32_t r = uint32_t(rect.at.y) / TILE; r <= uint32_t(rect.y2()) / TILE && r < _lossy.rows(); r++)
 			for (uint32_t c = uint32_t(rect.at.x) / TILE; c <= uint32_t(rect.x2()) / TILE && c < _lossy.columns(); c++) {
-				Rect const t = frame->tile_rect(c, r);
-				Rect const in = intersect(t, rect);
-				if (in.empty()) continue;
-				_lossy.set(c, r, { uint8_t(in.at.x - t.at.x), uint8_t(in.at.y - t.at.y),
-				                   uint8_t(in.x2() - t.at.x), uint8_t(in.y2() - t.at.y) });
+				Tile_set::Box const box = part_of_tile(frame->tile_rect(c, r), rect);
+				if (box.empty()) continue;
+				_lossy.set(c, r, box);
 				_lossy_at[size_t(r) * _lossy.columns() + c] = now;
 				any = true;
 			}
@@ -355,8 +360,7 @@ Rect Updater::_video_region(Frame const &frame) const
 				count++;
 			}
 	if (count < VIDEO_MIN_TILES) return Rect { };
-	Rect const a = frame.tile_rect(c1, r1), b = frame.tile_rect(c2, r2);
-	return Rect { a.at, { uint32_t(b.x2() - a.at.x + 1), uint32_t(b.y2() - a.at.y + 1) } };
+	return bounding(frame.tile_rect(c1, r1), frame.tile_rect(c2, r2));
 }
 
 
@@ -370,11 +374,7 @@ void Updater::_encode_video(Update &u, Frame const &frame, Rect region)
 {
 	Rect box = _video_region(frame);
 	if (box.empty()) { _video.reset(); _video_rect = Rect { }; return; }
-	if (!_video_rect.empty()) {
-		int32_t const x1 = std::min(box.at.x, _video_rect.at.x), y1 = std::min(box.at.y, _video_rect.at.y);
-		int32_t const x2 = std::max(box.x2(), _video_rect.x2()), y2 = std::max(box.y2(), _video_rect.y2());
-		box = Rect { { x1, y1 }, { uint32_t(x2 - x1 + 1), uint32_t(y2 - y1 + 1) } };
-	}
+	box = bounding(box, _video_rect);
 	if (intersect(box, region).empty()) return;
 
 	/* only when something in it changed */
