@@ -294,9 +294,13 @@ void Session::_send_server_init()
 
 void Session::_handle(Client_message &&message)
 {
-	/* a view-only viewer watches: what would change the desktop goes nowhere */
+	/*
+	 * A view-only viewer watches: what would change the desktop goes
+	 * nowhere, and it has no clipboard (as TigerVNC's view-only access)
+	 */
 	if (_view_only && (std::holds_alternative<Pointer_event>(message) || std::holds_alternative<Key_event>(message)
 	                || std::holds_alternative<Qemu_key_event>(message) || std::holds_alternative<Cut_text>(message)
+	                || std::holds_alternative<Extended_clipboard>(message)
 	                || std::holds_alternative<Set_desktop_size>(message))) {
 		if (std::holds_alternative<Set_desktop_size>(message)) _updater.resize_refused(1);   /* prohibited */
 		return;
@@ -407,8 +411,6 @@ void Session::_set_encodings(std::vector<int32_t> const &list)
 
 void Session::_clipboard_from_viewer(std::string &&utf8)
 {
-	/* a view-only viewer has no clipboard, as TigerVNC's view-only access (plain cut text is dropped in '_handle') */
-	if (_view_only) return;
 	_clipboard = std::move(utf8);
 	_server.clipboard_from_viewer(*this, _clipboard);
 }
@@ -419,7 +421,6 @@ void Session::_extended_clipboard(Extended_clipboard const &m)
 	using namespace Cut_text_codec;
 
 	if (m.flags & CAPS) { _clipboard_caps = m.flags; return; }
-	if (_view_only) return;
 	if (m.flags & REQUEST) {
 		if (m.flags & FORMAT_TEXT) _connection.send_bytes(provide(_server.clipboard()));
 		return;
